@@ -1,0 +1,191 @@
+/* gtrain: the backend table.
+ *
+ * A backend is a struct of function pointers (ggml style) that the CPU and the
+ * CUDA backends fill with identical semantics. All float pointers passed to the
+ * ops are backend memory (device memory for CUDA) obtained from `alloc`; they
+ * are NHWC float32, row-major. Ops are asynchronous on devices: results are
+ * visible after `download` or `synchronize`.
+ *
+ * Conventions: outputs first, then inputs, then sizes. Gradient outputs are
+ * overwritten, never accumulated. A NULL gradient output means "not needed". */
+#ifndef GTRAIN_BACKEND_H
+#define GTRAIN_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum gt_activation {
+    GT_ACT_LINEAR = 0,
+    GT_ACT_RELU,
+    GT_ACT_SOFTMAX
+} gt_activation;
+
+typedef enum gt_precision {
+    GT_PRECISION_FP32 = 0, /* IEEE fp32 everywhere */
+    GT_PRECISION_TF32,     /* tensor cores with TF32 inputs for conv and GEMM (CUDA) */
+    GT_PRECISION_BF16      /* bf16 GEMM inputs, fp32 accumulate (CPU with AVX512_BF16) */
+} gt_precision;
+
+/* Convolution geometry. Input (n, in_h, in_w, in_c); filter OHWI
+ * (out_c, k_h, k_w, in_c) — cuDNN's NHWC filter layout (KRSC); output
+ * (n, out_h, out_w, out_c). Padding is explicit: pad_top/pad_left rows and
+ * columns of zeros before the image; the bottom/right padding follows from
+ * out_h/out_w (TensorFlow's 'same' puts the odd extra row at the bottom). */
+typedef struct gt_conv_geom {
+    int n, in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int pad_top, pad_left;
+} gt_conv_geom;
+
+/* Max-pooling geometry, NHWC with c channels in and out. Padded cells never win. */
+typedef struct gt_pool_geom {
+    int n, in_h, in_w, c;
+    int out_h, out_w;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int pad_top, pad_left;
+} gt_pool_geom;
+
+/* Preprocess-gather: images are uint8 (count, in_h, in_w, in_c). Each output
+ * example is image[indices[i]] channel-repeated to out_c (in_c == 1 or
+ * in_c == out_c), bilinearly resized to (out_h, out_w) when the size differs
+ * (tf.image.resize: half-pixel centres, no antialias), then x * scale + offset. */
+typedef struct gt_preprocess {
+    int in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    float scale, offset;
+} gt_preprocess;
+
+/* Adam update (Keras semantics): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * p -= lr_t m / (sqrt(v) + epsilon), lr_t = lr sqrt(1-b2^t) / (1-b1^t).
+ * `step` is t, counted from 1. */
+typedef struct gt_adam_params {
+    float learning_rate, beta1, beta2, epsilon;
+    int64_t step;
+} gt_adam_params;
+
+/* Number of fences download_async can tag. */
+#define GT_BACKEND_FENCES 64
+
+typedef struct gt_backend gt_backend;
+
+struct gt_backend {
+    const char *name; /* "cpu", "cpu-reference", "cuda" */
+    void *impl;       /* backend-private state */
+
+    void (*destroy)(gt_backend *be);
+    /* One line describing the device, threads, library versions. */
+    const char *(*describe)(gt_backend *be);
+
+    /* ---- memory ---- */
+    gt_status (*alloc)(gt_backend *be, size_t bytes, void **out);
+    void (*free)(gt_backend *be, void *ptr);
+    gt_status (*upload)(gt_backend *be, void *dst, const void *host_src, size_t bytes);
+    gt_status (*download)(gt_backend *be, void *host_dst, const void *src, size_t bytes);
+    gt_status (*zero)(gt_backend *be, void *dst, size_t bytes);
+    gt_status (*synchronize)(gt_backend *be);
+    /* Host memory the step loop reads back into (pinned on CUDA). */
+    gt_status (*host_alloc)(gt_backend *be, size_t bytes, void **out);
+    void (*host_free)(gt_backend *be, void *ptr);
+    /* Queues a copy to host memory from host_alloc and tags its completion with
+     * `fence` (0 .. GT_BACKEND_FENCES-1, reused round-robin); never blocks. */
+    gt_status (*download_async)(gt_backend *be, void *host_dst, const void *src, size_t bytes,
+                                int fence);
+    /* 1 when the copy last tagged `fence` has landed (CPU: always 1). */
+    int (*fence_done)(gt_backend *be, int fence);
+
+    /* ---- dense algebra ---- */
+    /* C(m,n) = alpha op(A) op(B) + beta C, row-major; op(A) is (m,k), op(B) (k,n). */
+    gt_status (*gemm)(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                      int ldc);
+    /* y(rows,cols) = act(y + bias[col]) in place; bias may be NULL. act is LINEAR or RELU. */
+    gt_status (*bias_act_forward)(gt_backend *be, float *y, const float *bias, int rows, int cols,
+                                  gt_activation act);
+    /* db[col] = sum over rows of dy(rows,cols). */
+    gt_status (*bias_backward)(gt_backend *be, float *db, const float *dy, int rows, int cols);
+    /* dx = y > 0 ? dy : 0 (y is the ReLU output); dx may alias dy. */
+    gt_status (*relu_backward)(gt_backend *be, float *dx, const float *dy, const float *y,
+                               size_t count);
+
+    /* ---- convolution ---- */
+    /* Bytes of scratch the conv ops need for this geometry (the max over the three ops). */
+    size_t (*conv2d_workspace_bytes)(gt_backend *be, const gt_conv_geom *g);
+    /* y = act(conv(x, w) + bias); bias may be NULL; act is LINEAR or RELU. */
+    gt_status (*conv2d_forward)(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
+                                const float *w, const float *bias, gt_activation act,
+                                void *workspace);
+    gt_status (*conv2d_backward_data)(gt_backend *be, const gt_conv_geom *g, float *dx,
+                                      const float *dy, const float *w, void *workspace);
+    /* dw (OHWI) and db (out_c, may be NULL) from dy and x. */
+    gt_status (*conv2d_backward_filter)(gt_backend *be, const gt_conv_geom *g, float *dw,
+                                        float *db, const float *dy, const float *x,
+                                        void *workspace);
+
+    /* ---- pooling ---- */
+    gt_status (*maxpool_forward)(gt_backend *be, const gt_pool_geom *g, float *y, const float *x);
+    /* Each dy goes to the first maximum of its window (row-major scan order). */
+    gt_status (*maxpool_backward)(gt_backend *be, const gt_pool_geom *g, float *dx,
+                                  const float *dy, const float *x, const float *y);
+
+    /* ---- losses ---- */
+    /* Fused softmax + sparse cross-entropy on logits (n, classes).
+     * stats[0] = sum over the batch of the per-example loss, stats[1] = number
+     * of examples whose argmax (first maximum) equals the label; both written,
+     * not accumulated. dlogits = (softmax - onehot) * grad_scale, or skipped
+     * when NULL (evaluation). */
+    gt_status (*softmax_xent)(gt_backend *be, float *dlogits, float *stats, const float *logits,
+                              const int32_t *labels, int n, int classes, float grad_scale);
+    /* Keras categorical cross-entropy on probabilities (from_logits=False):
+     * p = out / sum(out), clipped to [1e-7, 1 - 1e-7], loss = -log p[label].
+     * Same outputs as softmax_xent; the gradient is with respect to `out`. */
+    gt_status (*prob_xent)(gt_backend *be, float *dout, float *stats, const float *out,
+                           const int32_t *labels, int n, int classes, float grad_scale);
+    /* probs = softmax(logits) row by row (prediction). */
+    gt_status (*softmax_forward)(gt_backend *be, float *probs, const float *logits, int n,
+                                 int classes);
+
+    /* ---- dropout (Philox4x32-10; element i uses counter offset + i / 4, lane i % 4) ---- */
+    gt_status (*dropout_forward)(gt_backend *be, float *y, const float *x, size_t count,
+                                 float rate, uint64_t seed, uint64_t offset);
+    gt_status (*dropout_backward)(gt_backend *be, float *dx, const float *dy, size_t count,
+                                  float rate, uint64_t seed, uint64_t offset);
+
+    /* ---- optimizers over flat buffers ---- */
+    gt_status (*adam_update)(gt_backend *be, float *params, const float *grads, float *m, float *v,
+                             size_t count, const gt_adam_params *hp);
+    /* Keras SGD: velocity = momentum velocity - lr g; p += velocity (nesterov:
+     * p += momentum velocity - lr g). velocity may be NULL when momentum is 0. */
+    gt_status (*sgd_update)(gt_backend *be, float *params, const float *grads, float *velocity,
+                            size_t count, float learning_rate, float momentum, int nesterov);
+
+    /* ---- input pipeline ---- */
+    /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */
+    gt_status (*preprocess_gather)(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,
+                                   const uint8_t *images, const int32_t *labels,
+                                   const int32_t *indices, int n);
+};
+
+/* Creates a backend by name: "cpu" (fast ops, `threads` OpenMP threads, 0 = all
+ * cores), "cpu-reference" (plain loops, the test oracle), "cuda" (device 0).
+ * "cuda" fails with GT_ERR_NO_DEVICE when no usable GPU is present or with
+ * GT_ERR_UNSUPPORTED when gtrain was built without CUDA. */
+gt_status gt_backend_create(const char *name, int threads, gt_precision precision,
+                            gt_backend **out);
+void gt_backend_destroy(gt_backend *be);
+
+/* 1 when this build contains the CUDA backend. */
+int gt_backend_cuda_compiled(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

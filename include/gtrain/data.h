@@ -1,0 +1,54 @@
+/* gtrain: datasets. Images are uint8 NHWC held on the host, labels int32. */
+#ifndef GTRAIN_DATA_H
+#define GTRAIN_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gt_dataset gt_dataset;
+
+/* Directory searched for Fashion-MNIST when neither --data-dir nor
+ * GTRAIN_DATA_DIR is given (Debian package dataset-fashion-mnist). */
+#define GT_FASHION_MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Loads an IDX image file (magic 0x803, rank 3) and an IDX label file (magic
+ * 0x801, rank 1), gzip-compressed (.gz) or raw, and checks they agree. */
+gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
+                              gt_dataset **out);
+
+/* Loads "fashion-mnist" or "mnist", split "train" or "test", from `dir` (NULL:
+ * GTRAIN_DATA_DIR, else the default above). For each file the .gz name is tried
+ * first, then the raw name. */
+gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
+                                gt_dataset **out);
+
+/* Copies `count` examples starting at `first` into a new dataset. */
+gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out);
+
+/* Copies caller memory into a new dataset (tests, synthetic benchmarks). */
+gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
+                                 gt_shape3 shape, int num_classes, gt_dataset **out);
+
+void gt_dataset_free(gt_dataset *ds);
+
+size_t gt_dataset_count(const gt_dataset *ds);
+gt_shape3 gt_dataset_shape(const gt_dataset *ds);
+int gt_dataset_num_classes(const gt_dataset *ds);
+const uint8_t *gt_dataset_images(const gt_dataset *ds);
+const int32_t *gt_dataset_labels(const gt_dataset *ds);
+/* Where the data came from, for messages ("…/train-images-idx3-ubyte.gz"). */
+const char *gt_dataset_origin(const gt_dataset *ds);
+/* Class names ("T-shirt/top", ...) or NULL when unknown. */
+const char *gt_dataset_class_name(const gt_dataset *ds, int label);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+/* gtrain: umbrella header. */
+#ifndef GTRAIN_H
+#define GTRAIN_H
+
+#include "status.h"
+#include "tensor.h"
+#include "backend.h"
+#include "model.h"
+#include "data.h"
+#include "train.h"
+
+#define GTRAIN_VERSION_MAJOR 0
+#define GTRAIN_VERSION_MINOR 1
+#define GTRAIN_VERSION_PATCH 0
+#define GTRAIN_VERSION_STRING "0.1.0"
+
+#endif

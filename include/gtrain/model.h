@@ -1,0 +1,77 @@
+/* gtrain: models. A model is a Keras-style Sequential stack of layers, built
+ * from the zoo by name or read from a Keras model JSON file (model.to_json()).
+ * Leading preprocessing layers (Rescaling, Resizing, RepeatChannels) describe
+ * how the raw uint8 dataset becomes the network's input; they run inside the
+ * backend's preprocess-gather op. */
+#ifndef GTRAIN_MODEL_H
+#define GTRAIN_MODEL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "status.h"
+#include "tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gt_model gt_model;
+
+typedef enum gt_optimizer_kind { GT_OPT_ADAM = 0, GT_OPT_SGD } gt_optimizer_kind;
+
+/* Which examples the validation at epoch end uses. FIRST/LAST take the first or
+ * last `validation_count` examples of the training set (and train on the rest). */
+typedef enum gt_validation_kind {
+    GT_VAL_NONE = 0,
+    GT_VAL_TEST,
+    GT_VAL_FIRST,
+    GT_VAL_LAST
+} gt_validation_kind;
+
+/* Cross-entropy summed over the batch (notebook 004) or averaged (Keras default). */
+typedef enum gt_loss_reduction { GT_REDUCE_MEAN = 0, GT_REDUCE_SUM } gt_loss_reduction;
+
+/* The notebook's training recipe a model carries as its defaults. */
+typedef struct gt_recipe {
+    char dataset[32]; /* "fashion-mnist", "mnist", "signs" */
+    int batch_size;
+    int epochs;
+    gt_optimizer_kind optimizer;
+    float learning_rate;
+    float momentum;
+    gt_validation_kind validation;
+    int validation_count;
+    gt_loss_reduction reduction;
+} gt_recipe;
+
+/* Names of the zoo's models, NULL-terminated. */
+const char *const *gt_zoo_names(void);
+
+gt_status gt_model_from_zoo(const char *name, gt_model **out);
+gt_status gt_model_from_json_file(const char *path, gt_model **out);
+/* `origin` names the text in error messages (a path, or "<string>"). */
+gt_status gt_model_from_json_text(const char *text, const char *origin, gt_model **out);
+/* Keras model JSON of the model (Sequential, Keras 2 layout); free with free(). */
+gt_status gt_model_to_json(const gt_model *model, char **out_text);
+void gt_model_free(gt_model *model);
+
+const char *gt_model_name(const gt_model *model);
+size_t gt_model_param_count(const gt_model *model);
+size_t gt_model_trainable_param_count(const gt_model *model);
+/* Shape of one example as fed from the dataset, before preprocessing. */
+gt_shape3 gt_model_input_shape(const gt_model *model);
+int gt_model_num_classes(const gt_model *model);
+const gt_recipe *gt_model_recipe(const gt_model *model);
+
+/* Drops the leading preprocessing layers: the model then expects data already
+ * shaped like the first compute layer's input. */
+gt_status gt_model_strip_preprocessing(gt_model *model);
+
+/* Keras' model.summary() table and parameter totals. */
+gt_status gt_model_summary(const gt_model *model, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

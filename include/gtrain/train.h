@@ -1,0 +1,94 @@
+/* gtrain: the trainer. A trainer binds a model to a backend and a batch size,
+ * plans every buffer once (parameters, gradients, optimizer state, activations,
+ * workspace) and then runs steps, epochs, fits and evaluations without
+ * allocating. Keras semantics: shuffle every epoch, a partial last batch,
+ * running-mean loss and accuracy, validation at epoch end. */
+#ifndef GTRAIN_TRAIN_H
+#define GTRAIN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "data.h"
+#include "model.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gt_trainer gt_trainer;
+
+typedef struct gt_train_config {
+    int batch_size;
+    gt_optimizer_kind optimizer;
+    float learning_rate;
+    float beta1, beta2, epsilon; /* Adam */
+    float momentum;              /* SGD */
+    int nesterov;                /* SGD */
+    gt_loss_reduction reduction;
+    uint64_t seed; /* weights, shuffling and dropout all derive from it */
+} gt_train_config;
+
+/* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with
+ * the model's recipe. */
+gt_train_config gt_train_config_for(const gt_model *model);
+
+/* Metrics of one epoch (val_* are NaN when there was no validation). */
+typedef struct gt_epoch_logs {
+    int epoch; /* from 1 */
+    int steps;
+    double loss, accuracy;
+    double val_loss, val_accuracy;
+    double seconds; /* training time of the epoch, validation excluded */
+} gt_epoch_logs;
+
+/* Called from gt_trainer_fit; return non-zero from on_step to stop early (GT_OK). */
+typedef struct gt_fit_callbacks {
+    void *user;
+    void (*on_epoch_begin)(void *user, int epoch, int epochs, int steps);
+    /* step counts from 1; loss/accuracy are the running means so far. */
+    int (*on_step)(void *user, int epoch, int step, int steps, double loss, double accuracy);
+    void (*on_epoch_end)(void *user, const gt_epoch_logs *logs);
+} gt_fit_callbacks;
+
+/* Plans memory and initializes the weights from cfg->seed. The model must stay
+ * alive as long as the trainer. */
+gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_train_config *cfg,
+                            gt_trainer **out);
+void gt_trainer_destroy(gt_trainer *tr);
+
+/* Checks that the dataset feeds this model: the example shape must equal the
+ * model's input shape and labels must be below the number of classes. */
+gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
+
+/* Trains for `epochs` epochs; validates on `val` (may be NULL) at each epoch's
+ * end. A non-finite loss stops with GT_ERR_NONFINITE and a message naming the
+ * epoch and step. */
+gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
+                         int epochs, const gt_fit_callbacks *callbacks);
+
+/* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
+gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss,
+                              double *accuracy);
+
+/* One training step on dataset examples indices[0..n) (n <= batch size). The
+ * batch loss sum and correct count are returned when the pointers are non-NULL
+ * (which synchronizes a device backend). */
+gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *indices, int n,
+                          double *loss_sum, double *correct);
+
+/* Copies all parameters (model order, Keras shapes, conv kernels OHWI) to or
+ * from host memory of gt_model_param_count floats. */
+gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count);
+gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count);
+
+/* Bytes the trainer planned: parameters, gradients, optimizer state,
+ * activations, workspace, batch buffers. */
+size_t gt_trainer_planned_bytes(const gt_trainer *tr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/* Element math shared by the CPU backend and the CUDA kernels. Each function
+ * is the whole per-element arithmetic of an op; backends only add loops or
+ * thread indexing around it. */
+#ifndef GT_ELEM_MATH_H
+#define GT_ELEM_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "gt_hd.h"
+#include "philox.h"
+
+/* ---- ReLU ---- */
+GT_HD float gt_relu(float x)
+{
+    return x > 0.0f ? x : 0.0f;
+}
+
+/* y is the ReLU output: the gradient passes where the unit was active. */
+GT_HD float gt_relu_grad(float dy, float y)
+{
+    return y > 0.0f ? dy : 0.0f;
+}
+
+/* ---- Adam (Keras): lr_t folds both bias corrections ---- */
+GT_HD float gt_adam_lr_t(float lr, float beta1, float beta2, int64_t step)
+{
+    double b1t = pow((double)beta1, (double)step);
+    double b2t = pow((double)beta2, (double)step);
+    return (float)((double)lr * sqrt(1.0 - b2t) / (1.0 - b1t));
+}
+
+/* Updates m and v in place and returns the new parameter value. */
+GT_HD float gt_adam_elem(float p, float g, float *m, float *v, float lr_t, float beta1,
+                         float beta2, float epsilon)
+{
+    float m1 = beta1 * *m + (1.0f - beta1) * g;
+    float v1 = beta2 * *v + (1.0f - beta2) * g * g;
+    *m = m1;
+    *v = v1;
+    return p - lr_t * m1 / (sqrtf(v1) + epsilon);
+}
+
+/* ---- SGD (Keras): velocity = momentum * velocity - lr * g ---- */
+GT_HD float gt_sgd_elem(float p, float g, float *velocity, float lr, float momentum,
+                        int nesterov)
+{
+    if (momentum == 0.0f) return p - lr * g;
+    float v1 = momentum * *velocity - lr * g;
+    *velocity = v1;
+    return nesterov ? p + momentum * v1 - lr * g : p + v1;
+}
+
+/* ---- Dropout: element i keeps with probability 1 - rate, scaled by 1/(1-rate) ---- */
+GT_HD float gt_dropout_factor(uint64_t seed, uint64_t offset, uint64_t i, float rate)
+{
+    uint64_t e = offset + i;
+    float u = gt_u32_to_unit_float(gt_philox_word(seed, e >> 2, (unsigned)(e & 3u)));
+    return u >= rate ? 1.0f / (1.0f - rate) : 0.0f;
+}
+
+/* ---- Bilinear resize, tf.image.resize (half-pixel centres, no antialias) ---- */
+typedef struct gt_bilinear_tap {
+    int lower, upper;
+    float lerp;
+} gt_bilinear_tap;
+
+/* Source taps of output coordinate `out` when resizing in_size -> out_size. */
+GT_HD gt_bilinear_tap gt_bilinear_tap_at(int out, int in_size, int out_size)
+{
+    float scale = (float)in_size / (float)out_size;
+    float in = ((float)out + 0.5f) * scale - 0.5f;
+    float in_floor = floorf(in);
+    gt_bilinear_tap t;
+    t.lower = (int)in_floor > 0 ? (int)in_floor : 0;
+    int up = (int)ceilf(in);
+    t.upper = up < in_size - 1 ? up : in_size - 1;
+    t.lerp = in - in_floor;
+    return t;
+}
+
+GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, float bottom_right,
+                            float x_lerp, float y_lerp)
+{
+    float top = top_left + (top_right - top_left) * x_lerp;
+    float bottom = bottom_left + (bottom_right - bottom_left) * x_lerp;
+    return top + (bottom - top) * y_lerp;
+}
+
+/* ---- Cross-entropy ---- */
+#define GT_KERAS_EPSILON 1e-7f
+
+/* Keras categorical cross-entropy on probabilities: p = out/sum clipped to
+ * [eps, 1-eps]; loss -log p. The gradient of -log(clip(out_label/sum)) w.r.t.
+ * out_j is (1/sum) - [j == label] / out_label when unclipped, else only the
+ * zero-gradient clip branch: clipped probabilities pass no gradient (as TF's
+ * clip_by_value). */
+GT_HD float gt_prob_xent_clip(float p)
+{
+    return p < GT_KERAS_EPSILON ? GT_KERAS_EPSILON
+                                : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
+}
+
+#endif
