@@ -27,7 +27,17 @@ gt_status gt_fail_context(gt_status status, const char *fmt, ...)
     vsnprintf(context, sizeof context, fmt, ap);
     va_end(ap);
     memcpy(previous, last_error, sizeof previous);
-    snprintf(last_error, sizeof last_error, "%s: %s", context, previous);
+    /* context, ": ", then as much of the previous message as still fits */
+    size_t used = strlen(context);
+    memcpy(last_error, context, used + 1);
+    if (used + 2 < sizeof last_error) {
+        memcpy(last_error + used, ": ", 3);
+        used += 2;
+        size_t room = sizeof last_error - 1 - used;
+        size_t len = strnlen(previous, room);
+        memcpy(last_error + used, previous, len);
+        last_error[used + len] = '\0';
+    }
     return status;
 }
 

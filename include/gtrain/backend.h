@@ -91,6 +91,8 @@ struct gt_backend {
     gt_status (*upload)(gt_backend *be, void *dst, const void *host_src, size_t bytes);
     gt_status (*download)(gt_backend *be, void *host_dst, const void *src, size_t bytes);
     gt_status (*zero)(gt_backend *be, void *dst, size_t bytes);
+    /* Backend-to-backend copy (both pointers from alloc); regions must not overlap. */
+    gt_status (*copy)(gt_backend *be, void *dst, const void *src, size_t bytes);
     gt_status (*synchronize)(gt_backend *be);
     /* Host memory the step loop reads back into (pinned on CUDA). */
     gt_status (*host_alloc)(gt_backend *be, size_t bytes, void **out);

@@ -1,0 +1,94 @@
+/* C-callable launchers of gtrain's own CUDA kernels (the .cu files in kernels/), used by
+ * the CUDA backend's host side (src/cuda). Every launcher queues its work on
+ * `stream`, never synchronizes, and returns the launch status
+ * (cudaGetLastError) so that the caller's checking macro can report it.
+ * All pointers are device memory; sizes are element counts. The per-element
+ * arithmetic is the GT_HD element math shared with the CPU (elem_math.h). */
+#ifndef GT_KERNELS_H
+#define GT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda_runtime_api.h>
+
+#include "gtrain/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- bias_act.cu ---- */
+/* y(rows, cols) = act(y + bias[col]) in place; bias may be NULL; act LINEAR or RELU. */
+cudaError_t gt_launch_bias_act_forward(float *y, const float *bias, size_t rows, int cols,
+                                       gt_activation act, cudaStream_t stream);
+/* db[col] = sum over rows of dy. Deterministic without atomics: when rows are
+ * many, per-chunk partial sums go to `scratch` (scratch_floats floats) and a
+ * second pass adds them in chunk order. The chunking depends only on (rows,
+ * cols, scratch_floats), so the result is the same every run. */
+cudaError_t gt_launch_bias_backward(float *db, const float *dy, size_t rows, int cols,
+                                    float *scratch, size_t scratch_floats, cudaStream_t stream);
+/* dx = y > 0 ? dy : 0; dx may alias dy. */
+cudaError_t gt_launch_relu_backward(float *dx, const float *dy, const float *y, size_t count,
+                                    cudaStream_t stream);
+
+/* ---- softmax_xent.cu ---- */
+/* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =
+ * correct count (written, not accumulated) by one block in a fixed order. */
+cudaError_t gt_launch_softmax_xent(float *dlogits, float *stats, const float *logits,
+                                   const int32_t *labels, int n, int classes, float grad_scale,
+                                   cudaStream_t stream);
+/* Keras categorical cross-entropy on probabilities (from_logits=False). */
+cudaError_t gt_launch_prob_xent(float *dout, float *stats, const float *out,
+                                const int32_t *labels, int n, int classes, float grad_scale,
+                                cudaStream_t stream);
+cudaError_t gt_launch_softmax_forward(float *probs, const float *logits, int n, int classes,
+                                      cudaStream_t stream);
+
+/* ---- dropout.cu ---- */
+/* y = x * gt_dropout_factor(seed, offset, i, rate): the CPU's masks exactly. */
+cudaError_t gt_launch_dropout(float *y, const float *x, size_t count, float rate, uint64_t seed,
+                              uint64_t offset, cudaStream_t stream);
+
+/* ---- adam.cu ---- */
+/* One pass over the flat buffers; lr_t = gt_adam_lr_t(...) computed on the host. */
+cudaError_t gt_launch_adam(float *params, const float *grads, float *m, float *v, size_t count,
+                           float lr_t, float beta1, float beta2, float epsilon,
+                           cudaStream_t stream);
+
+/* ---- sgd.cu ---- */
+/* velocity may be NULL when momentum is 0. */
+cudaError_t gt_launch_sgd(float *params, const float *grads, float *velocity, size_t count,
+                          float learning_rate, float momentum, int nesterov, cudaStream_t stream);
+
+/* ---- maxpool.cu ---- */
+/* First maximum of each window in row-major scan order; padded cells never win. */
+cudaError_t gt_launch_maxpool_forward(const gt_pool_geom *g, float *y, const float *x,
+                                      cudaStream_t stream);
+/* dx gathers dy of every window whose first maximum it is, windows in
+ * row-major order: deterministic, no atomics, same sum order as the CPU. */
+cudaError_t gt_launch_maxpool_backward(const gt_pool_geom *g, float *dx, const float *dy,
+                                       const float *x, cudaStream_t stream);
+
+/* ---- conv_pad.cu ---- */
+/* Zero-padded copy for convolutions whose padding cuDNN cannot express
+ * (TensorFlow 'same' with pad_top < pad_bottom): dst (n, hp, wp, c) with
+ * dst[h][w] = src[h - pad_top][w - pad_left] inside the image, else 0. */
+cudaError_t gt_launch_pad_nhwc(float *dst, const float *src, int n, int h, int w, int c, int hp,
+                               int wp, int pad_top, int pad_left, cudaStream_t stream);
+/* The inverse crop: dst (n, h, w, c) = src (n, hp, wp, c) at offset
+ * (pad_top, pad_left); cells outside src (unused image rows) become 0. */
+cudaError_t gt_launch_crop_nhwc(float *dst, const float *src, int n, int h, int w, int c, int hp,
+                                int wp, int pad_top, int pad_left, cudaStream_t stream);
+
+/* ---- preprocess.cu ---- */
+/* x (n, out_h, out_w, out_c) from uint8 images[indices[i]] (channel repeat,
+ * tf.image.resize bilinear, x * scale + offset) and y[i] = labels[indices[i]]. */
+cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float *x, int32_t *y,
+                                        const uint8_t *images, const int32_t *labels,
+                                        const int32_t *indices, int n, cudaStream_t stream);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,82 @@
+/* Helpers shared by the subcommands: error reporting, option parsing, model
+ * loading by zoo name or JSON path. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int gt_cli_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("gtrain: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int gt_cli_status_error(gt_status status)
+{
+    int code = status == GT_ERR_INVALID_ARGUMENT ? GT_EXIT_USAGE : GT_EXIT_RUNTIME;
+    return gt_cli_error(code, "%s", gt_last_error()[0] ? gt_last_error() : gt_status_name(status));
+}
+
+int gt_cli_parse_int(const char *option, const char *text, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || v < min || v > max) {
+        gt_cli_error(GT_EXIT_USAGE, "%s expects an integer in [%ld, %ld], found '%s'", option, min,
+                     max, text ? text : "");
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int gt_cli_parse_float(const char *option, const char *text, double min, double max, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod(text, &end) : 0.0;
+    if (!text || !*text || *end || errno || !isfinite(v) || v < min || v > max) {
+        gt_cli_error(GT_EXIT_USAGE, "%s expects a number in [%g, %g], found '%s'", option, min,
+                     max, text ? text : "");
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int gt_cli_parse_u64(const char *option, const char *text, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text ? strtoull(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || text[0] == '-') {
+        gt_cli_error(GT_EXIT_USAGE, "%s expects a non-negative integer, found '%s'", option,
+                     text ? text : "");
+        return 0;
+    }
+    *out = (uint64_t)v;
+    return 1;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+gt_status gt_cli_load_model(const char *name_or_path, gt_model **out)
+{
+    if (ends_with(name_or_path, ".json") || strchr(name_or_path, '/'))
+        return gt_model_from_json_file(name_or_path, out);
+    return gt_model_from_zoo(name_or_path, out);
+}

@@ -1,0 +1,71 @@
+/* Backend selection for the CLI: --device auto|cpu|cuda, --precision, --threads. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_device.h"
+
+const char gt_cli_device_help[] =
+    "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
+    "  --precision P    fp32 or tf32 (tensor cores; GPU only) [tf32 on GPUs, fp32 on CPU]\n"
+    "  --threads N      CPU threads [all cores]\n";
+
+int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts)
+{
+    const char *arg = argv[*i];
+    int is_device = strcmp(arg, "--device") == 0;
+    int is_precision = strcmp(arg, "--precision") == 0;
+    int is_threads = strcmp(arg, "--threads") == 0;
+    if (!is_device && !is_precision && !is_threads) return 0;
+    if (*i + 1 >= argc) {
+        gt_cli_error(GT_EXIT_USAGE, "%s needs a value", arg);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (is_device) {
+        if (strcmp(v, "auto") && strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "cpu-reference")) {
+            gt_cli_error(GT_EXIT_USAGE, "--device expects auto, cpu or cuda, found '%s'", v);
+            return -1;
+        }
+        opts->device = v;
+    } else if (is_precision) {
+        if (strcmp(v, "auto") && strcmp(v, "fp32") && strcmp(v, "tf32") && strcmp(v, "bf16")) {
+            gt_cli_error(GT_EXIT_USAGE, "--precision expects fp32 or tf32, found '%s'", v);
+            return -1;
+        }
+        opts->precision = v;
+    } else {
+        long t;
+        if (!gt_cli_parse_int("--threads", v, 1, 4096, &t)) return -1;
+        opts->threads = (int)t;
+    }
+    return 1;
+}
+
+static gt_precision precision_for(const char *name, int gpu)
+{
+    if (strcmp(name, "fp32") == 0) return GT_PRECISION_FP32;
+    if (strcmp(name, "tf32") == 0) return GT_PRECISION_TF32;
+    if (strcmp(name, "bf16") == 0) return GT_PRECISION_BF16;
+    return gpu ? GT_PRECISION_TF32 : GT_PRECISION_FP32; /* auto, as TensorFlow */
+}
+
+int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
+{
+    const char *device = opts->device ? opts->device : "auto";
+    const char *precision = opts->precision ? opts->precision : "auto";
+    gt_status st;
+    if (strcmp(device, "auto") == 0 || strcmp(device, "cuda") == 0) {
+        st = gt_backend_create("cuda", opts->threads, precision_for(precision, 1), out);
+        if (st == GT_OK) return GT_EXIT_OK;
+        if (strcmp(device, "cuda") == 0 ||
+            (st != GT_ERR_NO_DEVICE && st != GT_ERR_UNSUPPORTED))
+            return gt_cli_status_error(st);
+        if (strcmp(precision, "tf32") == 0)
+            return gt_cli_error(GT_EXIT_USAGE, "--precision tf32 needs a GPU: %s", gt_last_error());
+        fprintf(stderr, "gtrain: no usable GPU (%s); training on the CPU\n", gt_last_error());
+        device = "cpu";
+    }
+    st = gt_backend_create(device, opts->threads, precision_for(precision, 0), out);
+    return st == GT_OK ? GT_EXIT_OK : gt_cli_status_error(st);
+}

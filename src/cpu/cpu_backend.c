@@ -1,0 +1,226 @@
+/* The CPU backend: creation, memory (host memory is the device memory here)
+ * and the choice between the reference and the fast op tables. */
+#include "cpu/cpu_backend.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu_internal.h"
+#include "error.h"
+
+/* 64 bytes: one cache line, and enough for AVX-512 aligned loads. */
+#define GT_CPU_ALIGN 64
+
+static void cpu_destroy(gt_backend *be)
+{
+    if (!be) return;
+    free(be->impl);
+    free(be);
+}
+
+static const char *cpu_describe(gt_backend *be)
+{
+    return ((gt_cpu_impl *)be->impl)->description;
+}
+
+static gt_status cpu_alloc(gt_backend *be, size_t bytes, void **out)
+{
+    (void)be;
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu alloc: NULL output pointer");
+    *out = NULL;
+    /* aligned_alloc wants a multiple of the alignment; 0 bytes still gives a
+     * distinct valid pointer so that callers need no special case. */
+    size_t rounded = bytes + (GT_CPU_ALIGN - 1);
+    if (rounded < bytes)
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "cpu backend: cannot allocate %zu bytes", bytes);
+    rounded -= rounded % GT_CPU_ALIGN;
+    if (rounded == 0) rounded = GT_CPU_ALIGN;
+    void *p = aligned_alloc(GT_CPU_ALIGN, rounded);
+    if (!p)
+        return gt_fail(GT_ERR_OUT_OF_MEMORY,
+                       "cpu backend: out of host memory allocating %zu bytes (%.1f MiB); try a "
+                       "smaller batch size",
+                       bytes, (double)bytes / (1024.0 * 1024.0));
+    *out = p;
+    return GT_OK;
+}
+
+static void cpu_free(gt_backend *be, void *ptr)
+{
+    (void)be;
+    free(ptr);
+}
+
+static gt_status cpu_copy(const char *op, void *dst, const void *src, size_t bytes)
+{
+    if (bytes == 0) return GT_OK;
+    if (!dst || !src)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu %s: NULL pointer for %zu bytes", op, bytes);
+    memcpy(dst, src, bytes);
+    return GT_OK;
+}
+
+static gt_status cpu_upload(gt_backend *be, void *dst, const void *host_src, size_t bytes)
+{
+    (void)be;
+    return cpu_copy("upload", dst, host_src, bytes);
+}
+
+static gt_status cpu_download(gt_backend *be, void *host_dst, const void *src, size_t bytes)
+{
+    (void)be;
+    return cpu_copy("download", host_dst, src, bytes);
+}
+
+static gt_status cpu_zero(gt_backend *be, void *dst, size_t bytes)
+{
+    (void)be;
+    if (bytes == 0) return GT_OK;
+    if (!dst) return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu zero: NULL pointer for %zu bytes", bytes);
+    memset(dst, 0, bytes);
+    return GT_OK;
+}
+
+static gt_status cpu_copy_op(gt_backend *be, void *dst, const void *src, size_t bytes)
+{
+    (void)be;
+    return cpu_copy("copy", dst, src, bytes);
+}
+
+static gt_status cpu_synchronize(gt_backend *be)
+{
+    (void)be; /* CPU ops complete before they return */
+    return GT_OK;
+}
+
+static gt_status cpu_host_alloc(gt_backend *be, size_t bytes, void **out)
+{
+    return cpu_alloc(be, bytes, out);
+}
+
+static void cpu_host_free(gt_backend *be, void *ptr)
+{
+    cpu_free(be, ptr);
+}
+
+static gt_status cpu_download_async(gt_backend *be, void *host_dst, const void *src, size_t bytes,
+                                    int fence)
+{
+    (void)be;
+    if (fence < 0 || fence >= GT_BACKEND_FENCES)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu download_async: fence %d outside [0, %d)",
+                       fence, GT_BACKEND_FENCES);
+    return cpu_copy("download_async", host_dst, src, bytes);
+}
+
+static int cpu_fence_done(gt_backend *be, int fence)
+{
+    (void)be;
+    (void)fence;
+    return 1; /* the copy landed before download_async returned */
+}
+
+static void fill_reference_ops(gt_backend *be)
+{
+    be->gemm = gt_cpu_ref_gemm;
+    be->bias_act_forward = gt_cpu_ref_bias_act_forward;
+    be->bias_backward = gt_cpu_ref_bias_backward;
+    be->relu_backward = gt_cpu_ref_relu_backward;
+    be->conv2d_workspace_bytes = gt_cpu_ref_conv2d_workspace_bytes;
+    be->conv2d_forward = gt_cpu_ref_conv2d_forward;
+    be->conv2d_backward_data = gt_cpu_ref_conv2d_backward_data;
+    be->conv2d_backward_filter = gt_cpu_ref_conv2d_backward_filter;
+    be->maxpool_forward = gt_cpu_ref_maxpool_forward;
+    be->maxpool_backward = gt_cpu_ref_maxpool_backward;
+    be->softmax_xent = gt_cpu_ref_softmax_xent;
+    be->prob_xent = gt_cpu_ref_prob_xent;
+    be->softmax_forward = gt_cpu_ref_softmax_forward;
+    be->dropout_forward = gt_cpu_ref_dropout_forward;
+    be->dropout_backward = gt_cpu_ref_dropout_backward;
+    be->adam_update = gt_cpu_ref_adam_update;
+    be->sgd_update = gt_cpu_ref_sgd_update;
+    be->preprocess_gather = gt_cpu_ref_preprocess_gather;
+}
+
+static void fill_fast_ops(gt_backend *be)
+{
+    be->gemm = gt_cpu_fast_gemm;
+    be->bias_act_forward = gt_cpu_fast_bias_act_forward;
+    be->bias_backward = gt_cpu_fast_bias_backward;
+    be->relu_backward = gt_cpu_fast_relu_backward;
+    be->conv2d_workspace_bytes = gt_cpu_fast_conv2d_workspace_bytes;
+    be->conv2d_forward = gt_cpu_fast_conv2d_forward;
+    be->conv2d_backward_data = gt_cpu_fast_conv2d_backward_data;
+    be->conv2d_backward_filter = gt_cpu_fast_conv2d_backward_filter;
+    be->maxpool_forward = gt_cpu_fast_maxpool_forward;
+    be->maxpool_backward = gt_cpu_fast_maxpool_backward;
+    be->softmax_xent = gt_cpu_fast_softmax_xent;
+    be->prob_xent = gt_cpu_fast_prob_xent;
+    be->softmax_forward = gt_cpu_fast_softmax_forward;
+    be->dropout_forward = gt_cpu_fast_dropout_forward;
+    be->dropout_backward = gt_cpu_fast_dropout_backward;
+    be->adam_update = gt_cpu_fast_adam_update;
+    be->sgd_update = gt_cpu_fast_sgd_update;
+    be->preprocess_gather = gt_cpu_fast_preprocess_gather;
+}
+
+gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precision,
+                                gt_backend **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_cpu_backend_create: NULL output");
+    *out = NULL;
+    if (precision == GT_PRECISION_BF16)
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "precision bf16 is not supported by the CPU backend yet (it has no bf16 "
+                       "GEMM path); use fp32");
+    if (precision == GT_PRECISION_TF32)
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "precision tf32 needs a GPU with tensor cores; the CPU runs fp32");
+    if (precision != GT_PRECISION_FP32)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown precision %d", (int)precision);
+
+    if (threads <= 0) threads = omp_get_num_procs();
+    if (threads < 1) threads = 1;
+    if (threads > GT_CPU_MAX_THREADS) threads = GT_CPU_MAX_THREADS;
+
+    gt_backend *be = calloc(1, sizeof *be);
+    gt_cpu_impl *impl = calloc(1, sizeof *impl);
+    if (!be || !impl) {
+        free(be);
+        free(impl);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "cpu backend: out of host memory creating the backend");
+    }
+    /* The reference ops are single-threaded by design: they are the oracle. */
+    impl->threads = reference ? 1 : threads;
+    impl->reference = reference ? 1 : 0;
+    if (reference)
+        snprintf(impl->description, sizeof impl->description,
+                 "cpu-reference: 1 thread, plain loops accumulating in double (reference ops)");
+    else
+        snprintf(impl->description, sizeof impl->description, "cpu: %d thread%s, %s (fast ops)",
+                 impl->threads, impl->threads == 1 ? "" : "s", gt_cpu_gemm_library());
+
+    be->name = reference ? "cpu-reference" : "cpu";
+    be->impl = impl;
+    be->destroy = cpu_destroy;
+    be->describe = cpu_describe;
+    be->alloc = cpu_alloc;
+    be->free = cpu_free;
+    be->upload = cpu_upload;
+    be->download = cpu_download;
+    be->zero = cpu_zero;
+    be->copy = cpu_copy_op;
+    be->synchronize = cpu_synchronize;
+    be->host_alloc = cpu_host_alloc;
+    be->host_free = cpu_host_free;
+    be->download_async = cpu_download_async;
+    be->fence_done = cpu_fence_done;
+    if (reference)
+        fill_reference_ops(be);
+    else
+        fill_fast_ops(be);
+    *out = be;
+    return GT_OK;
+}

@@ -1,0 +1,144 @@
+/* Internal to src/cpu: the backend's private state, the argument checks the
+ * reference and fast ops share, and every op of both tables. The reference
+ * ops (cpu_ref_*.c) are plain single-threaded loops that accumulate in double:
+ * the oracle. The fast ops (cpu_fast_*.c) have the same semantics and use
+ * sgemm and OpenMP; they are deterministic for a fixed thread count (no
+ * atomics, reductions in a fixed order) and never allocate. */
+#ifndef GT_CPU_INTERNAL_H
+#define GT_CPU_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gtrain/backend.h"
+
+/* Per-thread partial sums live in fixed arrays of this size on the stack. */
+#define GT_CPU_MAX_THREADS 256
+
+typedef struct gt_cpu_impl {
+    int threads;   /* OpenMP (and OpenBLAS) threads of the fast ops */
+    int reference; /* 1: the reference table */
+    char description[320];
+} gt_cpu_impl;
+
+static inline int gt_cpu_threads(const gt_backend *be)
+{
+    return ((const gt_cpu_impl *)be->impl)->threads;
+}
+
+/* ---- argument checks (cpu_validate.c); `op` names the caller in messages ---- */
+gt_status gt_cpu_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
+                            const float *a, int lda, const float *b, int ldb, const float *c,
+                            int ldc);
+gt_status gt_cpu_check_conv(const char *op, const gt_conv_geom *g);
+gt_status gt_cpu_check_pool(const char *op, const gt_pool_geom *g);
+gt_status gt_cpu_check_act(const char *op, gt_activation act);
+gt_status gt_cpu_check_labels(const char *op, const int32_t *labels, int n, int classes);
+gt_status gt_cpu_check_rate(const char *op, float rate);
+gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
+                                  const uint8_t *images, const int32_t *labels,
+                                  const int32_t *indices, int n);
+gt_status gt_cpu_check_adam(const gt_adam_params *hp);
+gt_status gt_cpu_check_sgd(const float *velocity, float momentum);
+
+/* ---- sgemm without OpenBLAS (cpu_sgemm.c): cache-blocked, OpenMP ---- */
+void gt_cpu_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                  const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+/* The fast GEMM: cblas_sgemm with GTRAIN_HAVE_OPENBLAS, else gt_cpu_sgemm. */
+void gt_cpu_gemm_fast(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                      int ldc);
+/* "OpenBLAS 0.3.21 ..." or "built-in sgemm". */
+const char *gt_cpu_gemm_library(void);
+
+/* Fast building blocks reused by the fast conv. */
+void gt_cpu_fast_bias_act_rows(int threads, float *y, const float *bias, size_t rows, int cols,
+                               gt_activation act);
+void gt_cpu_fast_bias_sum_rows(int threads, float *db, const float *dy, size_t rows, int cols);
+
+/* ---- the reference table ---- */
+gt_status gt_cpu_ref_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                          float alpha, const float *a, int lda, const float *b, int ldb,
+                          float beta, float *c, int ldc);
+gt_status gt_cpu_ref_bias_act_forward(gt_backend *be, float *y, const float *bias, int rows,
+                                      int cols, gt_activation act);
+gt_status gt_cpu_ref_bias_backward(gt_backend *be, float *db, const float *dy, int rows, int cols);
+gt_status gt_cpu_ref_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
+                                   size_t count);
+size_t gt_cpu_ref_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g);
+gt_status gt_cpu_ref_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y,
+                                    const float *x, const float *w, const float *bias,
+                                    gt_activation act, void *workspace);
+gt_status gt_cpu_ref_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
+                                          const float *dy, const float *w, void *workspace);
+gt_status gt_cpu_ref_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
+                                            float *db, const float *dy, const float *x,
+                                            void *workspace);
+gt_status gt_cpu_ref_maxpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
+                                     const float *x);
+gt_status gt_cpu_ref_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
+                                      const float *dy, const float *x, const float *y);
+gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats,
+                                  const float *logits, const int32_t *labels, int n, int classes,
+                                  float grad_scale);
+gt_status gt_cpu_ref_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
+                               const int32_t *labels, int n, int classes, float grad_scale);
+gt_status gt_cpu_ref_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,
+                                     int classes);
+gt_status gt_cpu_ref_dropout_forward(gt_backend *be, float *y, const float *x, size_t count,
+                                     float rate, uint64_t seed, uint64_t offset);
+gt_status gt_cpu_ref_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
+                                      float rate, uint64_t seed, uint64_t offset);
+gt_status gt_cpu_ref_adam_update(gt_backend *be, float *params, const float *grads, float *m,
+                                 float *v, size_t count, const gt_adam_params *hp);
+gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grads,
+                                float *velocity, size_t count, float learning_rate,
+                                float momentum, int nesterov);
+gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x,
+                                       int32_t *y, const uint8_t *images, const int32_t *labels,
+                                       const int32_t *indices, int n);
+
+/* ---- the fast table ---- */
+gt_status gt_cpu_fast_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k,
+                           float alpha, const float *a, int lda, const float *b, int ldb,
+                           float beta, float *c, int ldc);
+gt_status gt_cpu_fast_bias_act_forward(gt_backend *be, float *y, const float *bias, int rows,
+                                       int cols, gt_activation act);
+gt_status gt_cpu_fast_bias_backward(gt_backend *be, float *db, const float *dy, int rows,
+                                    int cols);
+gt_status gt_cpu_fast_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
+                                    size_t count);
+size_t gt_cpu_fast_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g);
+gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y,
+                                     const float *x, const float *w, const float *bias,
+                                     gt_activation act, void *workspace);
+gt_status gt_cpu_fast_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
+                                           const float *dy, const float *w, void *workspace);
+gt_status gt_cpu_fast_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
+                                             float *db, const float *dy, const float *x,
+                                             void *workspace);
+gt_status gt_cpu_fast_maxpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
+                                      const float *x);
+gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
+                                       const float *dy, const float *x, const float *y);
+gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
+                                   const float *logits, const int32_t *labels, int n, int classes,
+                                   float grad_scale);
+gt_status gt_cpu_fast_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
+                                const int32_t *labels, int n, int classes, float grad_scale);
+gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,
+                                      int classes);
+gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, size_t count,
+                                      float rate, uint64_t seed, uint64_t offset);
+gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
+                                       float rate, uint64_t seed, uint64_t offset);
+gt_status gt_cpu_fast_adam_update(gt_backend *be, float *params, const float *grads, float *m,
+                                  float *v, size_t count, const gt_adam_params *hp);
+gt_status gt_cpu_fast_sgd_update(gt_backend *be, float *params, const float *grads,
+                                 float *velocity, size_t count, float learning_rate,
+                                 float momentum, int nesterov);
+gt_status gt_cpu_fast_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x,
+                                        int32_t *y, const uint8_t *images, const int32_t *labels,
+                                        const int32_t *indices, int n);
+
+#endif

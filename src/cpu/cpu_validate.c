@@ -1,0 +1,144 @@
+/* Argument checks shared by the reference and the fast CPU ops. They are
+ * cheap (O(1) or O(n) over labels/indices) and catch the caller errors that
+ * are plausible — a wrong geometry, a label out of range — with a message
+ * that names the op and the bad value, instead of reading out of bounds. */
+#include <math.h>
+
+#include "cpu/cpu_internal.h"
+#include "error.h"
+
+gt_status gt_cpu_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
+                            const float *a, int lda, const float *b, int ldb, const float *c,
+                            int ldc)
+{
+    if (m < 0 || n < 0 || k < 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: negative size m=%d n=%d k=%d", op, m, n, k);
+    /* Row-major: the stored row of A is op(A)'s row unless transposed. */
+    int a_cols = trans_a ? m : k;
+    int b_cols = trans_b ? k : n;
+    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) ||
+        ldc < (n > 1 ? n : 1))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: leading dimension too small (lda=%d needs >= %d, ldb=%d needs >= %d, "
+                       "ldc=%d needs >= %d)",
+                       op, lda, a_cols, ldb, b_cols, ldc, n);
+    if (m > 0 && n > 0 && (!c || (k > 0 && (!a || !b))))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL matrix pointer", op);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_conv(const char *op, const gt_conv_geom *g)
+{
+    if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
+    if (g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->in_c <= 0 || g->out_h <= 0 ||
+        g->out_w <= 0 || g->out_c <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 ||
+        g->stride_w <= 0 || g->pad_top < 0 || g->pad_left < 0)
+        return gt_fail(GT_ERR_SHAPE,
+                       "%s: bad geometry: input %dx%dx%dx%d, output %dx%dx%d, kernel %dx%d, "
+                       "stride %dx%d, pad %d,%d (sizes and strides must be positive, pads >= 0)",
+                       op, g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h,
+                       g->k_w, g->stride_h, g->stride_w, g->pad_top, g->pad_left);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_pool(const char *op, const gt_pool_geom *g)
+{
+    if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
+    int bad = g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->out_h <= 0 ||
+              g->out_w <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 ||
+              g->stride_w <= 0 || g->pad_top < 0 || g->pad_left < 0;
+    /* Every window must hold at least one real cell: padded cells never win,
+     * so an all-padding window would have no maximum. */
+    if (!bad)
+        bad = g->pad_top >= g->k_h || g->pad_left >= g->k_w ||
+              (g->out_h - 1) * g->stride_h - g->pad_top >= g->in_h ||
+              (g->out_w - 1) * g->stride_w - g->pad_left >= g->in_w;
+    if (bad)
+        return gt_fail(GT_ERR_SHAPE,
+                       "%s: bad geometry: input %dx%dx%dx%d, output %dx%d, window %dx%d, "
+                       "stride %dx%d, pad %d,%d (every window needs at least one input cell)",
+                       op, g->n, g->in_h, g->in_w, g->c, g->out_h, g->out_w, g->k_h, g->k_w,
+                       g->stride_h, g->stride_w, g->pad_top, g->pad_left);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_act(const char *op, gt_activation act)
+{
+    if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: activation %d is not fusable (only linear or relu; softmax goes "
+                       "through the loss or softmax_forward)",
+                       op, (int)act);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_labels(const char *op, const int32_t *labels, int n, int classes)
+{
+    if (n < 0 || classes <= 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: bad size n=%d classes=%d", op, n, classes);
+    if (n > 0 && !labels) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL labels", op);
+    for (int i = 0; i < n; ++i)
+        if (labels[i] < 0 || labels[i] >= classes)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "%s: label %d of example %d is outside [0, %d) (check the dataset's "
+                           "labels against the model's output units)",
+                           op, (int)labels[i], i, classes);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_rate(const char *op, float rate)
+{
+    if (!(rate >= 0.0f && rate < 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: dropout rate %g is outside [0, 1)", op,
+                       (double)rate);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
+                                  const uint8_t *images, const int32_t *labels,
+                                  const int32_t *indices, int n)
+{
+    if (!p) return gt_fail(GT_ERR_INVALID_ARGUMENT, "preprocess_gather: NULL parameters");
+    if (p->in_h <= 0 || p->in_w <= 0 || p->in_c <= 0 || p->out_h <= 0 || p->out_w <= 0 ||
+        p->out_c <= 0 || n < 0)
+        return gt_fail(GT_ERR_SHAPE, "preprocess_gather: bad sizes %dx%dx%d -> %dx%dx%d, n=%d",
+                       p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, n);
+    if (p->in_c != 1 && p->in_c != p->out_c)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "preprocess_gather: cannot turn %d input channels into %d (channel repeat "
+                       "needs 1 input channel, or the same count in and out)",
+                       p->in_c, p->out_c);
+    if (n > 0 && (!x || !images || !indices))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "preprocess_gather: NULL images, indices or x");
+    if (n > 0 && y && !labels)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "preprocess_gather: labels requested (y) but the dataset has none");
+    for (int i = 0; i < n; ++i)
+        if (indices[i] < 0)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT, "preprocess_gather: index %d of example %d",
+                           (int)indices[i], i);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_adam(const gt_adam_params *hp)
+{
+    if (!hp) return gt_fail(GT_ERR_INVALID_ARGUMENT, "adam_update: NULL hyperparameters");
+    if (hp->step < 1)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "adam_update: step is %lld; it counts from 1 (the bias correction divides "
+                       "by 1 - beta1^step)",
+                       (long long)hp->step);
+    if (!(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) || !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "adam_update: beta1=%g beta2=%g must be in [0, 1)",
+                       (double)hp->beta1, (double)hp->beta2);
+    return GT_OK;
+}
+
+gt_status gt_cpu_check_sgd(const float *velocity, float momentum)
+{
+    if (momentum != 0.0f && !velocity)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "sgd_update: momentum %g needs a velocity buffer (NULL given)",
+                       (double)momentum);
+    return GT_OK;
+}

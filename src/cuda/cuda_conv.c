@@ -1,0 +1,504 @@
+/* Conv2D through cuDNN, NHWC data and NHWC (= OHWI = KRSC) filters, which is
+ * gtrain's own layout, so no transposes.
+ *
+ * One plan per geometry, made on first use and kept: descriptors, and per
+ * op (forward, backward-data, backward-filter) an ordered list of algorithms.
+ *
+ * Algorithm choice: cudnnGet*Algorithm_v7 heuristics, not cudnnFind*Ex.
+ * - The plan is made when the trainer asks conv2d_workspace_bytes, at plan
+ *   time, before any activation buffer exists; Find needs real x, w, y and
+ *   scratch buffers to time on.
+ * - Heuristics are a pure function of the geometry, so every run picks the
+ *   same algorithms and a seeded run reproduces bit for bit; Find's choice
+ *   depends on timing noise.
+ * - Deterministic algorithms come first (no atomics: backward-filter algos 0
+ *   and 3 and backward-data algo 0 are not), then the rest as a fallback.
+ * - Math type follows the precision: fp32 runs CUDNN_FMA_MATH (no tensor
+ *   cores, so no TF32: IEEE fp32); tf32 runs CUDNN_DEFAULT_MATH, which lets
+ *   cuDNN use TF32 tensor cores; algorithms that would convert to fp16
+ *   (TENSOR_OP_MATH_ALLOW_CONVERSION) are refused in both.
+ * Up to GT_CONV_CANDIDATES algorithms are kept per op and the reported
+ * workspace is the maximum over all of them, so if cuDNN refuses one at run
+ * time (NOT_SUPPORTED) the next runs in the same workspace.
+ *
+ * Workspace (from the trainer, never allocated here): [padded input buffer |
+ * cuDNN scratch]. The padded buffer exists only for geometries cuDNN's
+ * symmetric padding cannot express: TensorFlow 'same' puts the odd extra row
+ * at the bottom (stride 2 on an even size: pad_top 0, pad_bottom 1). Those
+ * run on an explicitly zero-padded copy of x with cuDNN padding 0, and
+ * backward-data's result on that copy is cropped back into dx. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuda/cuda_check.h"
+#include "cuda/cuda_internal.h"
+#include "kernels.h"
+
+#define GT_CONV_CANDIDATES 4
+/* Algorithms that want more scratch than this per geometry are skipped. */
+#define GT_CONV_WORKSPACE_CAP ((size_t)1 << 30)
+#define GT_ALIGN(x) (((x) + 255) & ~(size_t)255)
+
+typedef struct conv_op_plan {
+    int count, current;
+    int algo[GT_CONV_CANDIDATES];
+    cudnnMathType_t math[GT_CONV_CANDIDATES];
+    size_t bytes[GT_CONV_CANDIDATES];
+} conv_op_plan;
+
+struct gt_cuda_conv_plan {
+    gt_conv_geom g;
+    int padded;          /* run on an explicitly padded copy of x */
+    int hp, wp;          /* extent of that copy */
+    size_t pad_bytes;    /* its bytes at the start of the workspace, aligned */
+    size_t cudnn_bytes;  /* max cuDNN scratch over all candidates */
+    cudnnTensorDescriptor_t x_desc; /* x, or the padded copy */
+    cudnnTensorDescriptor_t y_desc;
+    cudnnFilterDescriptor_t w_desc;
+    cudnnConvolutionDescriptor_t conv_desc;
+    conv_op_plan fwd, bwd_data, bwd_filter;
+};
+
+static int geom_equal(const gt_conv_geom *a, const gt_conv_geom *b)
+{
+    return a->n == b->n && a->in_h == b->in_h && a->in_w == b->in_w && a->in_c == b->in_c &&
+           a->out_h == b->out_h && a->out_w == b->out_w && a->out_c == b->out_c &&
+           a->k_h == b->k_h && a->k_w == b->k_w && a->stride_h == b->stride_h &&
+           a->stride_w == b->stride_w && a->pad_top == b->pad_top && a->pad_left == b->pad_left;
+}
+
+static gt_status check_geom(const gt_conv_geom *g)
+{
+    if (g->n < 1 || g->in_h < 1 || g->in_w < 1 || g->in_c < 1 || g->out_h < 1 || g->out_w < 1 ||
+        g->out_c < 1 || g->k_h < 1 || g->k_w < 1 || g->stride_h < 1 || g->stride_w < 1 ||
+        g->pad_top < 0 || g->pad_left < 0)
+        return gt_fail(GT_ERR_SHAPE,
+                       "conv2d: bad geometry n=%d in=%dx%dx%d out=%dx%dx%d k=%dx%d stride=%dx%d "
+                       "pad=%d,%d (sizes must be positive, padding non-negative)",
+                       g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h,
+                       g->k_w, g->stride_h, g->stride_w, g->pad_top, g->pad_left);
+    if ((g->out_h - 1) * g->stride_h - g->pad_top >= g->in_h ||
+        (g->out_w - 1) * g->stride_w - g->pad_left >= g->in_w)
+        return gt_fail(GT_ERR_SHAPE,
+                       "conv2d: output %dx%d is too large for input %dx%d with kernel %dx%d, "
+                       "stride %dx%d, padding %d,%d (the last window starts past the image)",
+                       g->out_h, g->out_w, g->in_h, g->in_w, g->k_h, g->k_w, g->stride_h,
+                       g->stride_w, g->pad_top, g->pad_left);
+    return GT_OK;
+}
+
+static void plan_release(gt_cuda_conv_plan *p)
+{
+    if (p->x_desc) (void)cudnnDestroyTensorDescriptor(p->x_desc);
+    if (p->y_desc) (void)cudnnDestroyTensorDescriptor(p->y_desc);
+    if (p->w_desc) (void)cudnnDestroyFilterDescriptor(p->w_desc);
+    if (p->conv_desc) (void)cudnnDestroyConvolutionDescriptor(p->conv_desc);
+    memset(p, 0, sizeof *p);
+}
+
+void gt_cuda_conv_plans_free(gt_cuda *cu)
+{
+    for (size_t i = 0; i < cu->conv_plan_count; ++i) plan_release(&cu->conv_plans[i]);
+    free(cu->conv_plans);
+    cu->conv_plans = NULL;
+    cu->conv_plan_count = cu->conv_plan_capacity = 0;
+}
+
+/* The math type cuDNN may use at this precision (see the top of the file). */
+static cudnnMathType_t base_math(const gt_cuda *cu)
+{
+    return cu->precision == GT_PRECISION_TF32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+static int math_allowed(const gt_cuda *cu, cudnnMathType_t m)
+{
+    if (m == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return 0;
+    if (cu->precision == GT_PRECISION_FP32) return m == CUDNN_FMA_MATH || m == CUDNN_DEFAULT_MATH;
+    return 1;
+}
+
+/* The math type an algorithm runs with: fp32 always pins FMA math, even
+ * when the heuristic reported DEFAULT (which could mean TF32 on Ampere+). */
+static cudnnMathType_t run_math(const gt_cuda *cu, cudnnMathType_t reported)
+{
+    return cu->precision == GT_PRECISION_FP32 ? CUDNN_FMA_MATH : reported;
+}
+
+/* Shared body of the three heuristics queries: perf arrays differ in type
+ * only, so the caller copies (algo, status, determinism, memory, mathType)
+ * into this neutral form. */
+typedef struct heuristic_result {
+    int algo;
+    cudnnStatus_t status;
+    int deterministic;
+    size_t memory;
+    cudnnMathType_t math;
+} heuristic_result;
+
+typedef enum conv_op { CONV_FWD, CONV_BWD_DATA, CONV_BWD_FILTER } conv_op;
+
+static const char *op_name(conv_op op)
+{
+    return op == CONV_FWD ? "forward" : op == CONV_BWD_DATA ? "backward-data" : "backward-filter";
+}
+
+static cudnnStatus_t workspace_size(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op, int algo,
+                                    size_t *bytes)
+{
+    switch (op) {
+    case CONV_FWD:
+        return cudnnGetConvolutionForwardWorkspaceSize(cu->cudnn, p->x_desc, p->w_desc,
+                                                       p->conv_desc, p->y_desc,
+                                                       (cudnnConvolutionFwdAlgo_t)algo, bytes);
+    case CONV_BWD_DATA:
+        return cudnnGetConvolutionBackwardDataWorkspaceSize(
+            cu->cudnn, p->w_desc, p->y_desc, p->conv_desc, p->x_desc,
+            (cudnnConvolutionBwdDataAlgo_t)algo, bytes);
+    default:
+        return cudnnGetConvolutionBackwardFilterWorkspaceSize(
+            cu->cudnn, p->x_desc, p->y_desc, p->conv_desc, p->w_desc,
+            (cudnnConvolutionBwdFilterAlgo_t)algo, bytes);
+    }
+}
+
+static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
+                                  heuristic_result *res, int *count)
+{
+    *count = 0;
+    if (op == CONV_FWD) {
+        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        GT_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+            cu->cudnn, p->x_desc, p->w_desc, p->conv_desc, p->y_desc,
+            CUDNN_CONVOLUTION_FWD_ALGO_COUNT, count, perf));
+        for (int i = 0; i < *count; ++i)
+            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
+                                        perf[i].determinism == CUDNN_DETERMINISTIC,
+                                        perf[i].memory, perf[i].mathType};
+    } else if (op == CONV_BWD_DATA) {
+        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+        GT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+            cu->cudnn, p->w_desc, p->y_desc, p->conv_desc, p->x_desc,
+            CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, count, perf));
+        for (int i = 0; i < *count; ++i)
+            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
+                                        perf[i].determinism == CUDNN_DETERMINISTIC,
+                                        perf[i].memory, perf[i].mathType};
+    } else {
+        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+        GT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            cu->cudnn, p->x_desc, p->y_desc, p->conv_desc, p->w_desc,
+            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, count, perf));
+        for (int i = 0; i < *count; ++i)
+            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
+                                        perf[i].determinism == CUDNN_DETERMINISTIC,
+                                        perf[i].memory, perf[i].mathType};
+    }
+    return GT_OK;
+}
+
+/* Fills plan->{fwd,bwd_data,bwd_filter}: heuristic order, deterministic
+ * algorithms first, allowed math, workspace within the cap. */
+static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
+                                   conv_op_plan *out)
+{
+    heuristic_result res[16];
+    int count = 0;
+    GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, base_math(cu)));
+    GT_TRY(query_heuristics(cu, p, op, res, &count));
+    memset(out, 0, sizeof *out);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < count && out->count < GT_CONV_CANDIDATES; ++i) {
+            const heuristic_result *r = &res[i];
+            if (r->status != CUDNN_STATUS_SUCCESS || !math_allowed(cu, r->math)) continue;
+            if (r->deterministic != (pass == 0)) continue;
+            cudnnMathType_t math = run_math(cu, r->math);
+            size_t bytes = 0;
+            GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, math));
+            if (workspace_size(cu, p, op, r->algo, &bytes) != CUDNN_STATUS_SUCCESS) continue;
+            if (r->memory > bytes) bytes = r->memory;
+            if (bytes > GT_CONV_WORKSPACE_CAP) continue;
+            out->algo[out->count] = r->algo;
+            out->math[out->count] = math;
+            out->bytes[out->count] = bytes;
+            out->count++;
+            if (bytes > p->cudnn_bytes) p->cudnn_bytes = bytes;
+        }
+    }
+    if (out->count == 0) {
+        const gt_conv_geom *g = &p->g;
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "cuDNN offers no usable %s algorithm (precision %s) for conv n=%d "
+                       "in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d",
+                       op_name(op), cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n,
+                       g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w,
+                       g->stride_h, g->stride_w);
+    }
+    return GT_OK;
+}
+
+/* Descriptors for the plan. cuDNN pads symmetrically: run cuDNN with pad
+ * (pad_top, pad_left) when that yields exactly out_h x out_w, else pad
+ * explicitly to the extent the windows cover and run with pad 0. */
+static gt_status make_descriptors(gt_cuda *cu, gt_cuda_conv_plan *p)
+{
+    (void)cu;
+    const gt_conv_geom *g = &p->g;
+    GT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p->x_desc));
+    GT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p->y_desc));
+    GT_CUDNN_CHECK(cudnnCreateFilterDescriptor(&p->w_desc));
+    GT_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&p->conv_desc));
+    GT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(p->w_desc, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC,
+                                              g->out_c, g->in_c, g->k_h, g->k_w));
+    GT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p->y_desc, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, g->n,
+                                              g->out_c, g->out_h, g->out_w));
+
+    int sym_h = g->in_h + 2 * g->pad_top - g->k_h, sym_w = g->in_w + 2 * g->pad_left - g->k_w;
+    int direct = sym_h >= 0 && sym_w >= 0 && sym_h / g->stride_h + 1 == g->out_h &&
+                 sym_w / g->stride_w + 1 == g->out_w;
+    p->padded = !direct;
+    if (direct) {
+        GT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p->x_desc, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT,
+                                                  g->n, g->in_c, g->in_h, g->in_w));
+        GT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p->conv_desc, g->pad_top, g->pad_left,
+                                                       g->stride_h, g->stride_w, 1, 1,
+                                                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+    } else {
+        /* Exactly the rows and columns the windows read: (out - 1) * stride + k. */
+        p->hp = (g->out_h - 1) * g->stride_h + g->k_h;
+        p->wp = (g->out_w - 1) * g->stride_w + g->k_w;
+        p->pad_bytes = GT_ALIGN((size_t)g->n * p->hp * p->wp * g->in_c * sizeof(float));
+        GT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p->x_desc, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT,
+                                                  g->n, g->in_c, p->hp, p->wp));
+        GT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p->conv_desc, 0, 0, g->stride_h,
+                                                       g->stride_w, 1, 1, CUDNN_CROSS_CORRELATION,
+                                                       CUDNN_DATA_FLOAT));
+    }
+    /* Cross-check with cuDNN's own arithmetic before trusting the plan. */
+    int on, oc, oh, ow;
+    GT_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(p->conv_desc, p->x_desc, p->w_desc, &on,
+                                                         &oc, &oh, &ow));
+    if (on != g->n || oc != g->out_c || oh != g->out_h || ow != g->out_w)
+        return gt_fail(GT_ERR_INTERNAL,
+                       "conv2d plan: cuDNN computes output %dx%dx%dx%d, the geometry says "
+                       "%dx%dx%dx%d",
+                       on, oh, ow, oc, g->n, g->out_h, g->out_w, g->out_c);
+    return GT_OK;
+}
+
+static gt_status build_plan(gt_cuda *cu, gt_cuda_conv_plan *p)
+{
+    GT_TRY(make_descriptors(cu, p));
+    GT_TRY(choose_algorithms(cu, p, CONV_FWD, &p->fwd));
+    GT_TRY(choose_algorithms(cu, p, CONV_BWD_DATA, &p->bwd_data));
+    GT_TRY(choose_algorithms(cu, p, CONV_BWD_FILTER, &p->bwd_filter));
+    return GT_OK;
+}
+
+/* A plan made by an op call for a geometry the caller never sized the
+ * workspace for (a partial last batch, say) keeps only the algorithms that
+ * fit in the largest workspace reported so far, so cuDNN never writes past
+ * the caller's buffer. */
+static gt_status fit_reported_workspace(gt_cuda *cu, gt_cuda_conv_plan *p)
+{
+    size_t limit = cu->conv_workspace_reported;
+    conv_op_plan *ops[3] = {&p->fwd, &p->bwd_data, &p->bwd_filter};
+    p->cudnn_bytes = 0;
+    for (int o = 0; o < 3; ++o) {
+        conv_op_plan *op = ops[o];
+        int kept = 0;
+        for (int i = 0; i < op->count; ++i) {
+            if (p->pad_bytes + op->bytes[i] > limit) continue;
+            op->algo[kept] = op->algo[i];
+            op->math[kept] = op->math[i];
+            op->bytes[kept] = op->bytes[i];
+            if (op->bytes[kept] > p->cudnn_bytes) p->cudnn_bytes = op->bytes[kept];
+            kept++;
+        }
+        op->count = kept;
+        if (kept == 0) {
+            const gt_conv_geom *g = &p->g;
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "conv2d %s: geometry n=%d in=%dx%dx%d out=%dx%dx%d was never sized "
+                           "with conv2d_workspace_bytes and needs more than the %zu bytes "
+                           "reported so far; ask conv2d_workspace_bytes for every geometry "
+                           "(including partial batches) when sizing the workspace",
+                           op_name((conv_op)o), g->n, g->in_h, g->in_w, g->in_c, g->out_h,
+                           g->out_w, g->out_c, limit);
+        }
+    }
+    return GT_OK;
+}
+
+/* The plan of geometry g, made on first use. `reporting` is set when the
+ * caller is conv2d_workspace_bytes (it will size the workspace from it). */
+static gt_status get_plan(gt_cuda *cu, const gt_conv_geom *g, int reporting,
+                          gt_cuda_conv_plan **out)
+{
+    *out = NULL;
+    GT_TRY(check_geom(g));
+    for (size_t i = 0; i < cu->conv_plan_count; ++i)
+        if (geom_equal(&cu->conv_plans[i].g, g)) {
+            *out = &cu->conv_plans[i];
+            return GT_OK;
+        }
+    if (cu->conv_plan_count == cu->conv_plan_capacity) {
+        size_t cap = cu->conv_plan_capacity ? 2 * cu->conv_plan_capacity : 16;
+        gt_cuda_conv_plan *grown = realloc(cu->conv_plans, cap * sizeof *grown);
+        if (!grown) return gt_fail(GT_ERR_OUT_OF_MEMORY, "conv2d: out of host memory for plans");
+        cu->conv_plans = grown;
+        cu->conv_plan_capacity = cap;
+    }
+    gt_cuda_conv_plan *p = &cu->conv_plans[cu->conv_plan_count];
+    memset(p, 0, sizeof *p);
+    p->g = *g;
+    gt_status st = build_plan(cu, p);
+    if (st == GT_OK && !reporting) st = fit_reported_workspace(cu, p);
+    if (st != GT_OK) {
+        plan_release(p);
+        return st;
+    }
+    cu->conv_plan_count++;
+    *out = p;
+    return GT_OK;
+}
+
+size_t gt_cuda_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    gt_cuda_conv_plan *p;
+    /* On failure the message stays in gt_last_error and the conv ops, which
+     * build the same plan, return the status; 0 is the only honest size. */
+    if (get_plan(cu, g, 1, &p) != GT_OK) return 0;
+    size_t bytes = p->pad_bytes + p->cudnn_bytes;
+    if (bytes > cu->conv_workspace_reported) cu->conv_workspace_reported = bytes;
+    return bytes;
+}
+
+static gt_status workspace_for(const gt_cuda_conv_plan *p, void *workspace, void **cudnn_ws)
+{
+    *cudnn_ws = NULL;
+    if (p->pad_bytes + p->cudnn_bytes > 0 && workspace == NULL)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "conv2d: this geometry needs %zu bytes of workspace and none was passed "
+                       "(size it with conv2d_workspace_bytes)",
+                       p->pad_bytes + p->cudnn_bytes);
+    if (workspace) *cudnn_ws = (char *)workspace + p->pad_bytes;
+    return GT_OK;
+}
+
+/* Runs candidate after candidate until cuDNN accepts one; the one that ran
+ * stays the plan's choice. */
+static int is_not_supported(cudnnStatus_t st)
+{
+    return CUDNN_STATUS_CATEGORY(st) == CUDNN_STATUS_NOT_SUPPORTED;
+}
+
+gt_status gt_cuda_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
+                                 const float *w, const float *bias, gt_activation act,
+                                 void *workspace)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "conv2d_forward: activation must be linear or relu");
+    gt_cuda_conv_plan *p;
+    void *ws;
+    GT_TRY(get_plan(cu, g, 0, &p));
+    GT_TRY(workspace_for(p, workspace, &ws));
+    const float *src = x;
+    if (p->padded) {
+        float *xp = (float *)workspace;
+        GT_CUDA_CHECK(gt_launch_pad_nhwc(xp, x, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
+                                         g->pad_top, g->pad_left, cu->stream));
+        src = xp;
+    }
+    const float one = 1.0f, zero = 0.0f;
+    conv_op_plan *op = &p->fwd;
+    for (;;) {
+        int i = op->current;
+        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
+        cudnnStatus_t st = cudnnConvolutionForward(
+            cu->cudnn, &one, p->x_desc, src, p->w_desc, w, p->conv_desc,
+            (cudnnConvolutionFwdAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->y_desc, y);
+        if (st == CUDNN_STATUS_SUCCESS) break;
+        if (is_not_supported(st) && i + 1 < op->count) {
+            op->current++;
+            continue;
+        }
+        return gt_cudnn_fail(st, "cudnnConvolutionForward", __FILE__, __LINE__);
+    }
+    if (bias || act == GT_ACT_RELU)
+        GT_CUDA_CHECK(gt_launch_bias_act_forward(y, bias, (size_t)g->n * g->out_h * g->out_w,
+                                                 g->out_c, act, cu->stream));
+    return GT_OK;
+}
+
+gt_status gt_cuda_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
+                                       const float *dy, const float *w, void *workspace)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    if (!dx) return GT_OK;
+    gt_cuda_conv_plan *p;
+    void *ws;
+    GT_TRY(get_plan(cu, g, 0, &p));
+    GT_TRY(workspace_for(p, workspace, &ws));
+    /* Padded geometries: the gradient of the padded copy, cropped below. */
+    float *dst = p->padded ? (float *)workspace : dx;
+    const float one = 1.0f, zero = 0.0f;
+    conv_op_plan *op = &p->bwd_data;
+    for (;;) {
+        int i = op->current;
+        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
+        cudnnStatus_t st = cudnnConvolutionBackwardData(
+            cu->cudnn, &one, p->w_desc, w, p->y_desc, dy, p->conv_desc,
+            (cudnnConvolutionBwdDataAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->x_desc, dst);
+        if (st == CUDNN_STATUS_SUCCESS) break;
+        if (is_not_supported(st) && i + 1 < op->count) {
+            op->current++;
+            continue;
+        }
+        return gt_cudnn_fail(st, "cudnnConvolutionBackwardData", __FILE__, __LINE__);
+    }
+    if (p->padded)
+        GT_CUDA_CHECK(gt_launch_crop_nhwc(dx, dst, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
+                                          g->pad_top, g->pad_left, cu->stream));
+    return GT_OK;
+}
+
+gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
+                                         float *db, const float *dy, const float *x,
+                                         void *workspace)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    gt_cuda_conv_plan *p;
+    void *ws;
+    GT_TRY(get_plan(cu, g, 0, &p));
+    if (db)
+        GT_CUDA_CHECK(gt_launch_bias_backward(db, dy, (size_t)g->n * g->out_h * g->out_w,
+                                              g->out_c, cu->reduce_scratch,
+                                              cu->reduce_scratch_floats, cu->stream));
+    if (!dw) return GT_OK;
+    GT_TRY(workspace_for(p, workspace, &ws));
+    const float *src = x;
+    if (p->padded) {
+        float *xp = (float *)workspace;
+        GT_CUDA_CHECK(gt_launch_pad_nhwc(xp, x, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
+                                         g->pad_top, g->pad_left, cu->stream));
+        src = xp;
+    }
+    const float one = 1.0f, zero = 0.0f;
+    conv_op_plan *op = &p->bwd_filter;
+    for (;;) {
+        int i = op->current;
+        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
+        cudnnStatus_t st = cudnnConvolutionBackwardFilter(
+            cu->cudnn, &one, p->x_desc, src, p->y_desc, dy, p->conv_desc,
+            (cudnnConvolutionBwdFilterAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->w_desc, dw);
+        if (st == CUDNN_STATUS_SUCCESS) break;
+        if (is_not_supported(st) && i + 1 < op->count) {
+            op->current++;
+            continue;
+        }
+        return gt_cudnn_fail(st, "cudnnConvolutionBackwardFilter", __FILE__, __LINE__);
+    }
+    return GT_OK;
+}

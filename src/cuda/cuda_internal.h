@@ -1,0 +1,67 @@
+/* Internal: state of the CUDA backend and the functions its table points to,
+ * split by op family over cuda_backend.c (device, memory, fences),
+ * cuda_gemm.c (cuBLAS), cuda_conv.c (cuDNN) and cuda_ops.c (own kernels). */
+#ifndef GT_CUDA_INTERNAL_H
+#define GT_CUDA_INTERNAL_H
+
+#include <stddef.h>
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include "gtrain/backend.h"
+
+typedef struct gt_cuda_conv_plan gt_cuda_conv_plan;
+
+typedef struct gt_cuda {
+    int device;
+    gt_precision precision;
+    /* The one compute stream: every op, copy and fence is queued on it, so
+     * ops run in call order without any synchronization between them. */
+    cudaStream_t stream;
+    cudnnHandle_t cudnn;
+    cublasHandle_t cublas;
+    /* cuBLAS' workspace, given once so that cuBLAS never allocates inside
+     * a step (and the step stays capturable as a CUDA graph). */
+    void *cublas_workspace;
+    /* Events tagging download_async copies, one per fence. */
+    cudaEvent_t fences[GT_BACKEND_FENCES];
+    /* Partial sums of deterministic reductions (bias gradients). */
+    float *reduce_scratch;
+    size_t reduce_scratch_floats;
+    /* Convolution plans (descriptors, algorithms, workspace), one per geometry. */
+    gt_cuda_conv_plan *conv_plans;
+    size_t conv_plan_count, conv_plan_capacity;
+    /* Largest size conv2d_workspace_bytes has reported: the workspace the
+     * caller can be assumed to hold for a geometry it never asked about. */
+    size_t conv_workspace_reported;
+    char description[512];
+} gt_cuda;
+
+static inline gt_cuda *gt_cuda_of(gt_backend *be)
+{
+    return (gt_cuda *)be->impl;
+}
+
+/* cuda_gemm.c */
+gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                       int ldc);
+
+/* cuda_conv.c */
+size_t gt_cuda_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g);
+gt_status gt_cuda_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
+                                 const float *w, const float *bias, gt_activation act,
+                                 void *workspace);
+gt_status gt_cuda_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
+                                       const float *dy, const float *w, void *workspace);
+gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
+                                         float *db, const float *dy, const float *x,
+                                         void *workspace);
+void gt_cuda_conv_plans_free(gt_cuda *cu);
+
+/* cuda_ops.c */
+void gt_cuda_install_ops(gt_backend *be);
+
+#endif

@@ -1,0 +1,438 @@
+/* IDX loader (the MNIST / Fashion-MNIST file format) and the named datasets.
+ *
+ * IDX: a 4-byte magic 0x00 0x00 <element type> <rank>, then <rank> big-endian
+ * uint32 dimensions, then the elements. Images are rank 3 (count, rows, cols),
+ * labels rank 1 (count); gtrain reads only unsigned-byte (0x08) files.
+ *
+ * Files are read through zlib's gzFile, which inflates .gz files and passes
+ * raw files through unchanged, so one code path serves both. Every way a file
+ * can be wrong gets its own message naming the file, what was expected and
+ * what was found: a user who downloaded a truncated archive or swapped the
+ * image and label paths should learn that from the message alone. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "dataset_internal.h"
+#include "error.h"
+
+#define IDX_MAGIC_IMAGES 0x00000803u
+#define IDX_MAGIC_LABELS 0x00000801u
+#define IDX_TYPE_UBYTE 0x08
+/* Sanity limits on header fields: larger values mean a corrupt header, and
+ * refusing them early avoids a multi-gigabyte allocation. */
+#define IDX_MAX_SIDE 65535u
+#define IDX_MAX_COUNT 0x7fffffffu
+/* zlib's internal buffer: large enough that inflate runs in long bursts. */
+#define IDX_GZ_BUFFER (1u << 20)
+/* Bytes asked of one gzread call; zlib inflates large requests straight into
+ * the destination. */
+#define IDX_READ_CHUNK (64u << 20)
+/* The payload buffer starts at most this big and doubles as data arrives, so
+ * a corrupt header claiming billions of images fails as "truncated" after
+ * reading the file, not as an absurd allocation. */
+#define IDX_INITIAL_CAPACITY ((size_t)256 << 20)
+/* Trailing bytes are counted up to this many, then reported as "at least". */
+#define IDX_TRAILING_COUNT_LIMIT ((size_t)16 << 20)
+
+typedef struct idx_reader {
+    const char *path;
+    gzFile gz;
+} idx_reader;
+
+static const char *idx_type_name(int type)
+{
+    switch (type) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "int16";
+    case 0x0C: return "int32";
+    case 0x0D: return "float32";
+    case 0x0E: return "float64";
+    }
+    return "unknown type";
+}
+
+static gt_status idx_open(idx_reader *r, const char *path)
+{
+    r->path = path;
+    errno = 0;
+    r->gz = gzopen(path, "rb");
+    if (!r->gz)
+        return gt_fail(GT_ERR_IO, "cannot open %s: %s", path,
+                       errno ? strerror(errno) : "out of memory in zlib");
+    gzbuffer(r->gz, IDX_GZ_BUFFER);
+    return GT_OK;
+}
+
+/* The failure of a gzread that returned -1: an OS error or a corrupt stream. */
+static gt_status idx_read_error(const idx_reader *r)
+{
+    int zerr = Z_OK;
+    const char *message = gzerror(r->gz, &zerr);
+    if (zerr == Z_ERRNO) return gt_fail(GT_ERR_IO, "cannot read %s: %s", r->path, strerror(errno));
+    if (zerr == Z_MEM_ERROR)
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: zlib ran out of memory", r->path);
+    /* zlib prefixes its message with the path, which ours already names. */
+    size_t path_len = strlen(r->path);
+    if (strncmp(message, r->path, path_len) == 0 && strncmp(message + path_len, ": ", 2) == 0)
+        message += path_len + 2;
+    return gt_fail(GT_ERR_FORMAT, "%s: corrupt gzip stream (zlib: %s)", r->path, message);
+}
+
+/* zlib reports a gzip stream that stops mid-way not as a read error but as a
+ * short read with Z_BUF_ERROR pending; this names that case for messages. */
+static const char *idx_cut_short_note(const idx_reader *r)
+{
+    int zerr = Z_OK;
+    gzerror(r->gz, &zerr);
+    return zerr == Z_BUF_ERROR ? " (the gzip stream is cut short: unexpected end of file)" : "";
+}
+
+/* Reads up to `want` bytes, stopping early only at end of file. */
+static gt_status idx_read(idx_reader *r, void *buf, size_t want, size_t *got)
+{
+    *got = 0;
+    while (*got < want) {
+        size_t left = want - *got;
+        unsigned chunk = left < IDX_READ_CHUNK ? (unsigned)left : IDX_READ_CHUNK;
+        int n = gzread(r->gz, (uint8_t *)buf + *got, chunk);
+        if (n < 0) return idx_read_error(r);
+        if (n == 0) break;
+        *got += (size_t)n;
+    }
+    return GT_OK;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Reads and checks the magic and the dimensions of an unsigned-byte IDX file
+ * of the given rank (3 for images, 1 for labels). */
+static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
+{
+    const uint32_t expected_magic = rank == 3 ? IDX_MAGIC_IMAGES : IDX_MAGIC_LABELS;
+    const char *kind = rank == 3 ? "images" : "labels";
+    const size_t header_bytes = 4 + 4 * (size_t)rank;
+    uint8_t header[16];
+    size_t got = 0;
+    GT_TRY(idx_read(r, header, 4, &got));
+    if (got < 4)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: file has %zu bytes, too short for an IDX header (expected %zu bytes "
+                       "starting with magic 0x%08X)%s",
+                       r->path, got, header_bytes, expected_magic, idx_cut_short_note(r));
+    uint32_t magic = be32(header);
+    if (header[0] != 0 || header[1] != 0)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: not an IDX file: bad magic number 0x%08X, expected 0x%08X (IDX "
+                       "unsigned-byte %s)",
+                       r->path, magic, expected_magic, kind);
+    if (header[2] != IDX_TYPE_UBYTE)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: magic number 0x%08X has element type byte 0x%02X (%s), expected "
+                       "0x08 (unsigned byte, magic 0x%08X): only unsigned-byte IDX files are "
+                       "supported",
+                       r->path, magic, header[2], idx_type_name(header[2]), expected_magic);
+    if (header[3] != rank) {
+        const char *hint = "";
+        if (rank == 3 && header[3] == 1) hint = "; is this a label file?";
+        if (rank == 1 && header[3] == 3) hint = "; is this an image file?";
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: magic number 0x%08X has rank byte %d, expected %d (magic 0x%08X, "
+                       "IDX %s)%s",
+                       r->path, magic, header[3], rank, expected_magic, kind, hint);
+    }
+    GT_TRY(idx_read(r, header + 4, header_bytes - 4, &got));
+    if (got < header_bytes - 4)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: IDX header is cut short: expected %zu bytes, found %zu%s", r->path,
+                       header_bytes, 4 + got, idx_cut_short_note(r));
+    for (int i = 0; i < rank; ++i) dims[i] = be32(header + 4 + 4 * i);
+
+    if (dims[0] == 0)
+        return gt_fail(GT_ERR_FORMAT, "%s: header says the file holds 0 %s; expected at least 1",
+                       r->path, kind);
+    if (dims[0] > IDX_MAX_COUNT)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: header says the file holds %u %s, an absurd count (at most %u); "
+                       "the header is corrupt",
+                       r->path, dims[0], kind, IDX_MAX_COUNT);
+    if (rank == 3 && (dims[1] == 0 || dims[2] == 0 || dims[1] > IDX_MAX_SIDE ||
+                      dims[2] > IDX_MAX_SIDE))
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: header says each image is %u x %u pixels; expected rows and columns "
+                       "in 1..%u (28 x 28 for MNIST)",
+                       r->path, dims[1], dims[2], IDX_MAX_SIDE);
+    return GT_OK;
+}
+
+/* Reads exactly `expected` payload bytes into a new malloc'd buffer. */
+static gt_status idx_read_payload(idx_reader *r, size_t expected, const char *unit,
+                                  uint8_t **out)
+{
+    *out = NULL;
+    size_t capacity = expected < IDX_INITIAL_CAPACITY ? expected : IDX_INITIAL_CAPACITY;
+    uint8_t *buf = malloc(capacity);
+    if (!buf)
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %zu bytes of %s",
+                       r->path, capacity, unit);
+    size_t got = 0;
+    for (;;) {
+        size_t n = 0;
+        gt_status status = idx_read(r, buf + got, capacity - got, &n);
+        if (status != GT_OK) {
+            free(buf);
+            return status;
+        }
+        got += n;
+        if (got < capacity || capacity == expected) break; /* end of file, or all read */
+        size_t grown = capacity > expected / 2 ? expected : capacity * 2;
+        uint8_t *bigger = realloc(buf, grown);
+        if (!bigger) {
+            free(buf);
+            return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %zu bytes of %s",
+                           r->path, grown, unit);
+        }
+        buf = bigger;
+        capacity = grown;
+    }
+    if (got < expected) {
+        free(buf);
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: file is truncated: expected %zu bytes of %s, found %zu%s", r->path,
+                       expected, unit, got, idx_cut_short_note(r));
+    }
+    *out = buf;
+    return GT_OK;
+}
+
+/* Checks that nothing follows the payload. Reading to the end also makes zlib
+ * verify the gzip trailer (CRC and length), which it only does at the end. */
+static gt_status idx_expect_end(idx_reader *r, size_t payload_bytes)
+{
+    uint8_t scratch[65536];
+    size_t trailing = 0;
+    for (;;) {
+        size_t n = 0;
+        GT_TRY(idx_read(r, scratch, sizeof scratch, &n));
+        trailing += n;
+        if (n < sizeof scratch || trailing >= IDX_TRAILING_COUNT_LIMIT) break;
+    }
+    if (trailing > 0)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: %s%zu bytes of trailing garbage after the %zu-byte payload that the "
+                       "header describes; expected the file to end there",
+                       r->path, trailing >= IDX_TRAILING_COUNT_LIMIT ? "at least " : "", trailing,
+                       payload_bytes);
+    int zerr = Z_OK;
+    gzerror(r->gz, &zerr);
+    if (zerr == Z_BUF_ERROR)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: corrupt gzip stream (zlib: unexpected end of file): the data is "
+                       "complete but the gzip trailer is missing or cut short",
+                       r->path);
+    return GT_OK;
+}
+
+static gt_status idx_close(idx_reader *r)
+{
+    if (!r->gz) return GT_OK;
+    int result = gzclose(r->gz);
+    r->gz = NULL;
+    if (result == Z_ERRNO) return gt_fail(GT_ERR_IO, "%s: close failed: %s", r->path, strerror(errno));
+    if (result != Z_OK)
+        return gt_fail(GT_ERR_FORMAT, "%s: corrupt gzip stream (zlib error %d at close)", r->path,
+                       result);
+    return GT_OK;
+}
+
+/* Reads a whole label file; the labels stay uint8 until checked. */
+static gt_status load_labels(const char *path, uint8_t **labels, uint32_t *count)
+{
+    idx_reader r = {0};
+    uint32_t dims[3] = {0};
+    gt_status status = idx_open(&r, path);
+    if (status == GT_OK) status = idx_read_header(&r, 1, dims);
+    if (status == GT_OK) status = idx_read_payload(&r, dims[0], "labels", labels);
+    if (status == GT_OK) status = idx_expect_end(&r, dims[0]);
+    if (status == GT_OK) {
+        status = idx_close(&r);
+    } else if (r.gz) {
+        gzclose(r.gz); /* the first error is the one worth reporting */
+    }
+    if (status != GT_OK) {
+        free(*labels);
+        *labels = NULL;
+        return status;
+    }
+    *count = dims[0];
+    return GT_OK;
+}
+
+gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
+                              gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_idx: out must not be NULL");
+    *out = NULL;
+    if (!images_path || !labels_path)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_idx: both paths must be given");
+    if (num_classes < 1 || num_classes > 256)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "gt_dataset_load_idx: num_classes is %d, expected 1..256 (IDX labels are "
+                       "bytes)",
+                       num_classes);
+
+    /* Labels first: they are small, so a count mismatch is found before
+     * inflating tens of megabytes of pixels. */
+    uint8_t *raw_labels = NULL;
+    uint32_t label_count = 0;
+    GT_TRY(load_labels(labels_path, &raw_labels, &label_count));
+    int32_t *labels = malloc((size_t)label_count * sizeof *labels);
+    if (!labels) {
+        free(raw_labels);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %u labels", labels_path,
+                       label_count);
+    }
+    for (uint32_t i = 0; i < label_count; ++i) {
+        if (raw_labels[i] >= num_classes) {
+            gt_status status = gt_fail(GT_ERR_FORMAT,
+                                       "%s: label %u at index %u is out of range for %d classes "
+                                       "(expected 0..%d)",
+                                       labels_path, raw_labels[i], i, num_classes, num_classes - 1);
+            free(raw_labels);
+            free(labels);
+            return status;
+        }
+        labels[i] = raw_labels[i];
+    }
+    free(raw_labels);
+
+    idx_reader r = {0};
+    uint32_t dims[3] = {0};
+    uint8_t *pixels = NULL;
+    gt_status status = idx_open(&r, images_path);
+    if (status == GT_OK) status = idx_read_header(&r, 3, dims);
+    if (status == GT_OK && dims[0] != label_count)
+        status = gt_fail(GT_ERR_FORMAT, "%s has %u images but %s has %u labels", images_path,
+                         dims[0], labels_path, label_count);
+    size_t pixel_bytes = (size_t)dims[0] * dims[1] * dims[2];
+    if (status == GT_OK) status = idx_read_payload(&r, pixel_bytes, "pixels", &pixels);
+    if (status == GT_OK) status = idx_expect_end(&r, pixel_bytes);
+    if (status == GT_OK) {
+        status = idx_close(&r);
+    } else if (r.gz) {
+        gzclose(r.gz);
+    }
+    if (status != GT_OK) {
+        free(pixels);
+        free(labels);
+        return status;
+    }
+    gt_shape3 shape = {(int)dims[1], (int)dims[2], 1};
+    return gt_dataset_adopt(pixels, labels, label_count, shape, num_classes, images_path, out);
+}
+
+/* ---- named datasets ---- */
+
+typedef struct named_dataset {
+    const char *name;         /* as accepted on the command line */
+    const char *display_name; /* for messages */
+    const char *const *class_names;
+    int has_default_dir;
+} named_dataset;
+
+static const named_dataset known_datasets[] = {
+    {"fashion-mnist", "Fashion-MNIST", gt_fashion_mnist_class_names, 1},
+    {"fashion_mnist", "Fashion-MNIST", gt_fashion_mnist_class_names, 1}, /* Keras' spelling */
+    {"mnist", "MNIST", gt_digit_class_names, 0},
+};
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Finds dir/<base>.gz, else dir/<base>; on failure names both paths tried and
+ * how to get the files. */
+static gt_status find_idx_file(const named_dataset *known, const char *split, const char *what,
+                               const char *dir, const char *dir_source, const char *base,
+                               char *path, size_t path_size)
+{
+    char gz_path[4096];
+    int n_gz = snprintf(gz_path, sizeof gz_path, "%s/%s.gz", dir, base);
+    int n_raw = snprintf(path, path_size, "%s/%s", dir, base);
+    if (n_gz < 0 || (size_t)n_gz >= sizeof gz_path || n_raw < 0 || (size_t)n_raw >= path_size)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "data directory path is too long: %s", dir);
+    if (file_exists(gz_path)) {
+        snprintf(path, path_size, "%s", gz_path);
+        return GT_OK;
+    }
+    if (file_exists(path)) return GT_OK;
+    if (known->has_default_dir)
+        return gt_fail(GT_ERR_IO,
+                       "%s %s %s not found in %s (%s): tried %s and %s. Install the dataset with "
+                       "`apt-get install dataset-fashion-mnist`, or pass --data-dir DIR or set "
+                       "GTRAIN_DATA_DIR to a directory holding the IDX files",
+                       known->display_name, split, what, dir, dir_source, gz_path, path);
+    return gt_fail(GT_ERR_IO,
+                   "%s %s %s not found in %s (%s): tried %s and %s. Pass --data-dir DIR or set "
+                   "GTRAIN_DATA_DIR to a directory holding the %s IDX files",
+                   known->display_name, split, what, dir, dir_source, gz_path, path,
+                   known->display_name);
+}
+
+gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
+                                gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_named: out must not be NULL");
+    *out = NULL;
+    const named_dataset *known = NULL;
+    for (size_t i = 0; name && i < sizeof known_datasets / sizeof known_datasets[0]; ++i)
+        if (strcmp(name, known_datasets[i].name) == 0) known = &known_datasets[i];
+    if (!known)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "unknown dataset '%s': expected fashion-mnist or mnist",
+                       name ? name : "(null)");
+    const char *prefix = NULL;
+    if (split && strcmp(split, "train") == 0) prefix = "train";
+    if (split && strcmp(split, "test") == 0) prefix = "t10k";
+    if (!prefix)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown split '%s' of %s: expected train or test",
+                       split ? split : "(null)", known->display_name);
+
+    /* Where the directory came from goes into messages: a stale
+     * GTRAIN_DATA_DIR is easier to spot when the message says it was used. */
+    const char *dir_source = "--data-dir";
+    if (!dir || !*dir) {
+        dir = getenv("GTRAIN_DATA_DIR");
+        dir_source = "GTRAIN_DATA_DIR";
+    }
+    if (!dir || !*dir) {
+        if (!known->has_default_dir)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "%s has no default data directory: pass --data-dir DIR or set "
+                           "GTRAIN_DATA_DIR to a directory holding its IDX files "
+                           "(%s-images-idx3-ubyte.gz, %s-labels-idx1-ubyte.gz)",
+                           known->display_name, prefix, prefix);
+        dir = GT_FASHION_MNIST_DEFAULT_DIR;
+        dir_source = "the default directory";
+    }
+
+    char base[64], images_path[4096], labels_path[4096];
+    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
+    GT_TRY(find_idx_file(known, split, "images", dir, dir_source, base, images_path,
+                         sizeof images_path));
+    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
+    GT_TRY(find_idx_file(known, split, "labels", dir, dir_source, base, labels_path,
+                         sizeof labels_path));
+    GT_TRY(gt_dataset_load_idx(images_path, labels_path, 10, out));
+    gt_dataset_set_class_names(*out, known->class_names);
+    return GT_OK;
+}

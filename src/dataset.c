@@ -1,0 +1,229 @@
+/* In-memory datasets: uint8 NHWC images and int32 labels on the host.
+ *
+ * A dataset owns its arrays outright (slices copy), so a training set and the
+ * validation slice cut from it can be freed in any order. Every constructor
+ * checks labels against num_classes once, here, so that the training loop and
+ * the kernels can index one-hot rows and class counters without checks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_internal.h"
+#include "error.h"
+
+/* More classes than this is surely a bad argument (and would make the
+ * softmax row of one example larger than any model here expects). */
+#define GT_MAX_CLASSES 65536
+/* A side of more than 2^16 pixels or channels is a corrupt or wrong input. */
+#define GT_MAX_DIM 65536
+
+struct gt_dataset {
+    uint8_t *images; /* count * h * w * c bytes, example-major, NHWC */
+    int32_t *labels; /* count labels in 0..num_classes-1 */
+    size_t count;
+    gt_shape3 shape;
+    int num_classes;
+    char *origin;                    /* file or description, for messages */
+    const char *const *class_names;  /* static table of num_classes names, or NULL */
+};
+
+const char *const gt_fashion_mnist_class_names[10] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot",
+};
+
+const char *const gt_digit_class_names[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+static char *copy_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy) memcpy(copy, s, n);
+    return copy;
+}
+
+static gt_status check_shape(gt_shape3 shape, int num_classes, const char *origin)
+{
+    if (shape.h < 1 || shape.w < 1 || shape.c < 1 || shape.h > GT_MAX_DIM ||
+        shape.w > GT_MAX_DIM || shape.c > GT_MAX_DIM)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: example shape %dx%dx%d is invalid (each of height, width and "
+                       "channels must be 1..%d)",
+                       origin, shape.h, shape.w, shape.c, GT_MAX_DIM);
+    if (num_classes < 1 || num_classes > GT_MAX_CLASSES)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: num_classes is %d, expected 1..%d", origin,
+                       num_classes, GT_MAX_CLASSES);
+    return GT_OK;
+}
+
+/* Labels are checked here rather than at use, so a bad label file fails at load
+ * time with its index instead of corrupting a one-hot row mid-epoch. */
+static gt_status check_labels(const int32_t *labels, size_t count, int num_classes,
+                              const char *origin, gt_status status_if_bad)
+{
+    for (size_t i = 0; i < count; ++i) {
+        if (labels[i] < 0 || labels[i] >= num_classes)
+            return gt_fail(status_if_bad,
+                           "%s: label %ld at index %zu is out of range for %d classes "
+                           "(expected 0..%d)",
+                           origin, (long)labels[i], i, num_classes, num_classes - 1);
+    }
+    return GT_OK;
+}
+
+/* malloc(0) may return NULL; an empty dataset still gets valid pointers. */
+static void *alloc_at_least_one(size_t bytes)
+{
+    return malloc(bytes ? bytes : 1);
+}
+
+gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_shape3 shape,
+                           int num_classes, const char *origin, gt_dataset **out)
+{
+    gt_status status = GT_OK;
+    gt_dataset *ds = NULL;
+    char *origin_copy = NULL;
+    if (!out || !origin) {
+        status = gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_adopt: out and origin must be set");
+        goto fail;
+    }
+    *out = NULL;
+    if ((status = check_shape(shape, num_classes, origin)) != GT_OK) goto fail;
+    if ((status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK) goto fail;
+    ds = calloc(1, sizeof *ds);
+    origin_copy = copy_string(origin);
+    if (!ds || !origin_copy) {
+        free(ds);
+        free(origin_copy);
+        status = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the dataset", origin);
+        goto fail;
+    }
+    ds->images = images;
+    ds->labels = labels;
+    ds->count = count;
+    ds->shape = shape;
+    ds->num_classes = num_classes;
+    ds->origin = origin_copy;
+    *out = ds;
+    return GT_OK;
+fail:
+    free(images);
+    free(labels);
+    return status;
+}
+
+void gt_dataset_set_class_names(gt_dataset *ds, const char *const *names)
+{
+    if (ds) ds->class_names = names;
+}
+
+/* Copies examples [first, first + count) of the given arrays into a new dataset. */
+static gt_status copy_examples(const uint8_t *images, const int32_t *labels, size_t count,
+                               gt_shape3 shape, int num_classes, const char *origin,
+                               gt_dataset **out)
+{
+    size_t example_bytes = gt_shape3_size(shape);
+    if (count > SIZE_MAX / sizeof(int32_t) || (example_bytes && count > SIZE_MAX / example_bytes))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %zu examples of %zu bytes overflow memory",
+                       origin, count, example_bytes);
+    uint8_t *image_copy = alloc_at_least_one(count * example_bytes);
+    int32_t *label_copy = alloc_at_least_one(count * sizeof(int32_t));
+    if (!image_copy || !label_copy) {
+        free(image_copy);
+        free(label_copy);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory copying %zu examples (%zu bytes)",
+                       origin, count, count * example_bytes);
+    }
+    if (count) {
+        memcpy(image_copy, images, count * example_bytes);
+        memcpy(label_copy, labels, count * sizeof(int32_t));
+    }
+    return gt_dataset_adopt(image_copy, label_copy, count, shape, num_classes, origin, out);
+}
+
+gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
+                                 gt_shape3 shape, int num_classes, gt_dataset **out)
+{
+    if (!out)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_from_memory: out must not be NULL");
+    *out = NULL;
+    if (count > 0 && (!images || !labels))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "gt_dataset_from_memory: images and labels must not be NULL for %zu "
+                       "examples",
+                       count);
+    /* Check before copying so a bad argument costs no allocation. */
+    GT_TRY(check_shape(shape, num_classes, "dataset from memory"));
+    GT_TRY(check_labels(labels, count, num_classes, "dataset from memory",
+                        GT_ERR_INVALID_ARGUMENT));
+    return copy_examples(images, labels, count, shape, num_classes, "dataset from memory", out);
+}
+
+gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_slice: out must not be NULL");
+    *out = NULL;
+    if (!ds) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_slice: dataset is NULL");
+    if (first > ds->count || count > ds->count - first)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: slice of %zu examples from index %zu does not fit in its %zu examples",
+                       ds->origin, count, first, ds->count);
+    /* The origin records the range in Python slice notation, so a message
+     * about the validation part says which part of which file it is. */
+    size_t origin_len = strlen(ds->origin) + 48;
+    char *origin = malloc(origin_len);
+    if (!origin) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", ds->origin);
+    snprintf(origin, origin_len, "%s[%zu:%zu]", ds->origin, first, first + count);
+    size_t example_bytes = gt_shape3_size(ds->shape);
+    gt_status status = copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
+                                     ds->shape, ds->num_classes, origin, out);
+    free(origin);
+    if (status == GT_OK) (*out)->class_names = ds->class_names;
+    return status;
+}
+
+void gt_dataset_free(gt_dataset *ds)
+{
+    if (!ds) return;
+    free(ds->images);
+    free(ds->labels);
+    free(ds->origin);
+    free(ds);
+}
+
+size_t gt_dataset_count(const gt_dataset *ds)
+{
+    return ds ? ds->count : 0;
+}
+
+gt_shape3 gt_dataset_shape(const gt_dataset *ds)
+{
+    gt_shape3 none = {0, 0, 0};
+    return ds ? ds->shape : none;
+}
+
+int gt_dataset_num_classes(const gt_dataset *ds)
+{
+    return ds ? ds->num_classes : 0;
+}
+
+const uint8_t *gt_dataset_images(const gt_dataset *ds)
+{
+    return ds ? ds->images : NULL;
+}
+
+const int32_t *gt_dataset_labels(const gt_dataset *ds)
+{
+    return ds ? ds->labels : NULL;
+}
+
+const char *gt_dataset_origin(const gt_dataset *ds)
+{
+    return ds ? ds->origin : "";
+}
+
+const char *gt_dataset_class_name(const gt_dataset *ds, int label)
+{
+    if (!ds || !ds->class_names || label < 0 || label >= ds->num_classes) return NULL;
+    return ds->class_names[label];
+}

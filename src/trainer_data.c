@@ -1,0 +1,88 @@
+/* The trainer's side of the input pipeline: datasets uploaded once to the
+ * backend, the epoch's shuffled order, and the per-batch gather. */
+#include <stdlib.h>
+
+#include "error.h"
+#include "philox.h"
+#include "trainer_internal.h"
+
+/* Key of the shuffle stream, kept apart from the weight and dropout streams. */
+#define GT_SHUFFLE_STREAM 0x73687566666c65ULL /* "shuffle" */
+
+void gt_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
+{
+    uint64_t key = seed ^ GT_SHUFFLE_STREAM;
+    uint64_t block_base = (uint64_t)epoch << 40;
+    for (size_t i = 0; i < count; ++i) order[i] = (int32_t)i;
+    for (size_t i = count; i > 1; --i) {
+        /* 64 random bits per draw: the modulo bias is below 2^-32 for any dataset size */
+        uint64_t block = block_base + (uint64_t)i;
+        uint64_t r = ((uint64_t)gt_philox_word(key, block, 0) << 32) | gt_philox_word(key, block, 1);
+        size_t j = (size_t)(r % (uint64_t)i);
+        int32_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+}
+
+static void release(gt_backend *be, gt_resident *r)
+{
+    if (r->images) be->free(be, r->images);
+    if (r->labels) be->free(be, r->labels);
+    if (r->order) be->free(be, r->order);
+    r->images = NULL;
+    r->labels = NULL;
+    r->order = NULL;
+    r->dataset = NULL;
+    r->count = 0;
+}
+
+gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out)
+{
+    gt_backend *be = tr->be;
+    tr->usage_clock += 1;
+    for (int s = 0; s < GT_RESIDENT_SLOTS; ++s) {
+        if (tr->resident[s].dataset == ds) {
+            tr->resident[s].last_use = tr->usage_clock;
+            *out = &tr->resident[s];
+            return GT_OK;
+        }
+    }
+    GT_TRY(gt_trainer_check_data(tr, ds));
+    gt_resident *r = &tr->resident[0];
+    for (int s = 1; s < GT_RESIDENT_SLOTS; ++s)
+        if (tr->resident[s].last_use < r->last_use) r = &tr->resident[s];
+    release(be, r);
+
+    size_t count = gt_dataset_count(ds);
+    size_t image_bytes = count * gt_shape3_size(gt_dataset_shape(ds));
+    void *images = NULL, *labels = NULL, *order = NULL;
+    gt_status st = be->alloc(be, image_bytes ? image_bytes : 1, &images);
+    if (st == GT_OK) st = be->alloc(be, count * sizeof(int32_t) + 1, &labels);
+    if (st == GT_OK) st = be->alloc(be, count * sizeof(int32_t) + 1, &order);
+    r->images = images;
+    r->labels = labels;
+    r->order = order;
+    if (st != GT_OK) {
+        release(be, r);
+        return gt_fail_context(st, "uploading dataset %s", gt_dataset_origin(ds));
+    }
+    st = be->upload(be, r->images, gt_dataset_images(ds), image_bytes);
+    if (st == GT_OK) st = be->upload(be, r->labels, gt_dataset_labels(ds), count * sizeof(int32_t));
+    if (st != GT_OK) {
+        release(be, r);
+        return st;
+    }
+    r->dataset = ds;
+    r->count = count;
+    r->last_use = tr->usage_clock;
+    *out = r;
+    return GT_OK;
+}
+
+gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n)
+{
+    gt_backend *be = tr->be;
+    return be->preprocess_gather(be, &tr->model->preprocess, tr->input, tr->labels, res->images,
+                                 res->labels, order, n);
+}

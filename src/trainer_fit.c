@@ -1,0 +1,245 @@
+/* Steps, epochs and evaluation with Keras semantics. Each step's loss sum and
+ * correct count stay in backend memory and come back through asynchronous
+ * copies tagged with fences, so a device backend never waits on the host
+ * inside the loop; the running metrics may lag a few steps behind the math. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "error.h"
+#include "trainer_internal.h"
+
+/* Steps whose statistics are in flight. */
+typedef struct stats_ring {
+    gt_trainer *tr;
+    int epoch;
+    uint64_t issued, consumed; /* sequence numbers; slot = seq % GT_BACKEND_FENCES */
+    int step_of[GT_BACKEND_FENCES];
+    int n_of[GT_BACKEND_FENCES];
+    double loss_weighted, correct, examples; /* running sums over the epoch */
+    const gt_fit_callbacks *cb;
+    int steps;
+    int stop_requested;
+} stats_ring;
+
+static void ring_begin(stats_ring *r, gt_trainer *tr, int epoch, int steps,
+                       const gt_fit_callbacks *cb)
+{
+    memset(r, 0, sizeof *r);
+    r->tr = tr;
+    r->epoch = epoch;
+    r->steps = steps;
+    r->cb = cb;
+}
+
+static float *ring_next_slot(stats_ring *r)
+{
+    return r->tr->stats + 2 * (r->issued % GT_BACKEND_FENCES);
+}
+
+/* Folds in one finished step; a non-finite loss ends training there. */
+static gt_status ring_consume_one(stats_ring *r)
+{
+    gt_trainer *tr = r->tr;
+    int slot = (int)(r->consumed % GT_BACKEND_FENCES);
+    double loss_sum = tr->host_stats[2 * slot];
+    double correct = tr->host_stats[2 * slot + 1];
+    int n = r->n_of[slot];
+    int step = r->step_of[slot];
+    r->consumed += 1;
+    if (!isfinite(loss_sum))
+        return gt_fail(GT_ERR_NONFINITE, "loss became %s at epoch %d step %d",
+                       isnan(loss_sum) ? "nan" : "inf", r->epoch, step);
+    double batch_loss = tr->cfg.reduction == GT_REDUCE_MEAN ? loss_sum / n : loss_sum;
+    r->loss_weighted += batch_loss * n;
+    r->correct += correct;
+    r->examples += n;
+    if (r->cb && r->cb->on_step && step > 0 &&
+        r->cb->on_step(r->cb->user, r->epoch, step, r->steps, r->loss_weighted / r->examples,
+                       r->correct / r->examples))
+        r->stop_requested = 1;
+    return GT_OK;
+}
+
+static gt_status ring_drain(stats_ring *r, int wait_all)
+{
+    gt_backend *be = r->tr->be;
+    if (wait_all && r->consumed < r->issued) GT_TRY(be->synchronize(be));
+    while (r->consumed < r->issued &&
+           be->fence_done(be, (int)(r->consumed % GT_BACKEND_FENCES)))
+        GT_TRY(ring_consume_one(r));
+    return GT_OK;
+}
+
+/* Queues the readback of the slot the loss just wrote. */
+static gt_status ring_issue(stats_ring *r, int step, int n)
+{
+    gt_trainer *tr = r->tr;
+    int slot = (int)(r->issued % GT_BACKEND_FENCES);
+    r->step_of[slot] = step;
+    r->n_of[slot] = n;
+    GT_TRY(tr->be->download_async(tr->be, tr->host_stats + 2 * slot, tr->stats + 2 * slot,
+                                  2 * sizeof(float), slot));
+    r->issued += 1;
+    return ring_drain(r, 0);
+}
+
+/* Makes sure the slot about to be written is no longer in flight. */
+static gt_status ring_reserve(stats_ring *r)
+{
+    if (r->issued - r->consumed >= GT_BACKEND_FENCES - 1) {
+        GT_TRY(r->tr->be->synchronize(r->tr->be));
+        GT_TRY(ring_drain(r, 0));
+    }
+    return GT_OK;
+}
+
+/* forward + loss + backward + update on the batch already gathered */
+static gt_status train_on_batch(gt_trainer *tr, int n, float *stats_slot)
+{
+    GT_TRY(gt_trainer_forward(tr, n, 1));
+    GT_TRY(gt_trainer_loss(tr, n, stats_slot, 1));
+    GT_TRY(gt_trainer_backward(tr, n));
+    return gt_trainer_apply_update(tr);
+}
+
+static gt_status check_batch(const gt_trainer *tr, int n)
+{
+    if (n < 1 || n > tr->batch)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "batch of %d examples; this trainer takes 1..%d", n,
+                       tr->batch);
+    return GT_OK;
+}
+
+gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *indices, int n,
+                          double *loss_sum, double *correct)
+{
+    GT_TRY(check_batch(tr, n));
+    gt_resident *res = NULL;
+    GT_TRY(gt_trainer_make_resident(tr, ds, &res));
+    for (int i = 0; i < n; ++i)
+        if (indices[i] < 0 || (size_t)indices[i] >= res->count)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT, "index %d is outside the dataset (%zu examples)",
+                           (int)indices[i], res->count);
+    gt_backend *be = tr->be;
+    GT_TRY(be->upload(be, tr->step_index, indices, (size_t)n * sizeof(int32_t)));
+    GT_TRY(gt_trainer_gather(tr, res, tr->step_index, n));
+    GT_TRY(train_on_batch(tr, n, tr->stats));
+    if (loss_sum || correct) {
+        float host[2];
+        GT_TRY(be->download(be, host, tr->stats, sizeof host));
+        GT_TRY(be->synchronize(be));
+        if (loss_sum) *loss_sum = host[0];
+        if (correct) *correct = host[1];
+    }
+    return GT_OK;
+}
+
+static int steps_for(size_t count, int batch)
+{
+    return (int)((count + (size_t)batch - 1) / (size_t)batch);
+}
+
+gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy)
+{
+    gt_resident *res = NULL;
+    GT_TRY(gt_trainer_make_resident(tr, ds, &res));
+    size_t count = res->count;
+    if (count == 0) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
+                                   gt_dataset_origin(ds));
+    /* the evaluation order is the identity; it is written to the index buffer once */
+    int32_t *identity = malloc(count * sizeof(int32_t));
+    if (!identity) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+    for (size_t i = 0; i < count; ++i) identity[i] = (int32_t)i;
+    gt_status st = tr->be->upload(tr->be, res->order, identity, count * sizeof(int32_t));
+    free(identity);
+    GT_TRY(st);
+
+    stats_ring ring;
+    int steps = steps_for(count, tr->batch);
+    ring_begin(&ring, tr, 0, steps, NULL);
+    for (int s = 0; s < steps; ++s) {
+        size_t first = (size_t)s * (size_t)tr->batch;
+        int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
+        GT_TRY(ring_reserve(&ring));
+        GT_TRY(gt_trainer_gather(tr, res, res->order + first, n));
+        GT_TRY(gt_trainer_forward(tr, n, 0));
+        GT_TRY(gt_trainer_loss(tr, n, ring_next_slot(&ring), 0));
+        GT_TRY(ring_issue(&ring, 0, n));
+    }
+    st = ring_drain(&ring, 1);
+    if (st != GT_OK) {
+        /* a non-finite validation loss is reported as NaN, as Keras does */
+        if (st != GT_ERR_NONFINITE) return st;
+        *loss = NAN;
+        *accuracy = ring.examples > 0 ? ring.correct / ring.examples : NAN;
+        return GT_OK;
+    }
+    *loss = ring.loss_weighted / ring.examples;
+    *accuracy = ring.correct / ring.examples;
+    return GT_OK;
+}
+
+static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order, int epoch,
+                           int epochs, const gt_fit_callbacks *cb, gt_epoch_logs *logs, int *stop)
+{
+    size_t count = res->count;
+    int steps = steps_for(count, tr->batch);
+    gt_shuffle_order(host_order, count, tr->cfg.seed, epoch);
+    GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));
+    if (cb && cb->on_epoch_begin) cb->on_epoch_begin(cb->user, epoch, epochs, steps);
+
+    double t0 = gt_now_seconds();
+    stats_ring ring;
+    ring_begin(&ring, tr, epoch, steps, cb);
+    for (int s = 0; s < steps && !ring.stop_requested; ++s) {
+        size_t first = (size_t)s * (size_t)tr->batch;
+        int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
+        GT_TRY(ring_reserve(&ring));
+        GT_TRY(gt_trainer_gather(tr, res, res->order + first, n));
+        GT_TRY(train_on_batch(tr, n, ring_next_slot(&ring)));
+        GT_TRY(ring_issue(&ring, s + 1, n));
+    }
+    GT_TRY(ring_drain(&ring, 1));
+    logs->epoch = epoch;
+    logs->steps = steps;
+    logs->loss = ring.loss_weighted / ring.examples;
+    logs->accuracy = ring.correct / ring.examples;
+    logs->seconds = gt_now_seconds() - t0;
+    *stop = ring.stop_requested;
+    return GT_OK;
+}
+
+gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
+                         int epochs, const gt_fit_callbacks *cb)
+{
+    if (epochs < 1) return gt_fail(GT_ERR_INVALID_ARGUMENT, "epochs must be at least 1, found %d",
+                                   epochs);
+    if (gt_dataset_count(train) == 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no training examples",
+                       gt_dataset_origin(train));
+    if (val) GT_TRY(gt_trainer_check_data(tr, val));
+    gt_resident *res = NULL;
+    GT_TRY(gt_trainer_make_resident(tr, train, &res));
+    int32_t *host_order = malloc(res->count * sizeof(int32_t));
+    if (!host_order) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+
+    gt_status st = GT_OK;
+    for (int e = 1; e <= epochs; ++e) {
+        gt_epoch_logs logs;
+        memset(&logs, 0, sizeof logs);
+        int stop = 0;
+        /* the train set may have been evicted by the validation set last epoch */
+        if ((st = gt_trainer_make_resident(tr, train, &res)) != GT_OK) break;
+        if ((st = run_epoch(tr, res, host_order, e, epochs, cb, &logs, &stop)) != GT_OK) break;
+        logs.val_loss = NAN;
+        logs.val_accuracy = NAN;
+        if (val && (st = gt_trainer_evaluate(tr, val, &logs.val_loss, &logs.val_accuracy)) != GT_OK)
+            break;
+        if (cb && cb->on_epoch_end) cb->on_epoch_end(cb->user, &logs);
+        if (stop) break;
+    }
+    free(host_order);
+    return st;
+}

@@ -1,0 +1,88 @@
+/* Internal: the trainer's planned buffers and the pieces of one step.
+ *
+ * Memory plan (one allocation per kind, made in gt_trainer_create):
+ *   params    all parameters, model order (layer kernel, then bias)
+ *   grads     same layout as params; overwritten every step
+ *   opt_state Adam m then v (2 x params), or SGD velocity (params), or none
+ *   arena     batch input, batch labels, batch indices, every layer's output,
+ *             two ping-pong gradient buffers, step statistics, conv workspace
+ * Resident datasets (uint8 images, int32 labels, the epoch's index order) are
+ * allocated when a dataset is first used, never inside the step loop. */
+#ifndef GT_TRAINER_INTERNAL_H
+#define GT_TRAINER_INTERNAL_H
+
+#include <stdint.h>
+
+#include "gtrain/train.h"
+#include "model_internal.h"
+
+/* A dataset uploaded to the backend: images, labels and an index buffer with
+ * room for one epoch's order. */
+typedef struct gt_resident {
+    const gt_dataset *dataset;
+    uint8_t *images;
+    int32_t *labels;
+    int32_t *order;
+    size_t count;
+    uint64_t last_use;
+} gt_resident;
+
+#define GT_RESIDENT_SLOTS 2
+
+struct gt_trainer {
+    const gt_model *model;
+    gt_backend *be;
+    gt_train_config cfg;
+    int batch;
+
+    float *params;
+    float *grads;
+    float *opt_state;
+    void *arena;
+    size_t arena_bytes;
+    size_t opt_state_floats;
+
+    /* views into the arena */
+    float *input;        /* (batch, first compute layer's input shape) */
+    int32_t *labels;     /* (batch) */
+    int32_t *step_index; /* (batch) indices for gt_trainer_step */
+    float **outputs;     /* outputs[i]: buffer of layer i (NULL for aliasing layers) */
+    float *grad_a, *grad_b;
+    float *stats;        /* GT_BACKEND_FENCES x 2: loss sum, correct count */
+    void *workspace;
+    size_t workspace_bytes;
+
+    float *host_stats;   /* GT_BACKEND_FENCES x 2, from host_alloc */
+
+    /* per-forward state */
+    const float **cur;   /* cur[i]: what layer i produced in the last forward */
+    uint64_t *dropout_offsets;
+    uint64_t dropout_counter;
+
+    int64_t optimizer_step; /* Adam's t */
+    uint64_t usage_clock;
+    gt_resident resident[GT_RESIDENT_SLOTS];
+};
+
+/* trainer_exec.c: forward and backward over the compute layers for n examples
+ * whose input is already in tr->input. training: dropout active. */
+gt_status gt_trainer_forward(gt_trainer *tr, int n, int training);
+/* Loss + backward: writes the batch's stats into stats_slot (2 floats) and
+ * fills tr->grads. */
+gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gradient);
+gt_status gt_trainer_backward(gt_trainer *tr, int n);
+/* Applies one optimizer update over the flat buffers. */
+gt_status gt_trainer_apply_update(gt_trainer *tr);
+
+/* trainer_data.c */
+gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);
+/* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
+gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
+/* Fisher-Yates order of 0..count-1 for (seed, epoch), identical on every machine. */
+void gt_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch);
+
+/* Geometry of a Conv2D or MaxPooling2D layer for a batch of n. */
+gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n);
+gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n);
+
+#endif

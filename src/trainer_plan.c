@@ -1,0 +1,312 @@
+/* Trainer creation: plans every buffer once from the model and batch size,
+ * and initializes the weights on the host from the seed (so every backend
+ * starts from identical bytes). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "init.h"
+#include "trainer_internal.h"
+
+#define GT_ARENA_ALIGN 256
+
+static size_t align_up(size_t x)
+{
+    return (x + GT_ARENA_ALIGN - 1) / GT_ARENA_ALIGN * GT_ARENA_ALIGN;
+}
+
+gt_train_config gt_train_config_for(const gt_model *model)
+{
+    gt_train_config c;
+    memset(&c, 0, sizeof c);
+    c.batch_size = 32;
+    c.optimizer = GT_OPT_ADAM;
+    c.learning_rate = 1e-3f;
+    c.beta1 = 0.9f;
+    c.beta2 = 0.999f;
+    c.epsilon = 1e-7f;
+    c.momentum = 0.0f;
+    c.nesterov = 0;
+    c.reduction = GT_REDUCE_MEAN;
+    c.seed = 1;
+    if (model) {
+        const gt_recipe *r = gt_model_recipe(model);
+        if (r->batch_size > 0) c.batch_size = r->batch_size;
+        c.optimizer = r->optimizer;
+        if (r->learning_rate > 0) c.learning_rate = r->learning_rate;
+        c.momentum = r->momentum;
+        c.reduction = r->reduction;
+    }
+    return c;
+}
+
+gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n)
+{
+    gt_conv_geom g;
+    g.n = n;
+    g.in_h = l->in.h;
+    g.in_w = l->in.w;
+    g.in_c = l->in.c;
+    g.out_h = l->out.h;
+    g.out_w = l->out.w;
+    g.out_c = l->out.c;
+    g.k_h = l->kernel_h;
+    g.k_w = l->kernel_w;
+    g.stride_h = l->stride_h;
+    g.stride_w = l->stride_w;
+    g.pad_top = l->pad_top;
+    g.pad_left = l->pad_left;
+    return g;
+}
+
+gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n)
+{
+    gt_pool_geom g;
+    g.n = n;
+    g.in_h = l->in.h;
+    g.in_w = l->in.w;
+    g.c = l->in.c;
+    g.out_h = l->out.h;
+    g.out_w = l->out.w;
+    g.k_h = l->kernel_h;
+    g.k_w = l->kernel_w;
+    g.stride_h = l->stride_h;
+    g.stride_w = l->stride_w;
+    g.pad_top = l->pad_top;
+    g.pad_left = l->pad_left;
+    return g;
+}
+
+/* Layers whose output is the input itself (same memory, reinterpreted shape),
+ * or, for Dropout and softmax Activation, may be in some modes. Only layers
+ * that write a new tensor get an output buffer. */
+static int layer_writes_output(const gt_layer *l)
+{
+    switch (l->kind) {
+    case GT_LAYER_FLATTEN: return 0;
+    case GT_LAYER_ACTIVATION: return l->activation == GT_ACT_RELU;
+    default: return 1;
+    }
+}
+
+static gt_status validate_config(const gt_train_config *c)
+{
+    if (c->batch_size < 1)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "batch size must be at least 1, found %d",
+                       c->batch_size);
+    if (!(c->learning_rate > 0.0f) || !isfinite(c->learning_rate))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "learning rate must be a positive number, found %g",
+                       (double)c->learning_rate);
+    if (c->optimizer == GT_OPT_ADAM &&
+        (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f) ||
+         !(c->epsilon > 0.0f)))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0 (found %g, %g, %g)",
+                       (double)c->beta1, (double)c->beta2, (double)c->epsilon);
+    if (c->optimizer == GT_OPT_SGD && !(c->momentum >= 0.0f && c->momentum < 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "SGD momentum must be in [0, 1), found %g",
+                       (double)c->momentum);
+    return GT_OK;
+}
+
+static gt_status alloc_floats(gt_backend *be, size_t count, const char *what, float **out)
+{
+    void *p = NULL;
+    gt_status st = be->alloc(be, count * sizeof(float) > 0 ? count * sizeof(float) : 1, &p);
+    if (st != GT_OK) return gt_fail_context(st, "allocating %s", what);
+    *out = p;
+    return GT_OK;
+}
+
+/* Sizes the arena, then carves the views out of it. */
+static gt_status plan_arena(gt_trainer *tr)
+{
+    const gt_model *m = tr->model;
+    gt_backend *be = tr->be;
+    const size_t n = (size_t)tr->batch;
+    const gt_layer *first = &m->layers[m->first_compute];
+    size_t input_floats = n * gt_shape3_size(first->in);
+    size_t max_act = input_floats;
+    size_t ws = 0;
+    size_t offsets[4096];
+    if (m->n_layers > 4096) return gt_fail(GT_ERR_UNSUPPORTED, "models are limited to 4096 layers");
+
+    size_t bytes = 0;
+    size_t off_input = bytes;
+    bytes = align_up(bytes + input_floats * sizeof(float));
+    size_t off_labels = bytes;
+    bytes = align_up(bytes + n * sizeof(int32_t));
+    size_t off_step_index = bytes;
+    bytes = align_up(bytes + n * sizeof(int32_t));
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        size_t out_floats = n * gt_shape3_size(l->out);
+        if (out_floats > max_act) max_act = out_floats;
+        offsets[i] = bytes;
+        if (layer_writes_output(l)) bytes = align_up(bytes + out_floats * sizeof(float));
+        if (l->kind == GT_LAYER_CONV2D) {
+            gt_conv_geom g = gt_layer_conv_geom(l, tr->batch);
+            size_t need = be->conv2d_workspace_bytes(be, &g);
+            if (need > ws) ws = need;
+        }
+    }
+    size_t off_grad_a = bytes;
+    bytes = align_up(bytes + max_act * sizeof(float));
+    size_t off_grad_b = bytes;
+    bytes = align_up(bytes + max_act * sizeof(float));
+    size_t off_stats = bytes;
+    bytes = align_up(bytes + 2 * GT_BACKEND_FENCES * sizeof(float));
+    size_t off_ws = bytes;
+    bytes = align_up(bytes + ws);
+
+    void *arena = NULL;
+    gt_status st = be->alloc(be, bytes, &arena);
+    if (st != GT_OK) return gt_fail_context(st, "allocating activations and workspace for batch %d",
+                                            tr->batch);
+    tr->arena = arena;
+    tr->arena_bytes = bytes;
+    char *base = arena;
+    tr->input = (float *)(base + off_input);
+    tr->labels = (int32_t *)(base + off_labels);
+    tr->step_index = (int32_t *)(base + off_step_index);
+    for (int i = m->first_compute; i < m->n_layers; ++i)
+        tr->outputs[i] = layer_writes_output(&m->layers[i]) ? (float *)(base + offsets[i]) : NULL;
+    tr->grad_a = (float *)(base + off_grad_a);
+    tr->grad_b = (float *)(base + off_grad_b);
+    tr->stats = (float *)(base + off_stats);
+    tr->workspace = ws ? base + off_ws : NULL;
+    tr->workspace_bytes = ws;
+    return GT_OK;
+}
+
+gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_train_config *cfg,
+                            gt_trainer **out)
+{
+    if (!model || !be || !cfg || !out)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: NULL argument");
+    *out = NULL;
+    if (!model->built) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: model not built");
+    GT_TRY(validate_config(cfg));
+    if (model->first_compute >= model->n_layers)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no trainable or compute layers",
+                       model->name);
+
+    gt_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory creating the trainer");
+    tr->model = model;
+    tr->be = be;
+    tr->cfg = *cfg;
+    tr->batch = cfg->batch_size;
+    tr->outputs = calloc((size_t)model->n_layers, sizeof *tr->outputs);
+    tr->cur = calloc((size_t)model->n_layers, sizeof *tr->cur);
+    tr->dropout_offsets = calloc((size_t)model->n_layers, sizeof *tr->dropout_offsets);
+    gt_status st = GT_OK;
+    float *host_params = NULL;
+    if (!tr->outputs || !tr->cur || !tr->dropout_offsets) {
+        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory creating the trainer");
+        goto fail;
+    }
+
+    size_t np = model->n_params;
+    if ((st = alloc_floats(be, np, "parameters", &tr->params)) != GT_OK) goto fail;
+    if ((st = alloc_floats(be, np, "gradients", &tr->grads)) != GT_OK) goto fail;
+    if (cfg->optimizer == GT_OPT_ADAM)
+        tr->opt_state_floats = 2 * np;
+    else if (cfg->momentum > 0.0f)
+        tr->opt_state_floats = np;
+    if (tr->opt_state_floats) {
+        if ((st = alloc_floats(be, tr->opt_state_floats, "optimizer state", &tr->opt_state)) != GT_OK)
+            goto fail;
+        if ((st = be->zero(be, tr->opt_state, tr->opt_state_floats * sizeof(float))) != GT_OK)
+            goto fail;
+    }
+    if ((st = plan_arena(tr)) != GT_OK) goto fail;
+    void *host_stats = NULL;
+    if ((st = be->host_alloc(be, 2 * GT_BACKEND_FENCES * sizeof(float), &host_stats)) != GT_OK)
+        goto fail;
+    tr->host_stats = host_stats;
+
+    host_params = malloc(np ? np * sizeof(float) : 1);
+    if (!host_params) {
+        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory for %zu parameters", np);
+        goto fail;
+    }
+    if ((st = gt_model_init_params(model, cfg->seed, host_params)) != GT_OK) goto fail;
+    if ((st = be->upload(be, tr->params, host_params, np * sizeof(float))) != GT_OK) goto fail;
+    if ((st = be->synchronize(be)) != GT_OK) goto fail;
+    free(host_params);
+    *out = tr;
+    return GT_OK;
+
+fail:
+    free(host_params);
+    gt_trainer_destroy(tr);
+    return st;
+}
+
+void gt_trainer_destroy(gt_trainer *tr)
+{
+    if (!tr) return;
+    gt_backend *be = tr->be;
+    for (int s = 0; s < GT_RESIDENT_SLOTS; ++s) {
+        if (tr->resident[s].images) be->free(be, tr->resident[s].images);
+        if (tr->resident[s].labels) be->free(be, tr->resident[s].labels);
+        if (tr->resident[s].order) be->free(be, tr->resident[s].order);
+    }
+    if (tr->host_stats) be->host_free(be, tr->host_stats);
+    if (tr->arena) be->free(be, tr->arena);
+    if (tr->opt_state) be->free(be, tr->opt_state);
+    if (tr->grads) be->free(be, tr->grads);
+    if (tr->params) be->free(be, tr->params);
+    free(tr->outputs);
+    free(tr->cur);
+    free(tr->dropout_offsets);
+    free(tr);
+}
+
+gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds)
+{
+    const gt_model *m = tr->model;
+    gt_shape3 want = m->input, got = gt_dataset_shape(ds);
+    if (want.h != got.h || want.w != got.w || want.c != got.c)
+        return gt_fail(GT_ERR_SHAPE,
+                       "model '%s' expects input shape (None, %d, %d, %d), found shape (%zu, %d, "
+                       "%d, %d) in %s",
+                       m->name, want.h, want.w, want.c, gt_dataset_count(ds), got.h, got.w, got.c,
+                       gt_dataset_origin(ds));
+    if (gt_dataset_num_classes(ds) > m->num_classes)
+        return gt_fail(GT_ERR_SHAPE,
+                       "model '%s' has %d output classes but %s has labels for %d classes",
+                       m->name, m->num_classes, gt_dataset_origin(ds), gt_dataset_num_classes(ds));
+    const int32_t *labels = gt_dataset_labels(ds);
+    for (size_t i = 0; i < gt_dataset_count(ds); ++i)
+        if (labels[i] < 0 || labels[i] >= m->num_classes)
+            return gt_fail(GT_ERR_FORMAT, "%s: label %zu is %d, expected 0..%d for model '%s'",
+                           gt_dataset_origin(ds), i, (int)labels[i], m->num_classes - 1, m->name);
+    return GT_OK;
+}
+
+gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count)
+{
+    if (count != tr->model->n_params)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu",
+                       tr->model->n_params, count);
+    GT_TRY(tr->be->download(tr->be, host, tr->params, count * sizeof(float)));
+    return tr->be->synchronize(tr->be);
+}
+
+gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count)
+{
+    if (count != tr->model->n_params)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu",
+                       tr->model->n_params, count);
+    GT_TRY(tr->be->upload(tr->be, tr->params, host, count * sizeof(float)));
+    return tr->be->synchronize(tr->be);
+}
+
+size_t gt_trainer_planned_bytes(const gt_trainer *tr)
+{
+    size_t np = tr->model->n_params;
+    return (2 * np + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes;
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The gtrain command's contract: --help everywhere (exit 0), usage errors exit
+# 2 with "gtrain: error:" on stderr, summary prints Keras' parameter totals.
+set -u
+gtrain="$1"
+fail=0
+expect() { # expect CODE DESCRIPTION -- command...
+  local want=$1 what=$2; shift 3
+  "$@" >/tmp/gtrain_cli_out.$$ 2>/tmp/gtrain_cli_err.$$
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, expected $want"; cat /tmp/gtrain_cli_err.$$; fail=1
+  fi
+}
+expect_err() { # expect_err NEEDLE: the last stderr contains NEEDLE
+  if ! grep -qF -- "$1" /tmp/gtrain_cli_err.$$; then
+    echo "FAIL: stderr lacks '$1':"; cat /tmp/gtrain_cli_err.$$; fail=1
+  fi
+}
+expect_out() {
+  if ! grep -qF -- "$1" /tmp/gtrain_cli_out.$$; then
+    echo "FAIL: stdout lacks '$1':"; cat /tmp/gtrain_cli_out.$$; fail=1
+  fi
+}
+
+expect 0 "gtrain --help" -- "$gtrain" --help
+expect_out "usage: gtrain"
+for cmd in summary fit bench; do
+  expect 0 "$cmd --help" -- "$gtrain" "$cmd" --help
+  expect_out "usage: gtrain $cmd"
+done
+expect 2 "no command" -- "$gtrain"
+expect 2 "unknown command" -- "$gtrain" frobnicate
+expect_err "gtrain: error: unknown command 'frobnicate'"
+expect 2 "summary without --model" -- "$gtrain" summary
+expect_err "gtrain: error:"
+expect 2 "unknown zoo model" -- "$gtrain" summary --model vgg17
+expect_err "vgg17"
+expect 1 "missing JSON file" -- "$gtrain" summary --model /nonexistent/model.json
+expect_err "/nonexistent/model.json"
+expect 2 "bad epochs" -- "$gtrain" fit --model cnn-fmnist --epochs zero
+expect_err "--epochs"
+expect 2 "bad batch sizes" -- "$gtrain" bench --model mlp-128 --batch-sizes 1,x
+expect_err "--batch-sizes"
+expect 2 "bad device" -- "$gtrain" fit --model cnn-fmnist --device tpu
+expect_err "--device"
+expect 2 "bad validation" -- "$gtrain" fit --model cnn-fmnist --validation middle:5
+expect_err "--validation"
+
+expect 0 "summary vgg16" -- "$gtrain" summary --model vgg16
+expect_out "Total params: 33,638,218"
+expect_out "Trainable params: 33,638,218"
+expect_out "Non-trainable params: 0"
+expect 0 "summary cnn-fmnist" -- "$gtrain" summary --model cnn-fmnist
+expect_out "Total params: 113,386"
+expect 0 "summary from JSON" -- "$gtrain" summary --model "$GTRAIN_SOURCE_DIR/tests/models/cnn-fmnist-64.json"
+expect_out "Total params:"
+
+expect 0 "bench on the CPU" -- "$gtrain" bench --model mlp-128 --batch-sizes 1,8 --steps 2 --warmup 1 --device cpu
+expect_out "median ms"
+
+rm -f /tmp/gtrain_cli_out.$$ /tmp/gtrain_cli_err.$$
+[ $fail -eq 0 ] && echo "all CLI checks passed"
+exit $fail

@@ -1,0 +1,98 @@
+/* The real datasets load with the counts, shapes and labels the notebooks show:
+ * Fashion-MNIST from its Debian package directory, MNIST's test set from
+ * $GTRAIN_TEST_DATA/mnist. Each part is skipped with a line when its files are
+ * absent; the test reports "skipped" (77) only when no part could run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+#include "test_util.h"
+
+static int directory_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Returns 1 if checked, 0 if skipped. */
+static int check_fashion_mnist(void)
+{
+    const char *dir = GT_FASHION_MNIST_DEFAULT_DIR;
+    if (!directory_exists(dir)) {
+        printf("SKIPPED part: Fashion-MNIST not installed in %s (apt-get install "
+               "dataset-fashion-mnist)\n",
+               dir);
+        return 0;
+    }
+    gt_dataset *train = NULL, *test = NULL;
+    double start = gt_now_seconds();
+    CHECK_OK(gt_dataset_load_named("fashion-mnist", dir, "train", &train));
+    double seconds = gt_now_seconds() - start;
+    printf("Fashion-MNIST train loaded in %.3f s\n", seconds);
+    CHECK_MSG(seconds < 2.0, "loading took %.3f s", seconds); /* generous for loaded CI machines */
+    CHECK_OK(gt_dataset_load_named("fashion-mnist", NULL, "test", &test));
+    if (train) {
+        CHECK(gt_dataset_count(train) == 60000);
+        gt_shape3 s = gt_dataset_shape(train);
+        CHECK(s.h == 28 && s.w == 28 && s.c == 1);
+        CHECK(gt_dataset_num_classes(train) == 10);
+        CHECK(gt_dataset_labels(train)[4000] == 8);
+        CHECK(strcmp(gt_dataset_class_name(train, gt_dataset_labels(train)[4000]), "Bag") == 0);
+        CHECK(strstr(gt_dataset_origin(train), "train-images-idx3-ubyte") != NULL);
+        /* Every class has 6,000 training images. */
+        long per_class[10] = {0};
+        for (size_t i = 0; i < gt_dataset_count(train); ++i) ++per_class[gt_dataset_labels(train)[i]];
+        for (int c = 0; c < 10; ++c) CHECK_MSG(per_class[c] == 6000, "class %d: %ld", c, per_class[c]);
+    }
+    if (test) {
+        CHECK(gt_dataset_count(test) == 10000);
+        gt_shape3 s = gt_dataset_shape(test);
+        CHECK(s.h == 28 && s.w == 28 && s.c == 1);
+        CHECK(gt_dataset_labels(test)[4000] == 0);
+        CHECK(strcmp(gt_dataset_class_name(test, 0), "T-shirt/top") == 0);
+    }
+    gt_dataset_free(train);
+    gt_dataset_free(test);
+    return 1;
+}
+
+static int check_mnist_test_set(void)
+{
+    const char *root = getenv("GTRAIN_TEST_DATA");
+    char dir[4096], images[4200];
+    snprintf(dir, sizeof dir, "%s/mnist", root ? root : "");
+    snprintf(images, sizeof images, "%s/t10k-images-idx3-ubyte.gz", dir);
+    struct stat st;
+    if (!root || stat(images, &st) != 0) {
+        printf("SKIPPED part: MNIST test set not found (%s)\n",
+               root ? images : "GTRAIN_TEST_DATA is not set");
+        return 0;
+    }
+    gt_dataset *test = NULL;
+    CHECK_OK(gt_dataset_load_named("mnist", dir, "test", &test));
+    if (test) {
+        CHECK(gt_dataset_count(test) == 10000);
+        gt_shape3 s = gt_dataset_shape(test);
+        CHECK(s.h == 28 && s.w == 28 && s.c == 1);
+        const int first[10] = {7, 2, 1, 0, 4, 1, 4, 9, 5, 9};
+        for (int i = 0; i < 10; ++i) CHECK(gt_dataset_labels(test)[i] == first[i]);
+        CHECK(strcmp(gt_dataset_class_name(test, 7), "7") == 0);
+        /* README: the mean pixel value is 33.79. */
+        const uint8_t *px = gt_dataset_images(test);
+        double sum = 0.0;
+        for (size_t i = 0; i < 10000u * 784u; ++i) sum += px[i];
+        CHECK_NEAR(sum / (10000.0 * 784.0), 33.79, 0.01);
+    }
+    gt_dataset_free(test);
+    return 1;
+}
+
+int main(void)
+{
+    int checked = check_fashion_mnist();
+    checked += check_mnist_test_set();
+    if (!checked) TEST_SKIP("neither Fashion-MNIST nor the MNIST test set is available");
+    TEST_EXIT();
+}

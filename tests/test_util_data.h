@@ -1,0 +1,42 @@
+/* Shared helpers for trainer tests: small synthetic datasets and models. */
+#ifndef GT_TEST_UTIL_DATA_H
+#define GT_TEST_UTIL_DATA_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "gtrain/gtrain.h"
+
+/* count examples of `shape` with pixels from a xorshift stream; label i % classes
+ * plus a pixel pattern tied to the label so that training can learn something. */
+static inline gt_status gt_test_synthetic_dataset(gt_shape3 shape, size_t count, int classes,
+                                                  uint64_t seed, gt_dataset **out)
+{
+    size_t per = gt_shape3_size(shape);
+    uint8_t *images = malloc(count * per);
+    int32_t *labels = malloc(count * sizeof(int32_t));
+    if (!images || !labels) {
+        free(images);
+        free(labels);
+        return GT_ERR_OUT_OF_MEMORY;
+    }
+    uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 7;
+    for (size_t i = 0; i < count; ++i) {
+        labels[i] = (int32_t)(i % (size_t)classes);
+        for (size_t k = 0; k < per; ++k) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            uint8_t noise = (uint8_t)(s >> 56) / 2;
+            /* a bright band whose position encodes the label */
+            uint8_t signal = (k % (size_t)classes) == (size_t)labels[i] ? 120 : 0;
+            images[i * per + k] = (uint8_t)(noise + signal);
+        }
+    }
+    gt_status st = gt_dataset_from_memory(images, labels, count, shape, classes, out);
+    free(images);
+    free(labels);
+    return st;
+}
+
+#endif
