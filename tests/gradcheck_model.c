@@ -69,10 +69,11 @@ int main(void)
     CHECK_OK(gt_trainer_backward(tr, n));
     CHECK_OK(be->download(be, grads, tr->grads, np * sizeof(float)));
 
-    /* central differences in float32 forward passes: eps 1e-2 balances
-     * truncation (O(eps^2)) against rounding (~1e-7 / eps); ReLU kinks or pool
-     * ties crossed by the step are counted and must stay rare */
-    const float eps = 1e-2f;
+    /* central differences in float32 forward passes: eps 1e-3 keeps rounding
+     * (~1e-7 * loss / eps) near 1e-4 while a step rarely crosses a ReLU kink or
+     * a pooling tie (at 1e-2, 15% of the first conv's weights crossed one);
+     * such crossings are counted and must stay under 1% */
+    const float eps = 1e-3f;
     int checked = 0, bad = 0;
     double max_abs_grad = 0;
     for (size_t j = 0; j < np; ++j) {

@@ -1,5 +1,6 @@
 /* Fast dense algebra: GEMM through OpenBLAS (or the built-in sgemm), and the
  * OpenMP bias/activation loops the dense and conv layers share. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,16 +33,59 @@ const char *gt_cpu_gemm_library(void)
 #endif
 }
 
+#ifdef GTRAIN_HAVE_OPENBLAS
+/* One thread pool only: OpenBLAS runs single-threaded inside our OpenMP
+ * threads, each computing a slice of C. With OpenBLAS' own pthread pool
+ * next to libgomp's, the two pools spin against each other after every
+ * parallel region (measured 4x slower convolutions on 2 cores unless
+ * OMP_WAIT_POLICY=passive). Slices are a function of the thread count only,
+ * so results are deterministic for a fixed count. */
+static void blas_slices(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                        const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                        int ldc)
+{
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+    int by_rows = m >= n;
+    int extent = by_rows ? m : n;
+    /* Below ~1 MFLOP per thread, or fewer than 16 rows/columns each, one
+     * call is faster than splitting. */
+    int parts = threads;
+    double flops = 2.0 * m * n * (double)(k > 0 ? k : 1);
+    while (parts > 1 && (flops / parts < 1e6 || extent / parts < 16)) --parts;
+    if (parts <= 1) {
+        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+#pragma omp parallel num_threads(parts)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        /* Slice edges on multiples of 16 keep the BLAS kernels on full tiles. */
+        int lo = (int)((long long)extent * tid / nt) & ~15;
+        int hi = tid == nt - 1 ? extent : (int)((long long)extent * (tid + 1) / nt) & ~15;
+        if (hi > lo) {
+            if (by_rows) {
+                const float *a_part = trans_a ? a + lo : a + (size_t)lo * lda;
+                cblas_sgemm(CblasRowMajor, ta, tb, hi - lo, n, k, alpha, a_part, lda, b, ldb, beta,
+                            c + (size_t)lo * ldc, ldc);
+            } else {
+                const float *b_part = trans_b ? b + (size_t)lo * ldb : b + lo;
+                cblas_sgemm(CblasRowMajor, ta, tb, m, hi - lo, k, alpha, a, lda, b_part, ldb, beta,
+                            c + lo, ldc);
+            }
+        }
+    }
+}
+#endif
+
 void gt_cpu_gemm_fast(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
                       int ldc)
 {
     if (m <= 0 || n <= 0) return;
 #ifdef GTRAIN_HAVE_OPENBLAS
-    /* OpenBLAS keeps its own thread pool; match the backend's count. */
-    if (openblas_get_num_threads() != threads) openblas_set_num_threads(threads);
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    blas_slices(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #else
     gt_cpu_sgemm(threads, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
