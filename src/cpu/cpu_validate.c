@@ -2,7 +2,6 @@
  * cheap (O(1) or O(n) over labels/indices) and catch the caller errors that
  * are plausible — a wrong geometry, a label out of range — with a message
  * that names the op and the bad value, instead of reading out of bounds. */
-#include <math.h>
 
 #include "cpu/cpu_internal.h"
 #include "error.h"
