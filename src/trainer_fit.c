@@ -186,6 +186,7 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
 {
     size_t count = res->count;
     int steps = steps_for(count, tr->batch);
+    int first_step = tr->steps_done; /* > 0 when resuming mid-epoch */
     gt_shuffle_order(host_order, count, tr->cfg.seed, epoch);
     GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));
     if (cb && cb->on_epoch_begin) cb->on_epoch_begin(cb->user, epoch, epochs, steps);
@@ -193,20 +194,40 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     double t0 = gt_now_seconds();
     stats_ring ring;
     ring_begin(&ring, tr, epoch, steps, cb);
-    for (int s = 0; s < steps && !ring.stop_requested; ++s) {
+    if (first_step > 0) {
+        ring.loss_weighted = tr->epoch_loss_sum;
+        ring.correct = tr->epoch_correct;
+        ring.examples = tr->epoch_examples;
+    } else {
+        tr->epoch_seconds = 0;
+    }
+    for (int s = first_step; s < steps && !ring.stop_requested; ++s) {
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
         GT_TRY(gt_trainer_gather(tr, res, res->order + first, n));
         GT_TRY(train_on_batch(tr, n, ring_next_slot(&ring)));
         GT_TRY(ring_issue(&ring, s + 1, n));
+        tr->steps_done = s + 1;
+        if (cb && cb->on_step_end) {
+            /* the state a checkpoint records must include this step's statistics */
+            GT_TRY(ring_drain(&ring, 1));
+            tr->epoch_loss_sum = ring.loss_weighted;
+            tr->epoch_correct = ring.correct;
+            tr->epoch_examples = ring.examples;
+            GT_TRY(cb->on_step_end(cb->user, tr, epoch, s + 1));
+        }
     }
     GT_TRY(ring_drain(&ring, 1));
+    tr->epoch_seconds += gt_now_seconds() - t0;
     logs->epoch = epoch;
     logs->steps = steps;
     logs->loss = ring.loss_weighted / ring.examples;
     logs->accuracy = ring.correct / ring.examples;
-    logs->seconds = gt_now_seconds() - t0;
+    logs->seconds = tr->epoch_seconds;
+    tr->epochs_done = epoch;
+    tr->steps_done = 0;
+    tr->epoch_loss_sum = tr->epoch_correct = tr->epoch_examples = 0;
     *stop = ring.stop_requested;
     return GT_OK;
 }
@@ -226,7 +247,7 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
     if (!host_order) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
 
     gt_status st = GT_OK;
-    for (int e = 1; e <= epochs; ++e) {
+    for (int e = tr->epochs_done + 1; e <= epochs; ++e) {
         gt_epoch_logs logs;
         memset(&logs, 0, sizeof logs);
         int stop = 0;
@@ -237,9 +258,45 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
         logs.val_accuracy = NAN;
         if (val && (st = gt_trainer_evaluate(tr, val, &logs.val_loss, &logs.val_accuracy)) != GT_OK)
             break;
-        if (cb && cb->on_epoch_end) cb->on_epoch_end(cb->user, &logs);
+        if (cb && cb->on_epoch_end && (st = cb->on_epoch_end(cb->user, tr, &logs)) != GT_OK) break;
         if (stop) break;
     }
     free(host_order);
     return st;
+}
+
+gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state)
+{
+    memset(state, 0, sizeof *state);
+    state->seed = tr->cfg.seed;
+    state->optimizer_step = tr->optimizer_step;
+    state->epochs_done = tr->epochs_done;
+    state->steps_done = tr->steps_done;
+    state->dropout_counter = tr->dropout_counter;
+    state->epoch_loss_sum = tr->epoch_loss_sum;
+    state->epoch_correct = tr->epoch_correct;
+    state->epoch_examples = tr->epoch_examples;
+    state->epoch_seconds = tr->epoch_seconds;
+    return GT_OK;
+}
+
+gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state)
+{
+    if (state->seed != tr->cfg.seed)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "the checkpoint's run used seed %llu, this trainer seed %llu",
+                       (unsigned long long)state->seed, (unsigned long long)tr->cfg.seed);
+    if (state->optimizer_step < 0 || state->epochs_done < 0 || state->steps_done < 0)
+        return gt_fail(GT_ERR_FORMAT, "training state has negative counters (step %lld, epoch "
+                       "%d, steps %d)", (long long)state->optimizer_step, state->epochs_done,
+                       state->steps_done);
+    tr->optimizer_step = state->optimizer_step;
+    tr->epochs_done = state->epochs_done;
+    tr->steps_done = state->steps_done;
+    tr->dropout_counter = state->dropout_counter;
+    tr->epoch_loss_sum = state->epoch_loss_sum;
+    tr->epoch_correct = state->epoch_correct;
+    tr->epoch_examples = state->epoch_examples;
+    tr->epoch_seconds = state->epoch_seconds;
+    return GT_OK;
 }

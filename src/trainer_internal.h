@@ -60,6 +60,9 @@ struct gt_trainer {
     uint64_t dropout_counter;
 
     int64_t optimizer_step; /* Adam's t */
+    int epochs_done;        /* completed epochs */
+    int steps_done;         /* steps of the epoch in progress already applied */
+    double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds; /* its running sums */
     uint64_t usage_clock;
     gt_resident resident[GT_RESIDENT_SLOTS];
 };

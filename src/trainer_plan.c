@@ -310,3 +310,38 @@ size_t gt_trainer_planned_bytes(const gt_trainer *tr)
     size_t np = tr->model->n_params;
     return (2 * np + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes;
 }
+
+size_t gt_trainer_optimizer_state_count(const gt_trainer *tr)
+{
+    return tr->opt_state_floats;
+}
+
+gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count)
+{
+    if (count != tr->opt_state_floats)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "optimizer state has %zu values, caller passed %zu",
+                       tr->opt_state_floats, count);
+    if (count == 0) return GT_OK;
+    GT_TRY(tr->be->download(tr->be, host, tr->opt_state, count * sizeof(float)));
+    return tr->be->synchronize(tr->be);
+}
+
+gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count)
+{
+    if (count != tr->opt_state_floats)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "optimizer state has %zu values, caller passed %zu",
+                       tr->opt_state_floats, count);
+    if (count == 0) return GT_OK;
+    GT_TRY(tr->be->upload(tr->be, tr->opt_state, host, count * sizeof(float)));
+    return tr->be->synchronize(tr->be);
+}
+
+const gt_model *gt_trainer_model(const gt_trainer *tr)
+{
+    return tr->model;
+}
+
+const gt_train_config *gt_trainer_config(const gt_trainer *tr)
+{
+    return &tr->cfg;
+}

@@ -5,22 +5,6 @@
 #include "test_util.h"
 #include "test_util_data.h"
 
-/* A small CNN with every layer kind that has randomness or state. */
-static const char *model_json =
-    "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"tiny\", \"layers\": ["
-    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 12, 12, 1], "
-    "\"dtype\": \"float32\", \"name\": \"input_1\"}},"
-    "{\"class_name\": \"Rescaling\", \"config\": {\"name\": \"rescaling\", \"scale\": 0.00392156862745098, \"offset\": 0.0}},"
-    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d\", \"filters\": 4, \"kernel_size\": [3, 3], "
-    "\"strides\": [1, 1], \"padding\": \"same\", \"activation\": \"relu\", \"use_bias\": true}},"
-    "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"max_pooling2d\", \"pool_size\": [2, 2], "
-    "\"strides\": [2, 2], \"padding\": \"valid\"}},"
-    "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flatten\"}},"
-    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"units\": 16, \"activation\": \"relu\"}},"
-    "{\"class_name\": \"Dropout\", \"config\": {\"name\": \"dropout\", \"rate\": 0.3}},"
-    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_1\", \"units\": 5, \"activation\": \"softmax\"}}"
-    "]}}";
-
 static gt_status train(const gt_model *model, const gt_dataset *data, uint64_t seed, int threads,
                        float *params)
 {
@@ -42,7 +26,7 @@ int main(void)
 {
     gt_model *model = NULL;
     gt_dataset *data = NULL;
-    CHECK_OK(gt_model_from_json_text(model_json, "<tiny>", &model));
+    CHECK_OK(gt_model_from_json_text(gt_test_tiny_model_json, "<tiny>", &model));
     gt_shape3 shape = {12, 12, 1};
     CHECK_OK(gt_test_synthetic_dataset(shape, 100, 5, 3, &data)); /* 100 = 6 full batches + 4 */
     if (!model || !data) TEST_EXIT();

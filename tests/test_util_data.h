@@ -39,4 +39,20 @@ static inline gt_status gt_test_synthetic_dataset(gt_shape3 shape, size_t count,
     return st;
 }
 
+/* A small CNN with every layer kind that has randomness or state. */
+static const char *const gt_test_tiny_model_json =
+    "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"tiny\", \"layers\": ["
+    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 12, 12, 1], "
+    "\"dtype\": \"float32\", \"name\": \"input_1\"}},"
+    "{\"class_name\": \"Rescaling\", \"config\": {\"name\": \"rescaling\", \"scale\": 0.00392156862745098, \"offset\": 0.0}},"
+    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d\", \"filters\": 4, \"kernel_size\": [3, 3], "
+    "\"strides\": [1, 1], \"padding\": \"same\", \"activation\": \"relu\", \"use_bias\": true}},"
+    "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"max_pooling2d\", \"pool_size\": [2, 2], "
+    "\"strides\": [2, 2], \"padding\": \"valid\"}},"
+    "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flatten\"}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"units\": 16, \"activation\": \"relu\"}},"
+    "{\"class_name\": \"Dropout\", \"config\": {\"name\": \"dropout\", \"rate\": 0.3}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_1\", \"units\": 5, \"activation\": \"softmax\"}}"
+    "]}}";
+
 #endif

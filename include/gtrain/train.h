@@ -44,13 +44,32 @@ typedef struct gt_epoch_logs {
     double seconds; /* training time of the epoch, validation excluded */
 } gt_epoch_logs;
 
-/* Called from gt_trainer_fit; return non-zero from on_step to stop early (GT_OK). */
+/* Where a run stands: everything besides the parameters and the optimizer
+ * moments that a resumed run needs to continue bit for bit. */
+typedef struct gt_train_state {
+    uint64_t seed;            /* the run's seed (weights, shuffle order, dropout) */
+    int64_t optimizer_step;   /* updates applied so far (Adam's t) */
+    int epochs_done;          /* completed epochs */
+    int steps_done;           /* steps of epoch epochs_done + 1 already applied */
+    uint64_t dropout_counter; /* Philox offset of the next dropout mask */
+    /* running sums of the epoch in progress (steps_done > 0) */
+    double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds;
+} gt_train_state;
+
+/* Called from gt_trainer_fit. */
 typedef struct gt_fit_callbacks {
     void *user;
     void (*on_epoch_begin)(void *user, int epoch, int epochs, int steps);
-    /* step counts from 1; loss/accuracy are the running means so far. */
+    /* Progress: step counts from 1; loss/accuracy are the running means so far.
+     * On a device backend it may lag the math by a few steps. Return non-zero
+     * to stop after the current epoch's remaining steps are skipped. */
     int (*on_step)(void *user, int epoch, int step, int steps, double loss, double accuracy);
-    void (*on_epoch_end)(void *user, const gt_epoch_logs *logs);
+    /* Right after step `step` of `epoch` is applied, in program order (the
+     * trainer's parameters and state are exactly those after that step), for
+     * checkpointing every N steps. May be NULL. A failure stops training. */
+    gt_status (*on_step_end)(void *user, gt_trainer *tr, int epoch, int step);
+    /* After the epoch and its validation; the trainer is at the epoch's end. */
+    gt_status (*on_epoch_end)(void *user, gt_trainer *tr, const gt_epoch_logs *logs);
 } gt_fit_callbacks;
 
 /* Plans memory and initializes the weights from cfg->seed. The model must stay
@@ -63,9 +82,11 @@ void gt_trainer_destroy(gt_trainer *tr);
  * model's input shape and labels must be below the number of classes. */
 gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
 
-/* Trains for `epochs` epochs; validates on `val` (may be NULL) at each epoch's
- * end. A non-finite loss stops with GT_ERR_NONFINITE and a message naming the
- * epoch and step. */
+/* Trains until `epochs` epochs are complete, continuing from the trainer's
+ * state (a fresh trainer starts at epoch 1; one whose state was restored from a
+ * checkpoint resumes where it stopped, mid-epoch included). Validates on `val`
+ * (may be NULL) at each epoch's end. A non-finite loss stops with
+ * GT_ERR_NONFINITE and a message naming the epoch and step. */
 gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
                          int epochs, const gt_fit_callbacks *callbacks);
 
@@ -83,6 +104,21 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
  * from host memory of gt_model_param_count floats. */
 gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count);
 gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count);
+
+/* Run state, for checkpoints. set_state fails when the seed differs from the
+ * trainer's (the weights' initial values and the data order derive from it). */
+gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state);
+gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state);
+
+/* Optimizer moments: Adam m then v (2 x params), SGD velocity (params, when
+ * momentum > 0), else none. */
+size_t gt_trainer_optimizer_state_count(const gt_trainer *tr);
+gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count);
+gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count);
+
+/* The model and configuration the trainer was made with. */
+const gt_model *gt_trainer_model(const gt_trainer *tr);
+const gt_train_config *gt_trainer_config(const gt_trainer *tr);
 
 /* Bytes the trainer planned: parameters, gradients, optimizer state,
  * activations, workspace, batch buffers. */

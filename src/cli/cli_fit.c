@@ -151,8 +151,9 @@ static int on_step(void *user, int epoch, int step, int steps, double loss, doub
     return 0;
 }
 
-static void on_epoch_end(void *user, const gt_epoch_logs *logs)
+static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *logs)
 {
+    (void)tr;
     fit_reporter *r = user;
     char metrics[256];
     gt_format_metrics(metrics, sizeof metrics, logs->loss, logs->accuracy, logs->val_loss,
@@ -162,6 +163,7 @@ static void on_epoch_end(void *user, const gt_epoch_logs *logs)
     if (r->history && r->history_status == GT_OK)
         r->history_status = gt_history_append(r->history, logs->epoch, logs->loss, logs->accuracy,
                                               logs->val_loss, logs->val_accuracy, logs->seconds);
+    return r->history_status;
 }
 
 typedef struct fit_data {
@@ -276,7 +278,7 @@ int gt_cli_fit(int argc, char **argv)
             cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be));
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
-    gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, on_epoch_end};
+    gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, NULL, on_epoch_end};
     st = gt_trainer_fit(tr, data.train, data.val, epochs, &cb);
     if (rep.line_open) gt_progress_interrupt(&rep.progress); /* before any error message */
     if (st != GT_OK) {

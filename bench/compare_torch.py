@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""gtrain vs PyTorch on the CPU, same machine, same invocation.
+
+Runs `gtrain bench` and ../shared/anchors/torch_cpu_bench.py (Debian's
+python3-torch with Debian's OpenBLAS, --openblas-only) for the rows of the
+CPU performance issue, then prints one markdown table of ms/step (median) and
+the ratio gtrain/PyTorch, with the machine and the gtrain commit.
+
+Usage (from the repository root, after building into build/):
+  python3 bench/compare_torch.py [--gtrain build/gtrain] [--threads 2]
+      [--anchor ../shared/anchors/torch_cpu_bench.py] [--out bench/results/FILE.md]
+      [--rows A32,C100,...]
+"""
+import argparse
+import csv
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+
+# key -> (gtrain model, anchor model letter, batches)
+ROWS = [
+    ('A', 'vgg16', 32), ('A', 'vgg16', 100),
+    ('B', 'mlp-fmnist', 32), ('B', 'mlp-fmnist', 100),
+    ('C', 'cnn-fmnist', 32), ('C', 'cnn-fmnist', 100),
+    ('D', 'cnn-signs', 1), ('D', 'cnn-signs', 32), ('D', 'cnn-signs', 100),
+    ('E', 'cnn-mnist', 50),
+]
+
+
+def run(cmd, **kw):
+    print('+ ' + ' '.join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def gtrain_rows(gtrain, threads, rows, steps):
+    out = {}
+    by_model = {}
+    for key, model, batch in rows:
+        by_model.setdefault(model, []).append(batch)
+    for model, batches in by_model.items():
+        with tempfile.NamedTemporaryFile(suffix='.csv', delete=False) as tf:
+            path = tf.name
+        run([gtrain, 'bench', '--model', model, '--device', 'cpu', '--threads', str(threads),
+             '--batch-sizes', ','.join(map(str, batches)), '--steps', str(steps),
+             '--warmup', '3', '--csv', path], stdout=sys.stderr)
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                out[(model, int(r['batch']))] = r
+        os.unlink(path)
+    return out
+
+
+def torch_rows(anchor, threads, rows):
+    out = {}
+    by_key = {}
+    for key, model, batch in rows:
+        by_key.setdefault(key, []).append(batch)
+    for key, batches in by_key.items():
+        with tempfile.NamedTemporaryFile(suffix='.md', delete=False) as tf:
+            path = tf.name
+        run(['/usr/bin/python3', anchor, '--models', key, '--batches', *map(str, batches),
+             '--threads', str(threads), '--openblas-only', '--out', path],
+            stdout=subprocess.DEVNULL)
+        with open(path) as f:
+            for line in f:
+                m = re.match(r'\|\s*([A-E]) [^|]*\|\s*(\d+)\s*\|[^|]*\|[^|]*\|\s*([\d.]+)\s*\|'
+                             r'\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|', line)
+                if m and m.group(1) == key:
+                    out[(key, int(m.group(2)))] = dict(median_ms=float(m.group(3)),
+                                                        min_ms=float(m.group(4)),
+                                                        max_ms=float(m.group(5)))
+        os.unlink(path)
+    return out
+
+
+def cpu_name():
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--gtrain', default='build/gtrain')
+    ap.add_argument('--anchor', default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared', 'anchors',
+        'torch_cpu_bench.py'))
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--steps', type=int, default=20)
+    ap.add_argument('--rows', help='subset, e.g. A32,C100')
+    ap.add_argument('--out', help='also write the markdown here')
+    args = ap.parse_args()
+    rows = ROWS
+    if args.rows:
+        want = set(args.rows.split(','))
+        rows = [r for r in ROWS if '%s%d' % (r[0], r[2]) in want]
+
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
+                            text=True).stdout.strip() or 'unknown'
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                           capture_output=True, text=True).stdout.strip()
+    g = gtrain_rows(args.gtrain, args.threads, rows, args.steps)
+    t = torch_rows(args.anchor, args.threads, rows)
+
+    lines = ['# gtrain vs PyTorch, CPU training step (forward, loss, backward, Adam)', '',
+             '- date: %s' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
+             '- machine: %s, %d logical CPUs; %d threads for both' % (
+                 cpu_name(), os.cpu_count(), args.threads),
+             '- gtrain commit %s%s, `gtrain bench --device cpu --steps %d --warmup 3`' % (
+                 commit, ' (with uncommitted changes)' if dirty else '', args.steps),
+             '- PyTorch: Debian python3-torch with Debian OpenBLAS, `%s --openblas-only '
+             '--threads %d`' % (os.path.relpath(args.anchor), args.threads),
+             '- command: `python3 bench/compare_torch.py %s`' % ' '.join(sys.argv[1:]), '',
+             '| model | batch | gtrain ms/step | (min-max) | PyTorch ms/step | (min-max) | '
+             'gtrain/PyTorch |',
+             '|---|---:|---:|---:|---:|---:|---:|']
+    for key, model, batch in rows:
+        gr, tr = g.get((model, batch)), t.get((key, batch))
+        gm = float(gr['median_ms']) if gr else float('nan')
+        tm = tr['median_ms'] if tr else float('nan')
+        lines.append('| %s %s | %d | %.2f | %.2f-%.2f | %.2f | %.2f-%.2f | %.2f |' % (
+            key, model, batch, gm, float(gr['min_ms']) if gr else float('nan'),
+            float(gr['max_ms']) if gr else float('nan'), tm,
+            tr['min_ms'] if tr else float('nan'), tr['max_ms'] if tr else float('nan'),
+            gm / tm if tr and gr else float('nan')))
+    md = '\n'.join(lines) + '\n'
+    print(md)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(md)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,137 @@
+/* Resuming from a snapshot of (parameters, optimizer moments, run state)
+ * continues the run bit for bit: 2 epochs straight equal 1 epoch + resume,
+ * and equal a run interrupted in the middle of epoch 2 and resumed. */
+#include <stdint.h>
+
+#include "test_util.h"
+#include "error.h"
+#include "test_util_data.h"
+
+typedef struct snapshot {
+    float *params, *moments;
+    size_t n_params, n_moments;
+    gt_train_state state;
+    int stop_epoch, stop_step; /* interrupt after this step (0: never) */
+    int taken;
+} snapshot;
+
+static gt_status take(gt_trainer *tr, snapshot *s)
+{
+    s->n_params = gt_model_param_count(gt_trainer_model(tr));
+    s->n_moments = gt_trainer_optimizer_state_count(tr);
+    s->params = malloc(s->n_params * sizeof(float));
+    s->moments = malloc((s->n_moments + 1) * sizeof(float));
+    GT_TRY(gt_trainer_get_params(tr, s->params, s->n_params));
+    GT_TRY(gt_trainer_get_optimizer_state(tr, s->moments, s->n_moments));
+    GT_TRY(gt_trainer_get_state(tr, &s->state));
+    s->taken = 1;
+    return GT_OK;
+}
+
+static gt_status restore(gt_trainer *tr, const snapshot *s)
+{
+    GT_TRY(gt_trainer_set_params(tr, s->params, s->n_params));
+    GT_TRY(gt_trainer_set_optimizer_state(tr, s->moments, s->n_moments));
+    return gt_trainer_set_state(tr, &s->state);
+}
+
+static gt_status interrupt_at(void *user, gt_trainer *tr, int epoch, int step)
+{
+    snapshot *s = user;
+    if (epoch != s->stop_epoch || step != s->stop_step) return GT_OK;
+    GT_TRY(take(tr, s));
+    return GT_ERR_UNSUPPORTED; /* stands for the process being killed here */
+}
+
+static gt_status new_trainer(const gt_model *m, gt_backend *be, gt_optimizer_kind opt,
+                             gt_trainer **out)
+{
+    gt_train_config cfg = gt_train_config_for(m);
+    cfg.batch_size = 16;
+    cfg.seed = 9;
+    cfg.optimizer = opt;
+    if (opt == GT_OPT_SGD) {
+        cfg.learning_rate = 0.05f;
+        cfg.momentum = 0.9f;
+    }
+    return gt_trainer_create(m, be, &cfg, out);
+}
+
+int main(void)
+{
+    gt_model *model = NULL;
+    gt_dataset *data = NULL;
+    gt_backend *be = NULL;
+    CHECK_OK(gt_model_from_json_text(gt_test_tiny_model_json, "<tiny>", &model));
+    gt_shape3 shape = {12, 12, 1};
+    CHECK_OK(gt_test_synthetic_dataset(shape, 90, 5, 4, &data));
+    CHECK_OK(gt_backend_create("cpu", 2, GT_PRECISION_FP32, &be));
+    if (!model || !data || !be) TEST_EXIT();
+    size_t np = gt_model_param_count(model);
+
+    for (int opt = 0; opt < 2; ++opt) {
+        gt_optimizer_kind kind = opt ? GT_OPT_SGD : GT_OPT_ADAM;
+        /* A: two epochs straight */
+        gt_trainer *a = NULL;
+        CHECK_OK(new_trainer(model, be, kind, &a));
+        CHECK_OK(gt_trainer_fit(a, data, NULL, 2, NULL));
+        float *wa = malloc(np * sizeof(float));
+        CHECK_OK(gt_trainer_get_params(a, wa, np));
+        gt_train_state sa;
+        CHECK_OK(gt_trainer_get_state(a, &sa));
+        CHECK(sa.epochs_done == 2 && sa.steps_done == 0 && sa.optimizer_step == 12);
+
+        /* B: one epoch, snapshot, a fresh trainer resumes to two */
+        gt_trainer *b1 = NULL, *b2 = NULL;
+        snapshot sb = {0};
+        CHECK_OK(new_trainer(model, be, kind, &b1));
+        CHECK_OK(gt_trainer_fit(b1, data, NULL, 1, NULL));
+        CHECK_OK(take(b1, &sb));
+        gt_trainer_destroy(b1);
+        CHECK_OK(new_trainer(model, be, kind, &b2));
+        CHECK_OK(restore(b2, &sb));
+        CHECK_OK(gt_trainer_fit(b2, data, NULL, 2, NULL));
+        float *wb = malloc(np * sizeof(float));
+        CHECK_OK(gt_trainer_get_params(b2, wb, np));
+        CHECK_MSG(memcmp(wa, wb, np * sizeof(float)) == 0,
+                  "optimizer %d: 1 epoch + resume differs from 2 epochs", opt);
+
+        /* C: interrupted after step 3 of epoch 2, resumed mid-epoch */
+        gt_trainer *c1 = NULL, *c2 = NULL;
+        snapshot sc = {0};
+        sc.stop_epoch = 2;
+        sc.stop_step = 3;
+        gt_fit_callbacks cb = {&sc, NULL, NULL, interrupt_at, NULL};
+        CHECK_OK(new_trainer(model, be, kind, &c1));
+        CHECK(gt_trainer_fit(c1, data, NULL, 2, &cb) == GT_ERR_UNSUPPORTED);
+        CHECK(sc.taken && sc.state.epochs_done == 1 && sc.state.steps_done == 3);
+        gt_trainer_destroy(c1);
+        CHECK_OK(new_trainer(model, be, kind, &c2));
+        CHECK_OK(restore(c2, &sc));
+        CHECK_OK(gt_trainer_fit(c2, data, NULL, 2, NULL));
+        float *wc = malloc(np * sizeof(float));
+        CHECK_OK(gt_trainer_get_params(c2, wc, np));
+        CHECK_MSG(memcmp(wa, wc, np * sizeof(float)) == 0,
+                  "optimizer %d: resume in the middle of epoch 2 differs", opt);
+
+        /* a state from another seed is refused */
+        gt_train_state other = sa;
+        other.seed += 1;
+        CHECK_FAILS_WITH(gt_trainer_set_state(c2, &other), GT_ERR_INVALID_ARGUMENT, "seed");
+
+        free(wa);
+        free(wb);
+        free(wc);
+        free(sb.params);
+        free(sb.moments);
+        free(sc.params);
+        free(sc.moments);
+        gt_trainer_destroy(a);
+        gt_trainer_destroy(b2);
+        gt_trainer_destroy(c2);
+    }
+    gt_backend_destroy(be);
+    gt_dataset_free(data);
+    gt_model_free(model);
+    TEST_EXIT();
+}
