@@ -53,6 +53,8 @@ struct gt_trainer {
     size_t workspace_bytes;
 
     float *host_stats;   /* GT_BACKEND_FENCES x 2, from host_alloc */
+    int32_t *host_step_index; /* what step_index holds, so repeated batches skip the upload */
+    int step_index_count;
 
     /* per-forward state */
     const float **cur;   /* cur[i]: what layer i produced in the last forward */

@@ -201,9 +201,10 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     tr->outputs = calloc((size_t)model->n_layers, sizeof *tr->outputs);
     tr->cur = calloc((size_t)model->n_layers, sizeof *tr->cur);
     tr->dropout_offsets = calloc((size_t)model->n_layers, sizeof *tr->dropout_offsets);
+    tr->host_step_index = calloc((size_t)cfg->batch_size, sizeof *tr->host_step_index);
     gt_status st = GT_OK;
     float *host_params = NULL;
-    if (!tr->outputs || !tr->cur || !tr->dropout_offsets) {
+    if (!tr->outputs || !tr->cur || !tr->dropout_offsets || !tr->host_step_index) {
         st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory creating the trainer");
         goto fail;
     }
@@ -262,6 +263,7 @@ void gt_trainer_destroy(gt_trainer *tr)
     free(tr->outputs);
     free(tr->cur);
     free(tr->dropout_offsets);
+    free(tr->host_step_index);
     free(tr);
 }
 

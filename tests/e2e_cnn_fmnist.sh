@@ -3,11 +3,7 @@
 # the full Fashion-MNIST on the CPU and reaches test accuracy >= 0.84.
 set -u
 gtrain="$1"
-dir="${GTRAIN_DATA_DIR:-/usr/share/datasets/fashion-mnist}"
-if [ ! -e "$dir/train-images-idx3-ubyte.gz" ] && [ ! -e "$dir/train-images-idx3-ubyte" ]; then
-  echo "SKIPPED: Fashion-MNIST not found in $dir (apt-get install dataset-fashion-mnist)"
-  exit 77
-fi
+. "$(dirname "$0")/fmnist_data.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$gtrain" fit --model cnn-fmnist --data fashion-mnist --data-dir "$dir" --epochs 1 \

@@ -3,11 +3,7 @@
 # with both shapes in the message, as Keras does.
 set -u
 gtrain="$1"
-dir="${GTRAIN_DATA_DIR:-/usr/share/datasets/fashion-mnist}"
-if [ ! -e "$dir/train-images-idx3-ubyte.gz" ] && [ ! -e "$dir/train-images-idx3-ubyte" ]; then
-  echo "SKIPPED: Fashion-MNIST not found in $dir (apt-get install dataset-fashion-mnist)"
-  exit 77
-fi
+. "$(dirname "$0")/fmnist_data.sh"
 "$gtrain" fit --model vgg16 --preprocess none --data-dir "$dir" --epochs 1 --device cpu \
   >/tmp/gtrain_shape_out.$$ 2>/tmp/gtrain_shape_err.$$
 code=$?

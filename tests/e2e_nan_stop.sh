@@ -4,11 +4,7 @@
 # and step, and exit 1 instead of training on garbage.
 set -u
 gtrain="$1"
-dir="${GTRAIN_DATA_DIR:-/usr/share/datasets/fashion-mnist}"
-if [ ! -e "$dir/train-images-idx3-ubyte.gz" ] && [ ! -e "$dir/train-images-idx3-ubyte" ]; then
-  echo "SKIPPED: Fashion-MNIST not found in $dir (apt-get install dataset-fashion-mnist)"
-  exit 77
-fi
+. "$(dirname "$0")/fmnist_data.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$gtrain" fit --model "$GTRAIN_SOURCE_DIR/tests/models/mlp-fmnist-relu-output.json" \
