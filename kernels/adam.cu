@@ -24,6 +24,6 @@ extern "C" cudaError_t gt_launch_adam(float *params, const float *grads, float *
 {
     if (count == 0) return cudaSuccess;
     adam_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(params, grads, m, v, count, lr_t,
-                                                                beta1, beta2, epsilon);
+                                                               beta1, beta2, epsilon);
     return cudaGetLastError();
 }

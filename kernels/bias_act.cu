@@ -15,13 +15,12 @@ static __global__ void bias_act_kernel(float *y, const float *bias, size_t count
 }
 
 extern "C" cudaError_t gt_launch_bias_act_forward(float *y, const float *bias, size_t rows,
-                                                  int cols, gt_activation act,
-                                                  cudaStream_t stream)
+                                                  int cols, gt_activation act, cudaStream_t stream)
 {
     size_t count = rows * (size_t)cols;
     if (count == 0) return cudaSuccess;
     bias_act_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(y, bias, count, cols,
-                                                                    act == GT_ACT_RELU);
+                                                                   act == GT_ACT_RELU);
     return cudaGetLastError();
 }
 
@@ -48,7 +47,8 @@ static __global__ void bias_partial_kernel(float *out, const float *dy, size_t r
     __syncthreads();
     if (threadIdx.y == 0 && col < cols) {
         float total = 0.0f;
-        for (int l = 0; l < GT_BIAS_LANES; ++l) total += lane_sum[l][threadIdx.x];
+        for (int l = 0; l < GT_BIAS_LANES; ++l)
+            total += lane_sum[l][threadIdx.x];
         out[(size_t)blockIdx.y * cols + col] = total;
     }
 }
@@ -59,7 +59,8 @@ static __global__ void bias_sum_partials_kernel(float *db, const float *partial,
     int col = blockIdx.x * blockDim.x + threadIdx.x;
     if (col >= cols) return;
     float total = 0.0f;
-    for (int k = 0; k < chunks; ++k) total += partial[(size_t)k * cols + col];
+    for (int k = 0; k < chunks; ++k)
+        total += partial[(size_t)k * cols + col];
     db[col] = total;
 }
 

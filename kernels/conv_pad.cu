@@ -7,8 +7,8 @@
 #include "kernels.h"
 #include "launch_util.cuh"
 
-static __global__ void pad_kernel(float *dst, const float *src, int h, int w, int c, int hp,
-                                  int wp, int pad_top, int pad_left, size_t count)
+static __global__ void pad_kernel(float *dst, const float *src, int h, int w, int c, int hp, int wp,
+                                  int pad_top, int pad_left, size_t count)
 {
     GT_GRID_STRIDE_LOOP(i, count)
     {
@@ -46,24 +46,24 @@ static __global__ void crop_kernel(float *dst, const float *src, int h, int w, i
     }
 }
 
-extern "C" cudaError_t gt_launch_pad_nhwc(float *dst, const float *src, int n, int h, int w,
-                                          int c, int hp, int wp, int pad_top, int pad_left,
+extern "C" cudaError_t gt_launch_pad_nhwc(float *dst, const float *src, int n, int h, int w, int c,
+                                          int hp, int wp, int pad_top, int pad_left,
                                           cudaStream_t stream)
 {
     size_t count = (size_t)n * hp * wp * c;
     if (count == 0) return cudaSuccess;
     pad_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(dst, src, h, w, c, hp, wp, pad_top,
-                                                               pad_left, count);
+                                                              pad_left, count);
     return cudaGetLastError();
 }
 
-extern "C" cudaError_t gt_launch_crop_nhwc(float *dst, const float *src, int n, int h, int w,
-                                           int c, int hp, int wp, int pad_top, int pad_left,
+extern "C" cudaError_t gt_launch_crop_nhwc(float *dst, const float *src, int n, int h, int w, int c,
+                                           int hp, int wp, int pad_top, int pad_left,
                                            cudaStream_t stream)
 {
     size_t count = (size_t)n * h * w * c;
     if (count == 0) return cudaSuccess;
     crop_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(dst, src, h, w, c, hp, wp, pad_top,
-                                                                pad_left, count);
+                                                               pad_left, count);
     return cudaGetLastError();
 }

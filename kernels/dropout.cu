@@ -16,7 +16,6 @@ extern "C" cudaError_t gt_launch_dropout(float *y, const float *x, size_t count,
                                          uint64_t seed, uint64_t offset, cudaStream_t stream)
 {
     if (count == 0) return cudaSuccess;
-    dropout_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(y, x, count, rate, seed,
-                                                                   offset);
+    dropout_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(y, x, count, rate, seed, offset);
     return cudaGetLastError();
 }

@@ -39,9 +39,8 @@ cudaError_t gt_launch_softmax_xent(float *dlogits, float *stats, const float *lo
                                    const int32_t *labels, int n, int classes, float grad_scale,
                                    cudaStream_t stream);
 /* Keras categorical cross-entropy on probabilities (from_logits=False). */
-cudaError_t gt_launch_prob_xent(float *dout, float *stats, const float *out,
-                                const int32_t *labels, int n, int classes, float grad_scale,
-                                cudaStream_t stream);
+cudaError_t gt_launch_prob_xent(float *dout, float *stats, const float *out, const int32_t *labels,
+                                int n, int classes, float grad_scale, cudaStream_t stream);
 cudaError_t gt_launch_softmax_forward(float *probs, const float *logits, int n, int classes,
                                       cudaStream_t stream);
 

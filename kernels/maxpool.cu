@@ -10,8 +10,8 @@
 
 /* Offset (kh * k_w + kw) of the first maximum of window (oh, ow) of image
  * `xn` channel c, skipping padded cells; -1 when the window is all padding. */
-static __device__ int window_first_max(const gt_pool_geom g, const float *xn, int oh, int ow,
-                                       int c, float *max_out)
+static __device__ int window_first_max(const gt_pool_geom g, const float *xn, int oh, int ow, int c,
+                                       float *max_out)
 {
     int best = -1;
     float best_v = -INFINITY;
@@ -95,9 +95,8 @@ extern "C" cudaError_t gt_launch_maxpool_forward(const gt_pool_geom *g, float *y
     return cudaGetLastError();
 }
 
-extern "C" cudaError_t gt_launch_maxpool_backward(const gt_pool_geom *g, float *dx,
-                                                  const float *dy, const float *x,
-                                                  cudaStream_t stream)
+extern "C" cudaError_t gt_launch_maxpool_backward(const gt_pool_geom *g, float *dx, const float *dy,
+                                                  const float *x, cudaStream_t stream)
 {
     size_t count = (size_t)g->n * g->in_h * g->in_w * g->c;
     if (count == 0) return cudaSuccess;

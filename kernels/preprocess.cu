@@ -49,6 +49,6 @@ extern "C" cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float
     size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
     if (n <= 0) return cudaSuccess;
     preprocess_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(*p, x, y, images, labels,
-                                                                      indices, n, count);
+                                                                     indices, n, count);
     return cudaGetLastError();
 }

@@ -4,8 +4,8 @@
 #include "kernels.h"
 #include "launch_util.cuh"
 
-static __global__ void sgd_kernel(float *params, const float *grads, float *velocity,
-                                  size_t count, float lr, float momentum, int nesterov)
+static __global__ void sgd_kernel(float *params, const float *grads, float *velocity, size_t count,
+                                  float lr, float momentum, int nesterov)
 {
     GT_GRID_STRIDE_LOOP(i, count)
     {
@@ -22,6 +22,6 @@ extern "C" cudaError_t gt_launch_sgd(float *params, const float *grads, float *v
 {
     if (count == 0) return cudaSuccess;
     sgd_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(params, grads, velocity, count,
-                                                               learning_rate, momentum, nesterov);
+                                                              learning_rate, momentum, nesterov);
     return cudaGetLastError();
 }

@@ -59,7 +59,8 @@ static __global__ void softmax_xent_kernel(float *dlogits, float *stats, const f
         /* Subtracting the maximum keeps exp() from overflowing. */
         double mx = (double)row[best];
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += exp((double)row[j] - mx);
+        for (int j = 0; j < classes; ++j)
+            sum += exp((double)row[j] - mx);
         if (label < 0 || label >= classes) {
             /* The trainer checks labels up front; a bad one shows as NaN. */
             loss += (double)NAN;
@@ -83,13 +84,12 @@ extern "C" cudaError_t gt_launch_softmax_xent(float *dlogits, float *stats, cons
                                               float grad_scale, cudaStream_t stream)
 {
     softmax_xent_kernel<<<1, GT_XENT_THREADS, 0, stream>>>(dlogits, stats, logits, labels, n,
-                                                            classes, grad_scale);
+                                                           classes, grad_scale);
     return cudaGetLastError();
 }
 
 static __global__ void prob_xent_kernel(float *dout, float *stats, const float *out,
-                                        const int32_t *labels, int n, int classes,
-                                        float grad_scale)
+                                        const int32_t *labels, int n, int classes, float grad_scale)
 {
     double loss = 0.0, correct = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
@@ -98,11 +98,13 @@ static __global__ void prob_xent_kernel(float *dout, float *stats, const float *
         if (label < 0 || label >= classes) {
             loss += (double)NAN;
             if (dout)
-                for (int j = 0; j < classes; ++j) dout[(size_t)i * classes + j] = NAN;
+                for (int j = 0; j < classes; ++j)
+                    dout[(size_t)i * classes + j] = NAN;
             continue;
         }
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += (double)row[j];
+        for (int j = 0; j < classes; ++j)
+            sum += (double)row[j];
         /* Keras normalises in float: p = out / sum(out). */
         float p = row[label] / (float)sum;
         float clipped = gt_prob_xent_clip(p);
@@ -129,14 +131,13 @@ extern "C" cudaError_t gt_launch_prob_xent(float *dout, float *stats, const floa
                                            float grad_scale, cudaStream_t stream)
 {
     prob_xent_kernel<<<1, GT_XENT_THREADS, 0, stream>>>(dout, stats, out, labels, n, classes,
-                                                         grad_scale);
+                                                        grad_scale);
     return cudaGetLastError();
 }
 
 /* One thread per row: classifier rows are short, and rows are independent.
  * Double inside the row, as the CPU reference. */
-static __global__ void softmax_forward_kernel(float *probs, const float *logits, int n,
-                                              int classes)
+static __global__ void softmax_forward_kernel(float *probs, const float *logits, int n, int classes)
 {
     GT_GRID_STRIDE_LOOP(i, (size_t)n)
     {
@@ -144,8 +145,10 @@ static __global__ void softmax_forward_kernel(float *probs, const float *logits,
         float *p = probs + i * (size_t)classes;
         double mx = (double)row[row_argmax(row, classes)];
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += exp((double)row[j] - mx);
-        for (int j = 0; j < classes; ++j) p[j] = (float)(exp((double)row[j] - mx) / sum);
+        for (int j = 0; j < classes; ++j)
+            sum += exp((double)row[j] - mx);
+        for (int j = 0; j < classes; ++j)
+            p[j] = (float)(exp((double)row[j] - mx) / sum);
     }
 }
 

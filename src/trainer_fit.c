@@ -116,6 +116,7 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
                           double *loss_sum, double *correct)
 {
     GT_TRY(check_batch(tr, n));
+    if (n != tr->batch) GT_TRY(gt_trainer_reserve_workspace(tr, n));
     gt_resident *res = NULL;
     GT_TRY(gt_trainer_make_resident(tr, ds, &res));
     for (int i = 0; i < n; ++i)
@@ -192,6 +193,8 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
 {
     size_t count = res->count;
     int steps = steps_for(count, tr->batch);
+    if (tr->cfg.steps_per_epoch > 0 && tr->cfg.steps_per_epoch < steps)
+        steps = tr->cfg.steps_per_epoch;
     int first_step = tr->steps_done; /* > 0 when resuming mid-epoch */
     gt_shuffle_order(host_order, count, tr->cfg.seed, epoch);
     GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));

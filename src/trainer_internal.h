@@ -5,7 +5,10 @@
  *   grads     same layout as params; overwritten every step
  *   opt_state Adam m then v (2 x params), or SGD velocity (params), or none
  *   arena     batch input, batch labels, batch indices, every layer's output,
- *             two ping-pong gradient buffers, step statistics, conv workspace
+ *             two ping-pong gradient buffers, step statistics
+ *   workspace the convolutions' scratch: the most any layer needs for the full
+ *             batch or for a dataset's partial last batch (whose geometry may
+ *             pick another algorithm on a device)
  * Resident datasets (uint8 images, int32 labels, the epoch's index order) are
  * allocated when a dataset is first used, never inside the step loop. */
 #ifndef GT_TRAINER_INTERNAL_H
@@ -78,6 +81,9 @@ gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gra
 gt_status gt_trainer_backward(gt_trainer *tr, int n);
 /* Applies one optimizer update over the flat buffers. */
 gt_status gt_trainer_apply_update(gt_trainer *tr);
+
+/* Grows the workspace (before any step) to what batches of n examples need. */
+gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n);
 
 /* trainer_data.c */
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);

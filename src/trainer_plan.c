@@ -104,6 +104,9 @@ static gt_status validate_config(const gt_train_config *c)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0 (found %g, %g, %g)",
                        (double)c->beta1, (double)c->beta2, (double)c->epsilon);
+    if (c->steps_per_epoch < 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "steps per epoch must be >= 0, found %d",
+                       c->steps_per_epoch);
     if (c->optimizer == GT_OPT_SGD && !(c->momentum >= 0.0f && c->momentum < 1.0f))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "SGD momentum must be in [0, 1), found %g",
                        (double)c->momentum);
@@ -128,7 +131,6 @@ static gt_status plan_arena(gt_trainer *tr)
     const gt_layer *first = &m->layers[m->first_compute];
     size_t input_floats = n * gt_shape3_size(first->in);
     size_t max_act = input_floats;
-    size_t ws = 0;
     size_t offsets[4096];
     if (m->n_layers > 4096) return gt_fail(GT_ERR_UNSUPPORTED, "models are limited to 4096 layers");
 
@@ -145,11 +147,6 @@ static gt_status plan_arena(gt_trainer *tr)
         if (out_floats > max_act) max_act = out_floats;
         offsets[i] = bytes;
         if (layer_writes_output(l)) bytes = align_up(bytes + out_floats * sizeof(float));
-        if (l->kind == GT_LAYER_CONV2D) {
-            gt_conv_geom g = gt_layer_conv_geom(l, tr->batch);
-            size_t need = be->conv2d_workspace_bytes(be, &g);
-            if (need > ws) ws = need;
-        }
     }
     size_t off_grad_a = bytes;
     bytes = align_up(bytes + max_act * sizeof(float));
@@ -157,8 +154,6 @@ static gt_status plan_arena(gt_trainer *tr)
     bytes = align_up(bytes + max_act * sizeof(float));
     size_t off_stats = bytes;
     bytes = align_up(bytes + 2 * GT_BACKEND_FENCES * sizeof(float));
-    size_t off_ws = bytes;
-    bytes = align_up(bytes + ws);
 
     void *arena = NULL;
     gt_status st = be->alloc(be, bytes, &arena);
@@ -175,8 +170,30 @@ static gt_status plan_arena(gt_trainer *tr)
     tr->grad_a = (float *)(base + off_grad_a);
     tr->grad_b = (float *)(base + off_grad_b);
     tr->stats = (float *)(base + off_stats);
-    tr->workspace = ws ? base + off_ws : NULL;
-    tr->workspace_bytes = ws;
+    return GT_OK;
+}
+
+gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n)
+{
+    const gt_model *m = tr->model;
+    gt_backend *be = tr->be;
+    size_t need = 0;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        if (m->layers[i].kind != GT_LAYER_CONV2D) continue;
+        gt_conv_geom g = gt_layer_conv_geom(&m->layers[i], n);
+        size_t bytes = be->conv2d_workspace_bytes(be, &g);
+        if (bytes > need) need = bytes;
+    }
+    if (need <= tr->workspace_bytes) return GT_OK;
+    if (tr->workspace) be->free(be, tr->workspace);
+    tr->workspace = NULL;
+    tr->workspace_bytes = 0;
+    void *ws = NULL;
+    gt_status st = be->alloc(be, need, &ws);
+    if (st != GT_OK) return gt_fail_context(st, "allocating %zu bytes of convolution workspace for "
+                                            "batch %d", need, n);
+    tr->workspace = ws;
+    tr->workspace_bytes = need;
     return GT_OK;
 }
 
@@ -223,6 +240,7 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
             goto fail;
     }
     if ((st = plan_arena(tr)) != GT_OK) goto fail;
+    if ((st = gt_trainer_reserve_workspace(tr, tr->batch)) != GT_OK) goto fail;
     void *host_stats = NULL;
     if ((st = be->host_alloc(be, 2 * GT_BACKEND_FENCES * sizeof(float), &host_stats)) != GT_OK)
         goto fail;
@@ -256,6 +274,7 @@ void gt_trainer_destroy(gt_trainer *tr)
         if (tr->resident[s].order) be->free(be, tr->resident[s].order);
     }
     if (tr->host_stats) be->host_free(be, tr->host_stats);
+    if (tr->workspace) be->free(be, tr->workspace);
     if (tr->arena) be->free(be, tr->arena);
     if (tr->opt_state) be->free(be, tr->opt_state);
     if (tr->grads) be->free(be, tr->grads);
@@ -310,7 +329,7 @@ gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count)
 size_t gt_trainer_planned_bytes(const gt_trainer *tr)
 {
     size_t np = tr->model->n_params;
-    return (2 * np + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes;
+    return (2 * np + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes + tr->workspace_bytes;
 }
 
 size_t gt_trainer_optimizer_state_count(const gt_trainer *tr)

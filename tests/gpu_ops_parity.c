@@ -51,8 +51,8 @@ static float *host_floats(size_t n)
     return p;
 }
 
-static void compare(const parity *t, const char *what, const float *gpu, const float *cpu,
-                    size_t n, double of_max, double rel)
+static void compare(const parity *t, const char *what, const float *gpu, const float *cpu, size_t n,
+                    double of_max, double rel)
 {
     double mx = 0.0;
     for (size_t i = 0; i < n; ++i)
@@ -321,8 +321,10 @@ static void test_bias_act(const parity *t)
             be->free(be, d_b);
         }
         /* Exact: one fp32 add and a comparison per element on both sides. */
-        compare(t, variant == 0 ? "bias_act relu" : variant == 1 ? "bias_act linear"
-                                                                 : "bias_act relu, no bias",
+        compare(t,
+                variant == 0   ? "bias_act relu"
+                : variant == 1 ? "bias_act linear"
+                               : "bias_act relu, no bias",
                 out[0], out[1], n, 0.0, 0.0);
         free(out[0]);
         free(out[1]);
@@ -351,13 +353,13 @@ static void bias_backward_case(const parity *t, int rows, int cols, int quantize
         be->free(be, d_db);
     }
     char what[96];
-    snprintf(what, sizeof what, "bias_backward %dx%d%s", rows, cols, quantized ? " (exact sums)" : "");
+    snprintf(what, sizeof what, "bias_backward %dx%d%s", rows, cols,
+             quantized ? " (exact sums)" : "");
     /* Quantized: multiples of 1/64 whose partial sums stay below 2^24 / 64
      * are exact in fp32 in any order, so the chunked GPU sum must equal the
      * CPU's exactly — that checks that every row is added once. Random: fp32
      * partial sums (GPU) vs double (CPU), a few ulps of the column sum. */
-    compare(t, what, out[0], out[1], (size_t)cols, quantized ? 0.0 : 1e-5,
-            quantized ? 0.0 : 1e-5);
+    compare(t, what, out[0], out[1], (size_t)cols, quantized ? 0.0 : 1e-5, quantized ? 0.0 : 1e-5);
     free(dy);
     free(out[0]);
     free(out[1]);
@@ -366,9 +368,9 @@ static void bias_backward_case(const parity *t, int rows, int cols, int quantize
 static void test_bias_backward(const parity *t)
 {
     bias_backward_case(t, 1000, 19, 0, 500);
-    bias_backward_case(t, 70001, 8, 1, 501);  /* many chunks: two-pass path */
-    bias_backward_case(t, 3, 4096, 1, 502);   /* dense layer, tiny batch */
-    bias_backward_case(t, 1, 10, 1, 503);     /* batch 1 */
+    bias_backward_case(t, 70001, 8, 1, 501);   /* many chunks: two-pass path */
+    bias_backward_case(t, 3, 4096, 1, 502);    /* dense layer, tiny batch */
+    bias_backward_case(t, 1, 10, 1, 503);      /* batch 1 */
     bias_backward_case(t, 131072, 64, 1, 504); /* VGG block 1 at batch 128 */
 }
 
@@ -411,13 +413,16 @@ static void loss_case(const parity *t, int prob, int n, int classes, int with_gr
     float *in = host_floats(count);
     int32_t *labels = calloc((size_t)n, sizeof *labels);
     gt_test_fill(in, count, &seed, -4.0f, 4.0f);
-    for (int i = 0; i < n; ++i) labels[i] = (int32_t)(gt_test_rng_next(&seed) % (unsigned)classes);
+    for (int i = 0; i < n; ++i)
+        labels[i] = (int32_t)(gt_test_rng_next(&seed) % (unsigned)classes);
     if (prob) {
         /* Probabilities: positive rows; row 0's label gets ~0 (clipped at
          * 1e-7) and row 1's label nearly all the mass (clipped at 1 - 1e-7). */
-        for (size_t i = 0; i < count; ++i) in[i] = expf(in[i]);
+        for (size_t i = 0; i < count; ++i)
+            in[i] = expf(in[i]);
         in[labels[0]] = 1e-12f;
-        for (int j = 0; j < classes; ++j) in[(size_t)classes + j] = j == labels[1] ? 1.0f : 1e-9f;
+        for (int j = 0; j < classes; ++j)
+            in[(size_t)classes + j] = j == labels[1] ? 1.0f : 1e-9f;
     }
     float *grad[2] = {host_floats(count), host_floats(count)};
     float stats[2][2];
@@ -571,7 +576,8 @@ static void test_adam(const parity *t)
     compare(t, "adam m", res[0][1], res[1][1], n, 1e-6, 1e-6);
     compare(t, "adam v", res[0][2], res[1][2], n, 1e-6, 1e-6);
     for (int e = 0; e < 2; ++e)
-        for (int b = 0; b < 3; ++b) free(res[e][b]);
+        for (int b = 0; b < 3; ++b)
+            free(res[e][b]);
     free(p);
     free(g);
     free(m);
@@ -633,8 +639,10 @@ static void preprocess_case(const parity *t, gt_preprocess pp, const char *what_
     size_t nx = (size_t)n * pp.out_h * pp.out_w * pp.out_c;
     uint8_t *images = malloc(image * count);
     int32_t labels[5];
-    for (size_t i = 0; i < image * count; ++i) images[i] = (uint8_t)(gt_test_rng_next(&seed) >> 56);
-    for (int i = 0; i < count; ++i) labels[i] = (int32_t)(gt_test_rng_next(&seed) % 10);
+    for (size_t i = 0; i < image * count; ++i)
+        images[i] = (uint8_t)(gt_test_rng_next(&seed) >> 56);
+    for (int i = 0; i < count; ++i)
+        labels[i] = (int32_t)(gt_test_rng_next(&seed) % 10);
     float *x[2] = {host_floats(nx), host_floats(nx)};
     int32_t y[2][6];
     gt_backend *bes[2] = {t->gpu, t->ref};
@@ -660,8 +668,8 @@ static void preprocess_case(const parity *t, gt_preprocess pp, const char *what_
      * x * scale + offset moves results by an ulp of the (0..255) pixel
      * before scaling: 1e-6 of max. */
     compare(t, what, x[0], x[1], nx, 1e-6, 1e-6);
-    CHECK_MSG(memcmp(y[0], y[1], sizeof y[0]) == 0, "[%s] %s: gathered labels differ",
-              t->precision, what);
+    CHECK_MSG(memcmp(y[0], y[1], sizeof y[0]) == 0, "[%s] %s: gathered labels differ", t->precision,
+              what);
     free(images);
     free(x[0]);
     free(x[1]);
@@ -691,14 +699,16 @@ static void test_plumbing(const parity *t)
     /* download_async into pinned memory, polled through its fence. */
     const size_t n = 4096;
     float *host = host_floats(n);
-    for (size_t i = 0; i < n; ++i) host[i] = (float)i;
+    for (size_t i = 0; i < n; ++i)
+        host[i] = (float)i;
     float *d_buf = dev_from(be, host, n * 4);
     float *pinned = NULL;
     CHECK_OK(be->host_alloc(be, n * 4, (void **)&pinned));
     if (pinned) {
         CHECK_OK(be->download_async(be, pinned, d_buf, n * 4, GT_BACKEND_FENCES - 1));
         long spins = 0;
-        while (!be->fence_done(be, GT_BACKEND_FENCES - 1) && spins < 2000000000L) ++spins;
+        while (!be->fence_done(be, GT_BACKEND_FENCES - 1) && spins < 2000000000L)
+            ++spins;
         CHECK(be->fence_done(be, GT_BACKEND_FENCES - 1));
         CHECK(memcmp(pinned, host, n * 4) == 0);
         CHECK_FAILS_WITH(be->download_async(be, host, d_buf, n * 4, 0), GT_ERR_INVALID_ARGUMENT,

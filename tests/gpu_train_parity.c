@@ -34,8 +34,8 @@ static int make_data(const gt_model *m, unsigned long long seed, model_data *out
         out->images[i] = (uint8_t)(gt_test_rng_next(&seed) >> 56);
     for (int i = 0; i < EXAMPLES; ++i)
         out->labels[i] = (int32_t)(gt_test_rng_next(&seed) % (unsigned)classes);
-    gt_status st = gt_dataset_from_memory(out->images, out->labels, EXAMPLES, shape, classes,
-                                          &out->ds);
+    gt_status st =
+        gt_dataset_from_memory(out->images, out->labels, EXAMPLES, shape, classes, &out->ds);
     CHECK_OK(st);
     return st == GT_OK;
 }
@@ -73,8 +73,8 @@ static void compare_params(const char *model, const float *gpu, const float *cpu
     CHECK_MSG(outliers <= allowed && worst_d <= cap,
               "%s: %zu of %zu parameters outside 2e-5 + 1e-4|p| (allowed %zu); largest "
               "difference %.3g at %zu (gpu %.9g cpu %.9g, cap %.3g)",
-              model, outliers, n, allowed, worst_d, worst, (double)gpu[worst],
-              (double)cpu[worst], cap);
+              model, outliers, n, allowed, worst_d, worst, (double)gpu[worst], (double)cpu[worst],
+              cap);
     printf("  %-14s params %10zu  outliers %zu  max |diff| %.3g\n", model, n, outliers, worst_d);
 }
 
@@ -103,13 +103,15 @@ static void parity_for(const char *name, gt_backend *oracle, gt_backend *gpu)
     float *params[2] = {calloc(np ? np : 1, sizeof(float)), calloc(np ? np : 1, sizeof(float))};
     if (tr[0] && tr[1] && params[0] && params[1]) {
         /* Initial weights come from the seed on the host: identical bits. */
-        for (int e = 0; e < 2; ++e) CHECK_OK(gt_trainer_get_params(tr[e], params[e], np));
+        for (int e = 0; e < 2; ++e)
+            CHECK_OK(gt_trainer_get_params(tr[e], params[e], np));
         CHECK_MSG(memcmp(params[0], params[1], np * sizeof(float)) == 0,
-                  "%s: initial weights differ between %s and %s for the same seed", name,
-                  gpu->name, oracle->name);
+                  "%s: initial weights differ between %s and %s for the same seed", name, gpu->name,
+                  oracle->name);
         for (int step = 0; step < STEPS; ++step) {
             int32_t idx[BATCH];
-            for (int i = 0; i < BATCH; ++i) idx[i] = (int32_t)((step * BATCH + 5 * i) % EXAMPLES);
+            for (int i = 0; i < BATCH; ++i)
+                idx[i] = (int32_t)((step * BATCH + 5 * i) % EXAMPLES);
             double loss[2] = {0, 0}, correct[2] = {0, 0};
             for (int e = 0; e < 2; ++e)
                 CHECK_OK(gt_trainer_step(tr[e], data.ds, idx, BATCH, &loss[e], &correct[e]));
@@ -118,13 +120,14 @@ static void parity_for(const char *name, gt_backend *oracle, gt_backend *gpu)
              * the parameter differences: 1e-3. */
             double rel = step == 0 ? 1e-4 : 1e-3;
             CHECK_MSG(fabs(loss[0] - loss[1]) <= rel * fabs(loss[1]) + 1e-6,
-                      "%s step %d: loss gpu %.9g cpu %.9g (rel tol %.0e)", name, step + 1,
-                      loss[0], loss[1], rel);
+                      "%s step %d: loss gpu %.9g cpu %.9g (rel tol %.0e)", name, step + 1, loss[0],
+                      loss[1], rel);
             /* A logit pair within rounding of a tie may flip one argmax. */
-            CHECK_MSG(fabs(correct[0] - correct[1]) <= 1.0,
-                      "%s step %d: correct gpu %g cpu %g", name, step + 1, correct[0], correct[1]);
+            CHECK_MSG(fabs(correct[0] - correct[1]) <= 1.0, "%s step %d: correct gpu %g cpu %g",
+                      name, step + 1, correct[0], correct[1]);
         }
-        for (int e = 0; e < 2; ++e) CHECK_OK(gt_trainer_get_params(tr[e], params[e], np));
+        for (int e = 0; e < 2; ++e)
+            CHECK_OK(gt_trainer_get_params(tr[e], params[e], np));
         compare_params(name, params[0], params[1], np, cfg.learning_rate);
     }
     for (int e = 0; e < 2; ++e) {
@@ -157,7 +160,8 @@ int main(void)
         TEST_EXIT();
     }
     printf("gpu: %s\noracle: %s\n", gpu->describe(gpu), oracle->describe(oracle));
-    for (const char *const *name = gt_zoo_names(); *name; ++name) parity_for(*name, oracle, gpu);
+    for (const char *const *name = gt_zoo_names(); *name; ++name)
+        parity_for(*name, oracle, gpu);
     gt_backend_destroy(oracle);
     gt_backend_destroy(gpu);
     TEST_EXIT();

@@ -29,6 +29,7 @@ typedef struct gt_train_config {
     int nesterov;                /* SGD */
     gt_loss_reduction reduction;
     uint64_t seed; /* weights, shuffling and dropout all derive from it */
+    int steps_per_epoch; /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
 } gt_train_config;
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with
@@ -115,6 +116,51 @@ gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state);
 size_t gt_trainer_optimizer_state_count(const gt_trainer *tr);
 gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count);
 gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count);
+
+/* Class probabilities of examples [first, first + count) of `ds`, row-major
+ * into probs (count x classes): softmax of the logits when the output layer
+ * is a softmax (fused into the loss), otherwise the output normalized to sum
+ * 1 as Keras' categorical cross-entropy does. Dropout is off. */
+gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first, size_t count,
+                             float *probs);
+
+/* ---- checkpoints ----
+ * HDF5 files in Keras 2's model.save() layout (keras/saving/legacy/
+ * hdf5_format.py, Keras 2.11): root attributes model_config (the model JSON),
+ * keras_version and backend; model_weights/<layer>/<layer>/kernel:0 and
+ * bias:0 in Keras' shapes (conv kernels HWIO); so Keras' load_weights reads
+ * them. gtrain's run state sits beside them in the group /gtrain_state.
+ * Without HDF5 in the build every call returns GT_ERR_UNSUPPORTED. */
+
+/* What a checkpoint records besides the weights. */
+typedef struct gt_checkpoint_info {
+    int has_state;          /* 0: a Keras file without /gtrain_state */
+    int format_version;     /* of /gtrain_state */
+    gt_train_config config; /* optimizer and hyperparameters, batch size, seed */
+    gt_train_state state;   /* epoch, step, counters */
+    char *run_info;         /* the caller's text saved with it (malloc'd), or NULL */
+} gt_checkpoint_info;
+
+/* Writes the trainer's model, weights, optimizer moments and run state to
+ * `path` atomically: a temporary file in the same directory, fsync, rename,
+ * fsync of the directory; a crash mid-save leaves the previous file intact.
+ * run_info (may be NULL) is stored verbatim (the CLI keeps its data and
+ * validation options there). */
+gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info);
+
+/* The architecture from the file's model_config attribute (a Keras full-model
+ * file or a gtrain checkpoint). A weights-only file (Keras save_weights) has
+ * none: GT_ERR_FORMAT saying so. */
+gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
+
+/* Reads /gtrain_state (info->has_state 0 when absent). Free run_info with free(). */
+gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info);
+
+/* Loads the weights (Keras layout, either a model.save() file or a
+ * save_weights() file, matched to the model's layers in order) into the
+ * trainer; with_state: also the optimizer moments and the run state, so that
+ * gt_trainer_fit continues the saved run bit for bit. */
+gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state);
 
 /* The model and configuration the trainer was made with. */
 const gt_model *gt_trainer_model(const gt_trainer *tr);

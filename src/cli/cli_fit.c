@@ -27,6 +27,7 @@ static void usage(FILE *out)
             "                    %s for Fashion-MNIST]\n"
             "  --epochs N        epochs to train\n"
             "  --batch-size N    examples per step\n"
+            "  --steps-per-epoch N  end each epoch after N batches [all]\n"
             "  --optimizer O     adam (Keras defaults, epsilon 1e-7) or sgd\n"
             "  --lr X            learning rate [adam 0.001, sgd 0.01]\n"
             "  --momentum X      SGD momentum [0]\n"
@@ -44,7 +45,7 @@ typedef struct fit_options {
     const char *data;
     const char *data_dir;
     const char *history;
-    long epochs, batch_size;
+    long epochs, batch_size, steps_per_epoch;
     int optimizer; /* -1: the model's */
     double lr, momentum;
     int validation; /* -1: the model's */
@@ -94,6 +95,8 @@ static int parse_args(int argc, char **argv, fit_options *o)
         else if (strcmp(a, "--data-dir") == 0) o->data_dir = v;
         else if (strcmp(a, "--history") == 0) o->history = v;
         else if (strcmp(a, "--epochs") == 0) ok = gt_cli_parse_int(a, v, 1, 1000000, &o->epochs);
+        else if (strcmp(a, "--steps-per-epoch") == 0)
+            ok = gt_cli_parse_int(a, v, 1, 1 << 30, &o->steps_per_epoch);
         else if (strcmp(a, "--batch-size") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 20, &o->batch_size);
         else if (strcmp(a, "--lr") == 0) ok = gt_cli_parse_float(a, v, 1e-12, 1e6, &o->lr);
@@ -244,6 +247,7 @@ int gt_cli_fit(int argc, char **argv)
 
     gt_train_config cfg = gt_train_config_for(model);
     if (o.batch_size > 0) cfg.batch_size = (int)o.batch_size;
+    cfg.steps_per_epoch = (int)o.steps_per_epoch;
     if (o.optimizer >= 0 && (gt_optimizer_kind)o.optimizer != cfg.optimizer) {
         cfg.optimizer = (gt_optimizer_kind)o.optimizer;
         cfg.learning_rate = cfg.optimizer == GT_OPT_SGD ? 0.01f : 0.001f; /* Keras defaults */

@@ -153,8 +153,8 @@ static void cuda_host_free(gt_backend *be, void *ptr)
     if (ptr) (void)cudaFreeHost(ptr);
 }
 
-static gt_status cuda_download_async(gt_backend *be, void *host_dst, const void *src,
-                                     size_t bytes, int fence)
+static gt_status cuda_download_async(gt_backend *be, void *host_dst, const void *src, size_t bytes,
+                                     int fence)
 {
     gt_cuda *cu = gt_cuda_of(be);
     if (fence < 0 || fence >= GT_BACKEND_FENCES)
@@ -244,7 +244,8 @@ static gt_status init_handles(gt_cuda *cu)
     GT_CUBLAS_CHECK(cublasCreate(&cu->cublas));
     GT_CUBLAS_CHECK(cublasSetStream(cu->cublas, cu->stream));
     GT_CUDA_CHECK(cudaMalloc(&cu->cublas_workspace, GT_CUBLAS_WORKSPACE_BYTES));
-    GT_CUBLAS_CHECK(cublasSetWorkspace(cu->cublas, cu->cublas_workspace, GT_CUBLAS_WORKSPACE_BYTES));
+    GT_CUBLAS_CHECK(
+        cublasSetWorkspace(cu->cublas, cu->cublas_workspace, GT_CUBLAS_WORKSPACE_BYTES));
     /* DEFAULT_MATH never lowers the precision the compute type asks for:
      * CUBLAS_COMPUTE_32F is IEEE fp32 and TF32 comes only from the explicit
      * CUBLAS_COMPUTE_32F_FAST_TF32 in cuda_gemm.c. */
@@ -253,7 +254,8 @@ static gt_status init_handles(gt_cuda *cu)
     for (int i = 0; i < GT_BACKEND_FENCES; ++i)
         GT_CUDA_CHECK(cudaEventCreateWithFlags(&cu->fences[i], cudaEventDisableTiming));
     cu->reduce_scratch_floats = GT_REDUCE_SCRATCH_FLOATS;
-    GT_CUDA_CHECK(cudaMalloc((void **)&cu->reduce_scratch, cu->reduce_scratch_floats * sizeof(float)));
+    GT_CUDA_CHECK(
+        cudaMalloc((void **)&cu->reduce_scratch, cu->reduce_scratch_floats * sizeof(float)));
     return GT_OK;
 }
 

@@ -26,6 +26,6 @@ gt_status gt_cudnn_fail(cudnnStatus_t st, const char *call, const char *file, in
 gt_status gt_cublas_fail(cublasStatus_t st, const char *call, const char *file, int line)
 {
     gt_status status = st == CUBLAS_STATUS_ALLOC_FAILED ? GT_ERR_OUT_OF_MEMORY : GT_ERR_DEVICE;
-    return gt_fail(status, "%s failed at %s:%d: %s: %s", call, file, line,
-                   cublasGetStatusName(st), cublasGetStatusString(st));
+    return gt_fail(status, "%s failed at %s:%d: %s: %s", call, file, line, cublasGetStatusName(st),
+                   cublasGetStatusString(st));
 }

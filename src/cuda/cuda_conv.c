@@ -48,10 +48,10 @@ typedef struct conv_op_plan {
 
 struct gt_cuda_conv_plan {
     gt_conv_geom g;
-    int padded;          /* run on an explicitly padded copy of x */
-    int hp, wp;          /* extent of that copy */
-    size_t pad_bytes;    /* its bytes at the start of the workspace, aligned */
-    size_t cudnn_bytes;  /* max cuDNN scratch over all candidates */
+    int padded;                     /* run on an explicitly padded copy of x */
+    int hp, wp;                     /* extent of that copy */
+    size_t pad_bytes;               /* its bytes at the start of the workspace, aligned */
+    size_t cudnn_bytes;             /* max cuDNN scratch over all candidates */
     cudnnTensorDescriptor_t x_desc; /* x, or the padded copy */
     cudnnTensorDescriptor_t y_desc;
     cudnnFilterDescriptor_t w_desc;
@@ -98,7 +98,8 @@ static void plan_release(gt_cuda_conv_plan *p)
 
 void gt_cuda_conv_plans_free(gt_cuda *cu)
 {
-    for (size_t i = 0; i < cu->conv_plan_count; ++i) plan_release(&cu->conv_plans[i]);
+    for (size_t i = 0; i < cu->conv_plan_count; ++i)
+        plan_release(&cu->conv_plans[i]);
     free(cu->conv_plans);
     cu->conv_plans = NULL;
     cu->conv_plan_count = cu->conv_plan_capacity = 0;
@@ -172,8 +173,8 @@ static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
             res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC,
-                                        perf[i].memory, perf[i].mathType};
+                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                        perf[i].mathType};
     } else if (op == CONV_BWD_DATA) {
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         GT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
@@ -181,8 +182,8 @@ static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
             CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
             res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC,
-                                        perf[i].memory, perf[i].mathType};
+                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                        perf[i].mathType};
     } else {
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         GT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
@@ -190,16 +191,15 @@ static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
             res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC,
-                                        perf[i].memory, perf[i].mathType};
+                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                        perf[i].mathType};
     }
     return GT_OK;
 }
 
 /* Fills plan->{fwd,bwd_data,bwd_filter}: heuristic order, deterministic
  * algorithms first, allowed math, workspace within the cap. */
-static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
-                                   conv_op_plan *out)
+static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op, conv_op_plan *out)
 {
     heuristic_result res[16];
     int count = 0;
@@ -269,8 +269,8 @@ static gt_status make_descriptors(gt_cuda *cu, gt_cuda_conv_plan *p)
         p->pad_bytes = GT_ALIGN((size_t)g->n * p->hp * p->wp * g->in_c * sizeof(float));
         GT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p->x_desc, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT,
                                                   g->n, g->in_c, p->hp, p->wp));
-        GT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p->conv_desc, 0, 0, g->stride_h,
-                                                       g->stride_w, 1, 1, CUDNN_CROSS_CORRELATION,
+        GT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p->conv_desc, 0, 0, g->stride_h, g->stride_w,
+                                                       1, 1, CUDNN_CROSS_CORRELATION,
                                                        CUDNN_DATA_FLOAT));
     }
     /* Cross-check with cuDNN's own arithmetic before trusting the plan. */
@@ -322,8 +322,8 @@ static gt_status fit_reported_workspace(gt_cuda *cu, gt_cuda_conv_plan *p)
                            "with conv2d_workspace_bytes and needs more than the %zu bytes "
                            "reported so far; ask conv2d_workspace_bytes for every geometry "
                            "(including partial batches) when sizing the workspace",
-                           op_name((conv_op)o), g->n, g->in_h, g->in_w, g->in_c, g->out_h,
-                           g->out_w, g->out_c, limit);
+                           op_name((conv_op)o), g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w,
+                           g->out_c, limit);
         }
     }
     return GT_OK;
@@ -399,7 +399,8 @@ gt_status gt_cuda_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y
 {
     gt_cuda *cu = gt_cuda_of(be);
     if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "conv2d_forward: activation must be linear or relu");
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "conv2d_forward: activation must be linear or relu");
     gt_cuda_conv_plan *p;
     void *ws;
     GT_TRY(get_plan(cu, g, 0, &p));
@@ -473,9 +474,9 @@ gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, 
     void *ws;
     GT_TRY(get_plan(cu, g, 0, &p));
     if (db)
-        GT_CUDA_CHECK(gt_launch_bias_backward(db, dy, (size_t)g->n * g->out_h * g->out_w,
-                                              g->out_c, cu->reduce_scratch,
-                                              cu->reduce_scratch_floats, cu->stream));
+        GT_CUDA_CHECK(gt_launch_bias_backward(db, dy, (size_t)g->n * g->out_h * g->out_w, g->out_c,
+                                              cu->reduce_scratch, cu->reduce_scratch_floats,
+                                              cu->stream));
     if (!dw) return GT_OK;
     GT_TRY(workspace_for(p, workspace, &ws));
     const float *src = x;

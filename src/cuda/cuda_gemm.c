@@ -15,8 +15,7 @@ gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, i
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gemm: negative size m=%d n=%d k=%d", m, n, k);
     /* Row-major leading dimensions: at least the stored row length. */
     int a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
-    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) ||
-        ldc < (n > 1 ? n : 1))
+    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) || ldc < (n > 1 ? n : 1))
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "gemm: leading dimensions lda=%d ldb=%d ldc=%d are shorter than the rows "
                        "(%d, %d, %d) of A%s, B%s, C",
@@ -26,9 +25,8 @@ gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, i
     cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
     /* fp32: IEEE single precision, no TF32. tf32: tensor cores with inputs
      * rounded to TF32, accumulation in fp32. */
-    cublasComputeType_t compute = cu->precision == GT_PRECISION_TF32
-                                      ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                      : CUBLAS_COMPUTE_32F;
+    cublasComputeType_t compute =
+        cu->precision == GT_PRECISION_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     GT_CUBLAS_CHECK(cublasGemmEx(cu->cublas, op_b, op_a, n, m, k, &alpha, b, CUDA_R_32F, ldb, a,
                                  CUDA_R_32F, lda, &beta, c, CUDA_R_32F, ldc, compute,
                                  CUBLAS_GEMM_DEFAULT));

@@ -13,10 +13,11 @@ static gt_status cuda_bias_act_forward(gt_backend *be, float *y, const float *bi
                        "bias_act_forward: activation must be linear or relu (softmax runs in the "
                        "loss)");
     if (rows < 0 || cols < 0)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "bias_act_forward: negative size %dx%d", rows, cols);
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "bias_act_forward: negative size %dx%d", rows,
+                       cols);
     if (!bias && act == GT_ACT_LINEAR) return GT_OK;
-    GT_CUDA_CHECK(gt_launch_bias_act_forward(y, bias, (size_t)rows, cols, act,
-                                             gt_cuda_of(be)->stream));
+    GT_CUDA_CHECK(
+        gt_launch_bias_act_forward(y, bias, (size_t)rows, cols, act, gt_cuda_of(be)->stream));
     return GT_OK;
 }
 
@@ -123,13 +124,12 @@ static gt_status cuda_adam_update(gt_backend *be, float *params, const float *gr
     return GT_OK;
 }
 
-static gt_status cuda_sgd_update(gt_backend *be, float *params, const float *grads,
-                                 float *velocity, size_t count, float learning_rate,
-                                 float momentum, int nesterov)
+static gt_status cuda_sgd_update(gt_backend *be, float *params, const float *grads, float *velocity,
+                                 size_t count, float learning_rate, float momentum, int nesterov)
 {
     if (momentum != 0.0f && !velocity)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "sgd_update: momentum %g needs a velocity buffer", (double)momentum);
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "sgd_update: momentum %g needs a velocity buffer",
+                       (double)momentum);
     GT_CUDA_CHECK(gt_launch_sgd(params, grads, velocity, count, learning_rate, momentum, nesterov,
                                 gt_cuda_of(be)->stream));
     return GT_OK;
@@ -141,8 +141,8 @@ static gt_status check_pool(const char *op, const gt_pool_geom *g)
 {
     if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
     int bad = g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->out_h <= 0 ||
-              g->out_w <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 ||
-              g->stride_w <= 0 || g->pad_top < 0 || g->pad_left < 0;
+              g->out_w <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 || g->stride_w <= 0 ||
+              g->pad_top < 0 || g->pad_left < 0;
     if (!bad)
         bad = g->pad_top >= g->k_h || g->pad_left >= g->k_w ||
               (g->out_h - 1) * g->stride_h - g->pad_top >= g->in_h ||
@@ -178,8 +178,8 @@ static gt_status cuda_preprocess_gather(gt_backend *be, const gt_preprocess *p, 
                                         int32_t *y, const uint8_t *images, const int32_t *labels,
                                         const int32_t *indices, int n)
 {
-    if (p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1 || p->out_w < 1 ||
-        p->out_c < 1 || n < 0)
+    if (p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1 || p->out_w < 1 || p->out_c < 1 ||
+        n < 0)
         return gt_fail(GT_ERR_SHAPE, "preprocess_gather: bad sizes in=%dx%dx%d out=%dx%dx%d n=%d",
                        p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, n);
     if (p->in_c != 1 && p->in_c != p->out_c)
@@ -187,8 +187,8 @@ static gt_status cuda_preprocess_gather(gt_backend *be, const gt_preprocess *p, 
                        "preprocess_gather: %d input channels cannot become %d (repeat needs 1 "
                        "input channel)",
                        p->in_c, p->out_c);
-    GT_CUDA_CHECK(gt_launch_preprocess_gather(p, x, y, images, labels, indices, n,
-                                              gt_cuda_of(be)->stream));
+    GT_CUDA_CHECK(
+        gt_launch_preprocess_gather(p, x, y, images, labels, indices, n, gt_cuda_of(be)->stream));
     return GT_OK;
 }
 
