@@ -24,7 +24,12 @@ struct gt_dataset {
     gt_shape3 shape;
     int num_classes;
     char *origin;                    /* file or description, for messages */
-    const char *const *class_names;  /* static table of num_classes names, or NULL */
+    const char *const *class_names;  /* class_name_count names, or NULL */
+    int class_name_count;
+    /* names copied into the dataset (HDF5 list_classes, --class-names): one
+     * block of NUL-terminated strings and the table pointing into it */
+    char *owned_names;
+    const char **owned_table;
 };
 
 const char *const gt_fashion_mnist_class_names[10] = {
@@ -112,9 +117,54 @@ fail:
     return status;
 }
 
+static void drop_owned_names(gt_dataset *ds)
+{
+    free(ds->owned_names);
+    free(ds->owned_table);
+    ds->owned_names = NULL;
+    ds->owned_table = NULL;
+}
+
 void gt_dataset_set_class_names(gt_dataset *ds, const char *const *names)
 {
-    if (ds) ds->class_names = names;
+    if (!ds) return;
+    drop_owned_names(ds);
+    ds->class_names = names;
+    ds->class_name_count = ds->num_classes;
+}
+
+gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, int count)
+{
+    if (!ds || !names)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_copy_class_names: dataset or names "
+                       "is NULL");
+    if (count < ds->num_classes)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: %d class names given for %d classes (expected at least %d)",
+                       ds->origin, count, ds->num_classes, ds->num_classes);
+    size_t bytes = 0;
+    for (int i = 0; i < count; ++i) bytes += strlen(names[i] ? names[i] : "") + 1;
+    char *block = malloc(bytes);
+    const char **table = malloc((size_t)count * sizeof *table);
+    if (!block || !table) {
+        free(block);
+        free(table);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for class names", ds->origin);
+    }
+    char *p = block;
+    for (int i = 0; i < count; ++i) {
+        const char *name = names[i] ? names[i] : "";
+        size_t n = strlen(name) + 1;
+        memcpy(p, name, n);
+        table[i] = p;
+        p += n;
+    }
+    drop_owned_names(ds);
+    ds->owned_names = block;
+    ds->owned_table = table;
+    ds->class_names = table;
+    ds->class_name_count = count;
+    return GT_OK;
 }
 
 /* Copies examples [first, first + count) of the given arrays into a new dataset. */
@@ -178,8 +228,19 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
     gt_status status = copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
                                      ds->shape, ds->num_classes, origin, out);
     free(origin);
-    if (status == GT_OK) (*out)->class_names = ds->class_names;
-    return status;
+    if (status != GT_OK) return status;
+    /* a slice may outlive its parent, so names the parent owns are copied */
+    if (ds->owned_table) {
+        status = gt_dataset_copy_class_names(*out, ds->owned_table, ds->class_name_count);
+        if (status != GT_OK) {
+            gt_dataset_free(*out);
+            *out = NULL;
+        }
+        return status;
+    }
+    (*out)->class_names = ds->class_names;
+    (*out)->class_name_count = ds->class_name_count;
+    return GT_OK;
 }
 
 void gt_dataset_free(gt_dataset *ds)
@@ -188,6 +249,7 @@ void gt_dataset_free(gt_dataset *ds)
     free(ds->images);
     free(ds->labels);
     free(ds->origin);
+    drop_owned_names(ds);
     free(ds);
 }
 
@@ -224,6 +286,6 @@ const char *gt_dataset_origin(const gt_dataset *ds)
 
 const char *gt_dataset_class_name(const gt_dataset *ds, int label)
 {
-    if (!ds || !ds->class_names || label < 0 || label >= ds->num_classes) return NULL;
+    if (!ds || !ds->class_names || label < 0 || label >= ds->class_name_count) return NULL;
     return ds->class_names[label];
 }

@@ -23,6 +23,25 @@ typedef struct gt_dataset gt_dataset;
 gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
                               gt_dataset **out);
 
+/* Loads an HDF5 image dataset: images (N, height, width, channels) or
+ * (N, height, width), uint8 or any numeric type whose values are integers in
+ * 0..255 (float images scaled to [0, 1] are refused: gtrain datasets are
+ * uint8), and labels (N) of any integer type. x_key/y_key name the datasets;
+ * NULL finds the one "<prefix>_x"/"<prefix>_y" pair in the root group
+ * (SIGNS: train_set_x/train_set_y, test_set_x/test_set_y), and one key alone
+ * implies the other by its _x/_y suffix. A root dataset "list_classes"
+ * (integers or strings) gives the number of classes and their names;
+ * without it the classes are 0..max label. Errors name the file and the
+ * dataset: not an HDF5 file, missing key, wrong rank, unsupported type,
+ * count mismatch, label out of range, truncated or corrupt file. Built
+ * without HDF5: GT_ERR_UNSUPPORTED. */
+gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
+                               gt_dataset **out);
+
+/* Replaces the dataset's class names with copies of names[0..count), count
+ * at least the dataset's number of classes (--class-names). */
+gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, int count);
+
 /* Loads "fashion-mnist" or "mnist", split "train" or "test", from `dir` (NULL:
  * GTRAIN_DATA_DIR, else the default above). For each file the .gz name is tried
  * first, then the raw name. */

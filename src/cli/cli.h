@@ -14,6 +14,9 @@
 int gt_cli_summary(int argc, char **argv);
 int gt_cli_fit(int argc, char **argv);
 int gt_cli_bench(int argc, char **argv);
+int gt_cli_evaluate(int argc, char **argv);
+int gt_cli_predict(int argc, char **argv);
+int gt_cli_convert(int argc, char **argv);
 
 /* Prints "gtrain: error: <msg>" on stderr and returns `code`. */
 int gt_cli_error(int code, const char *fmt, ...)
@@ -31,5 +34,26 @@ int gt_cli_parse_u64(const char *option, const char *text, uint64_t *out);
 
 /* A zoo name, or a path to a Keras model JSON file. */
 gt_status gt_cli_load_model(const char *name_or_path, gt_model **out);
+
+/* ---- data and trained models (cli_data.c) ---- */
+
+/* Options that say where data comes from. */
+typedef struct gt_cli_data {
+    const char *data_dir;    /* IDX directory (--data-dir) */
+    const char *class_names; /* "a,b,c" (--class-names), or NULL */
+} gt_cli_data;
+
+/* 1 for "hdf5:PATH". */
+int gt_cli_data_is_hdf5(const char *spec);
+/* Checks a --data / --test-data value; prints the usage error and returns 0 when bad. */
+int gt_cli_check_data_spec(const char *option, const char *spec);
+/* Loads "fashion-mnist"/"mnist" (split "train" or "test") or "hdf5:PATH"
+ * (with its keys, NULL: found automatically), then applies --class-names. */
+gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char *split,
+                              const char *x_key, const char *y_key, gt_dataset **out);
+/* The architecture for a weights file: --model when given (needed for a
+ * Keras save_weights file), else the file's model_config. */
+gt_status gt_cli_load_trained_model(const char *weights, const char *model_option,
+                                    gt_model **out);
 
 #endif

@@ -1,4 +1,5 @@
-/* gtrain fit: trains a model with Keras' fit semantics and output. */
+/* gtrain fit: trains a model with Keras' fit semantics and output, saves
+ * checkpoints and resumes from them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_device.h"
+#include "cli_fit_run.h"
 #include "clock.h"
 #include "error.h"
 #include "history.h"
@@ -14,18 +16,25 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist] [--data-dir DIR]\n"
+            "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist|hdf5:FILE.h5]\n"
+            "                  [--test-data ...] [--data-dir DIR] [--x-key K] [--y-key K]\n"
             "                  [--epochs N] [--batch-size N] [--optimizer adam|sgd] [--lr X]\n"
             "                  [--validation test|first:N|last:N|none] [--seed N]\n"
-            "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n\n"
+            "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
+            "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n\n"
             "Trains a model with Keras' fit semantics: shuffled every epoch, a partial last\n"
             "batch, running-mean loss and accuracy, validation at the end of each epoch.\n"
             "Defaults come from the model's notebook recipe (see 'gtrain summary').\n"
             "  --model M         zoo model or Keras model JSON [cnn-fmnist]\n"
-            "  --data D          fashion-mnist or mnist [the model's]\n"
+            "  --data D          fashion-mnist, mnist, or hdf5:FILE.h5 (images N,H,W,C and\n"
+            "                    labels N; SIGNS: hdf5:train_signs.h5) [the model's]\n"
+            "  --test-data D     the test set [the named dataset's test split; for HDF5 none]\n"
+            "  --x-key K, --y-key K  image and label datasets of --data [the file's *_x/*_y]\n"
+            "  --test-x-key K, --test-y-key K  the same for --test-data\n"
+            "  --class-names A,B,...  class names [list_classes, or the dataset's]\n"
             "  --data-dir DIR    directory with the IDX files [$GTRAIN_DATA_DIR, else\n"
             "                    %s for Fashion-MNIST]\n"
-            "  --epochs N        epochs to train\n"
+            "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
             "  --batch-size N    examples per step\n"
             "  --steps-per-epoch N  end each epoch after N batches [all]\n"
             "  --optimizer O     adam (Keras defaults, epsilon 1e-7) or sgd\n"
@@ -36,26 +45,17 @@ static void usage(FILE *out)
             "  --seed N          weights, shuffling and dropout [1]\n"
             "  --preprocess P    auto, or none to drop the model's preprocessing layers\n"
             "  --history FILE    per-epoch CSV: epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
+            "  --save FILE.h5    checkpoint at the end of every epoch (Keras 2 HDF5 weights\n"
+            "                    layout plus gtrain's training state; written atomically)\n"
+            "  --save-every N    also every N steps\n"
+            "  --resume FILE.h5  continue the run saved in FILE.h5: model, optimizer, batch\n"
+            "                    size, seed and data options come from the file; saves go\n"
+            "                    back to it unless --save says otherwise\n"
             "%s",
             GT_FASHION_MNIST_DEFAULT_DIR, gt_cli_device_help);
 }
 
-typedef struct fit_options {
-    const char *model;
-    const char *data;
-    const char *data_dir;
-    const char *history;
-    long epochs, batch_size, steps_per_epoch;
-    int optimizer; /* -1: the model's */
-    double lr, momentum;
-    int validation; /* -1: the model's */
-    long validation_count;
-    uint64_t seed;
-    int strip_preprocessing;
-    gt_cli_device_opts device;
-} fit_options;
-
-static int parse_validation(const char *v, fit_options *o)
+static int parse_validation(const char *v, gt_fit_run *o)
 {
     if (strcmp(v, "test") == 0) o->validation = GT_VAL_TEST;
     else if (strcmp(v, "none") == 0) o->validation = GT_VAL_NONE;
@@ -72,14 +72,28 @@ static int parse_validation(const char *v, fit_options *o)
     return 1;
 }
 
+typedef struct fit_options {
+    gt_fit_run run; /* what a checkpoint records */
+    const char *model;
+    const char *save, *resume;
+    long batch_size, steps_per_epoch, save_every;
+    int optimizer; /* -1: the model's */
+    double lr, momentum;
+    uint64_t seed;
+    int seed_given;
+    int strip_preprocessing;
+    gt_cli_device_opts device;
+} fit_options;
+
 /* Returns -1 to continue, else the exit code. */
 static int parse_args(int argc, char **argv, fit_options *o)
 {
+    gt_fit_run *r = &o->run;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
-        int r = gt_cli_device_option(argc, argv, &i, &o->device);
-        if (r < 0) return GT_EXIT_USAGE;
-        if (r > 0) continue;
+        int c = gt_cli_device_option(argc, argv, &i, &o->device);
+        if (c < 0) return GT_EXIT_USAGE;
+        if (c > 0) continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return GT_EXIT_OK;
@@ -91,18 +105,28 @@ static int parse_args(int argc, char **argv, fit_options *o)
         const char *v = argv[++i];
         int ok = 1;
         if (strcmp(a, "--model") == 0) o->model = v;
-        else if (strcmp(a, "--data") == 0) o->data = v;
-        else if (strcmp(a, "--data-dir") == 0) o->data_dir = v;
-        else if (strcmp(a, "--history") == 0) o->history = v;
-        else if (strcmp(a, "--epochs") == 0) ok = gt_cli_parse_int(a, v, 1, 1000000, &o->epochs);
+        else if (strcmp(a, "--data") == 0) ok = gt_cli_check_data_spec(a, r->data = v);
+        else if (strcmp(a, "--test-data") == 0) ok = gt_cli_check_data_spec(a, r->test_data = v);
+        else if (strcmp(a, "--x-key") == 0) r->x_key = v;
+        else if (strcmp(a, "--y-key") == 0) r->y_key = v;
+        else if (strcmp(a, "--test-x-key") == 0) r->test_x_key = v;
+        else if (strcmp(a, "--test-y-key") == 0) r->test_y_key = v;
+        else if (strcmp(a, "--class-names") == 0) r->class_names = v;
+        else if (strcmp(a, "--data-dir") == 0) r->data_dir = v;
+        else if (strcmp(a, "--history") == 0) r->history = v;
+        else if (strcmp(a, "--save") == 0) o->save = v;
+        else if (strcmp(a, "--resume") == 0) o->resume = v;
+        else if (strcmp(a, "--save-every") == 0)
+            ok = gt_cli_parse_int(a, v, 1, 1L << 40, &o->save_every);
+        else if (strcmp(a, "--epochs") == 0) ok = gt_cli_parse_int(a, v, 1, 1000000, &r->epochs);
         else if (strcmp(a, "--steps-per-epoch") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 30, &o->steps_per_epoch);
         else if (strcmp(a, "--batch-size") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 20, &o->batch_size);
         else if (strcmp(a, "--lr") == 0) ok = gt_cli_parse_float(a, v, 1e-12, 1e6, &o->lr);
         else if (strcmp(a, "--momentum") == 0) ok = gt_cli_parse_float(a, v, 0, 0.999999, &o->momentum);
-        else if (strcmp(a, "--seed") == 0) ok = gt_cli_parse_u64(a, v, &o->seed);
-        else if (strcmp(a, "--validation") == 0) ok = parse_validation(v, o);
+        else if (strcmp(a, "--seed") == 0) ok = (o->seed_given = gt_cli_parse_u64(a, v, &o->seed));
+        else if (strcmp(a, "--validation") == 0) ok = parse_validation(v, r);
         else if (strcmp(a, "--optimizer") == 0) {
             if (strcmp(v, "adam") == 0) o->optimizer = GT_OPT_ADAM;
             else if (strcmp(v, "sgd") == 0) o->optimizer = GT_OPT_SGD;
@@ -117,13 +141,20 @@ static int parse_args(int argc, char **argv, fit_options *o)
         }
         if (!ok) return GT_EXIT_USAGE;
     }
-    if (o->data && strcmp(o->data, "fashion-mnist") != 0 && strcmp(o->data, "mnist") != 0)
-        return gt_cli_error(GT_EXIT_USAGE, "--data expects fashion-mnist or mnist, found '%s'",
-                            o->data);
+    if (o->resume && (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 ||
+                      o->batch_size > 0 || o->seed_given || o->strip_preprocessing ||
+                      o->steps_per_epoch > 0))
+        return gt_cli_error(GT_EXIT_USAGE,
+                            "--resume continues the saved run with its own model, optimizer, "
+                            "learning rate, batch size, steps per epoch and seed; drop --model, "
+                            "--optimizer, --lr, --momentum, --batch-size, --steps-per-epoch, "
+                            "--seed and --preprocess");
+    if (o->save_every > 0 && !o->save && !o->resume)
+        return gt_cli_error(GT_EXIT_USAGE, "--save-every needs --save FILE.h5");
     return -1;
 }
 
-/* Keras-style console output and the history file, driven by the trainer. */
+/* Keras-style console output, the history file and checkpoints, driven by the trainer. */
 typedef struct fit_reporter {
     gt_progress progress;
     int interactive;
@@ -131,6 +162,9 @@ typedef struct fit_reporter {
     double epoch_start;
     gt_history *history;
     gt_status history_status;
+    const char *save;
+    long save_every;
+    const char *run_info;
 } fit_reporter;
 
 static void on_epoch_begin(void *user, int epoch, int epochs, int steps)
@@ -154,9 +188,19 @@ static int on_step(void *user, int epoch, int step, int steps, double loss, doub
     return 0;
 }
 
+static gt_status on_step_end(void *user, gt_trainer *tr, int epoch, int step)
+{
+    (void)epoch;
+    (void)step;
+    fit_reporter *r = user;
+    gt_train_state state;
+    GT_TRY(gt_trainer_get_state(tr, &state));
+    if (state.optimizer_step % r->save_every != 0) return GT_OK;
+    return gt_checkpoint_save(tr, r->save, r->run_info);
+}
+
 static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *logs)
 {
-    (void)tr;
     fit_reporter *r = user;
     char metrics[256];
     gt_format_metrics(metrics, sizeof metrics, logs->loss, logs->accuracy, logs->val_loss,
@@ -166,142 +210,137 @@ static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *l
     if (r->history && r->history_status == GT_OK)
         r->history_status = gt_history_append(r->history, logs->epoch, logs->loss, logs->accuracy,
                                               logs->val_loss, logs->val_accuracy, logs->seconds);
-    return r->history_status;
-}
-
-typedef struct fit_data {
-    gt_dataset *train_full, *test, *train, *val;
-} fit_data;
-
-static void free_data(fit_data *d)
-{
-    if (d->train != d->train_full) gt_dataset_free(d->train);
-    if (d->val != d->test) gt_dataset_free(d->val);
-    gt_dataset_free(d->train_full);
-    gt_dataset_free(d->test);
-}
-
-static gt_status load_data(const char *name, const char *dir, gt_validation_kind validation,
-                           long count, fit_data *d)
-{
-    GT_TRY(gt_dataset_load_named(name, dir, "train", &d->train_full));
-    d->train = d->train_full;
-    gt_status st = gt_dataset_load_named(name, dir, "test", &d->test);
-    if (st != GT_OK) return st;
-    size_t n = gt_dataset_count(d->train_full);
-    if (validation == GT_VAL_TEST) d->val = d->test;
-    if (validation == GT_VAL_FIRST || validation == GT_VAL_LAST) {
-        if ((size_t)count >= n)
-            return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                           "--validation takes %ld examples but %s has only %zu", count,
-                           gt_dataset_origin(d->train_full), n);
-        size_t rest = n - (size_t)count;
-        int first = validation == GT_VAL_FIRST;
-        GT_TRY(gt_dataset_slice(d->train_full, first ? 0 : rest, (size_t)count, &d->val));
-        GT_TRY(gt_dataset_slice(d->train_full, first ? (size_t)count : 0, rest, &d->train));
-    }
+    if (r->history_status != GT_OK) return r->history_status;
+    /* after the history row: a resume truncates rows past the checkpoint's epoch */
+    if (r->save) return gt_checkpoint_save(tr, r->save, r->run_info);
     return GT_OK;
 }
 
-static const char *recipe_dataset(const gt_model *model)
+/* Builds the model and the training configuration, fresh or from --resume. */
+static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg,
+                   gt_checkpoint_info *info)
 {
-    return gt_model_recipe(model)->dataset;
+    gt_status st;
+    if (o->resume) {
+        if ((st = gt_checkpoint_read_info(o->resume, info)) != GT_OK ||
+            (st = gt_checkpoint_load_model(o->resume, model)) != GT_OK)
+            return gt_cli_status_error(st);
+        if (!info->has_state)
+            return gt_cli_error(GT_EXIT_RUNTIME,
+                                "%s holds no gtrain training state (/gtrain_state): it cannot be "
+                                "resumed; use it with 'gtrain evaluate --weights'", o->resume);
+        int code = gt_fit_run_merge(&o->run, info->run_info, o->resume);
+        if (code != GT_EXIT_OK) return code;
+        *cfg = info->config;
+        if (!o->save) o->save = o->resume;
+        return GT_EXIT_OK;
+    }
+    st = gt_cli_load_model(o->model, model);
+    if (st == GT_OK && o->strip_preprocessing) st = gt_model_strip_preprocessing(*model);
+    if (st != GT_OK) return gt_cli_status_error(st);
+    const gt_recipe *recipe = gt_model_recipe(*model);
+    gt_fit_run *r = &o->run;
+    if (!r->data) {
+        if (strcmp(recipe->dataset, "fashion-mnist") != 0 && strcmp(recipe->dataset, "mnist") != 0)
+            return gt_cli_error(GT_EXIT_USAGE,
+                                "model '%s' trains on '%s', which is read from HDF5: pass --data "
+                                "hdf5:FILE.h5 (SIGNS: --data hdf5:train_signs.h5 --test-data "
+                                "hdf5:test_signs.h5)",
+                                gt_model_name(*model), recipe->dataset);
+        r->data = recipe->dataset;
+    }
+    if (r->validation < 0) {
+        r->validation = recipe->validation;
+        r->validation_count = recipe->validation_count;
+    }
+    if (r->epochs <= 0) r->epochs = recipe->epochs;
+    *cfg = gt_train_config_for(*model);
+    if (o->batch_size > 0) cfg->batch_size = (int)o->batch_size;
+    cfg->steps_per_epoch = (int)o->steps_per_epoch;
+    if (o->optimizer >= 0 && (gt_optimizer_kind)o->optimizer != cfg->optimizer) {
+        cfg->optimizer = (gt_optimizer_kind)o->optimizer;
+        cfg->learning_rate = cfg->optimizer == GT_OPT_SGD ? 0.01f : 0.001f; /* Keras defaults */
+    }
+    if (o->lr > 0) cfg->learning_rate = (float)o->lr;
+    if (o->momentum > 0) {
+        if (cfg->optimizer != GT_OPT_SGD)
+            return gt_cli_error(GT_EXIT_USAGE, "--momentum applies to --optimizer sgd");
+        cfg->momentum = (float)o->momentum;
+    }
+    cfg->seed = o->seed;
+    return GT_EXIT_OK;
 }
 
 int gt_cli_fit(int argc, char **argv)
 {
     fit_options o;
     memset(&o, 0, sizeof o);
-    o.model = "cnn-fmnist";
+    gt_fit_run_init(&o.run);
+    o.model = NULL;
     o.optimizer = -1;
-    o.validation = -1;
     o.seed = 1;
     o.device.device = "auto";
     o.device.precision = "auto";
     int code = parse_args(argc, argv, &o);
     if (code >= 0) return code;
+    if (!o.model) o.model = "cnn-fmnist";
+    if (o.resume) o.model = NULL;
 
     gt_model *model = NULL;
     gt_backend *be = NULL;
     gt_trainer *tr = NULL;
-    fit_data data = {0};
+    gt_fit_data data = {0};
+    gt_checkpoint_info info;
+    memset(&info, 0, sizeof info);
+    char *run_info = NULL;
     fit_reporter rep;
     memset(&rep, 0, sizeof rep);
-    gt_status st = gt_cli_load_model(o.model, &model);
-    if (st == GT_OK && o.strip_preprocessing) st = gt_model_strip_preprocessing(model);
-    if (st != GT_OK) return gt_cli_status_error(st);
-
-    const gt_recipe *recipe = gt_model_recipe(model);
-    const char *dataset = o.data ? o.data : recipe_dataset(model);
-    if (strcmp(dataset, "fashion-mnist") != 0 && strcmp(dataset, "mnist") != 0) {
-        code = gt_cli_error(GT_EXIT_USAGE,
-                            "model '%s' trains on '%s', which is read from HDF5; this build reads "
-                            "IDX data only (--data fashion-mnist or mnist)",
-                            gt_model_name(model), dataset);
-        goto done;
-    }
-    gt_validation_kind validation = o.validation >= 0 ? (gt_validation_kind)o.validation
-                                                      : recipe->validation;
-    long validation_count = o.validation >= 0 ? o.validation_count : recipe->validation_count;
-    int epochs = o.epochs > 0 ? (int)o.epochs : recipe->epochs;
-
-    gt_train_config cfg = gt_train_config_for(model);
-    if (o.batch_size > 0) cfg.batch_size = (int)o.batch_size;
-    cfg.steps_per_epoch = (int)o.steps_per_epoch;
-    if (o.optimizer >= 0 && (gt_optimizer_kind)o.optimizer != cfg.optimizer) {
-        cfg.optimizer = (gt_optimizer_kind)o.optimizer;
-        cfg.learning_rate = cfg.optimizer == GT_OPT_SGD ? 0.01f : 0.001f; /* Keras defaults */
-    }
-    if (o.lr > 0) cfg.learning_rate = (float)o.lr;
-    if (o.momentum > 0) {
-        if (cfg.optimizer != GT_OPT_SGD) {
-            code = gt_cli_error(GT_EXIT_USAGE, "--momentum applies to --optimizer sgd");
-            goto done;
-        }
-        cfg.momentum = (float)o.momentum;
-    }
-    cfg.seed = o.seed;
-
-    if ((st = load_data(dataset, o.data_dir, validation, validation_count, &data)) != GT_OK) {
-        code = gt_cli_status_error(st);
-        goto done;
-    }
+    gt_train_config cfg;
+    gt_status st = GT_OK;
+    if ((code = prepare(&o, &model, &cfg, &info)) != GT_EXIT_OK) goto done;
+    code = GT_EXIT_RUNTIME;
+    if ((st = gt_fit_data_load(&o.run, &data)) != GT_OK) goto fail;
+    if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;
     if ((code = gt_cli_open_backend(&o.device, &be)) != GT_EXIT_OK) goto done;
     if ((st = gt_trainer_create(model, be, &cfg, &tr)) != GT_OK ||
-        (st = gt_trainer_check_data(tr, data.train)) != GT_OK) {
-        code = gt_cli_status_error(st);
-        goto done;
+        (st = gt_trainer_check_data(tr, data.train)) != GT_OK)
+        goto fail;
+    int first_epoch = 1;
+    if (o.resume) {
+        if ((st = gt_checkpoint_restore(tr, o.resume, 1)) != GT_OK) goto fail;
+        first_epoch = info.state.epochs_done + 1;
+        fprintf(stderr, "gtrain: resuming %s after epoch %d%s\n", o.resume, info.state.epochs_done,
+                info.state.steps_done ? " (mid-epoch)" : "");
     }
-    if (o.history && (st = gt_history_open(o.history, 1, &rep.history)) != GT_OK) {
-        code = gt_cli_status_error(st);
-        goto done;
-    }
+    if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
+        goto fail;
     fprintf(stderr, "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s\n",
-            gt_model_name(model), dataset, gt_dataset_count(data.train),
+            gt_model_name(model), o.run.data, gt_dataset_count(data.train),
             data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size,
             cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be));
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
-    gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, NULL, on_epoch_end};
-    st = gt_trainer_fit(tr, data.train, data.val, epochs, &cb);
+    rep.save = o.save;
+    rep.save_every = o.save_every;
+    rep.run_info = run_info;
+    gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, o.save_every > 0 ? on_step_end : NULL,
+                           on_epoch_end};
+    st = gt_trainer_fit(tr, data.train, data.val, (int)o.run.epochs, &cb);
     if (rep.line_open) gt_progress_interrupt(&rep.progress); /* before any error message */
-    if (st != GT_OK) {
-        code = gt_cli_status_error(st);
-        goto done;
-    }
+    if (st != GT_OK) goto fail;
     if (rep.history_status != GT_OK) {
-        code = gt_cli_status_error(rep.history_status);
-        goto done;
+        st = rep.history_status;
+        goto fail;
     }
-    if (validation != GT_VAL_TEST) {
+    if (data.test && data.test != data.val) {
         double loss, acc;
-        if ((st = gt_trainer_evaluate(tr, data.test, &loss, &acc)) != GT_OK) {
-            code = gt_cli_status_error(st);
-            goto done;
-        }
+        if ((st = gt_trainer_evaluate(tr, data.test, &loss, &acc)) != GT_OK) goto fail;
         printf("test: loss: %.4f - accuracy: %.4f\n", loss, acc);
     }
     code = GT_EXIT_OK;
+    goto done;
+fail:
+    code = gt_cli_status_error(st);
 done:
     if (rep.history) {
         gt_status hs = gt_history_close(rep.history);
@@ -309,7 +348,10 @@ done:
     }
     gt_trainer_destroy(tr);
     gt_backend_destroy(be);
-    free_data(&data);
+    gt_fit_data_free(&data);
     gt_model_free(model);
+    free(run_info);
+    free(info.run_info);
+    gt_fit_run_free(&o.run);
     return code;
 }

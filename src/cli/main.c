@@ -14,6 +14,9 @@ static const gt_subcommand subcommands[] = {
     {"summary", gt_cli_summary, "print a model's layer table and parameter counts"},
     {"fit", gt_cli_fit, "train a model on a dataset (Keras-style progress and history)"},
     {"bench", gt_cli_bench, "time full training steps against batch size"},
+    {"evaluate", gt_cli_evaluate, "loss and accuracy of saved weights (.h5) on a dataset"},
+    {"predict", gt_cli_predict, "class probabilities of examples from saved weights (.h5)"},
+    {"convert", gt_cli_convert, "rewrite Keras .h5 weights as a gtrain checkpoint"},
 };
 
 static void usage(FILE *out)

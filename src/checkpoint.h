@@ -1,0 +1,66 @@
+/* Internal: what the checkpoint reader and writer share.
+ *
+ * The file layout, after Keras 2.11's keras/saving/legacy/hdf5_format.py
+ * (save_model_to_hdf5 -> save_weights_to_hdf5_group, and
+ * load_weights_from_hdf5_group), with the attribute types h5py gives the
+ * Python values Keras passes:
+ *
+ *   /                          keras_version  str   "2.11.0"  (variable-length UTF-8)
+ *                              backend        str   "tensorflow"
+ *                              model_config   bytes model.to_json() text (fixed-length)
+ *   /model_weights             layer_names    bytes array, every layer of model.layers
+ *                                             (the InputLayer excluded), model order
+ *                              backend, keras_version  bytes (fixed-length)
+ *   /model_weights/<layer>     weight_names   bytes array ["<layer>/kernel:0",
+ *                                             "<layer>/bias:0"], or [] (an empty
+ *                                             float64 array) for a layer without weights
+ *   /model_weights/<layer>/<layer>/kernel:0   float32, Conv2D (kh, kw, cin, filters),
+ *                                             Dense (in, units)
+ *   /model_weights/<layer>/<layer>/bias:0     float32 (filters) or (units)
+ *
+ * A Keras save_weights() file has the /model_weights attributes and groups at
+ * the root instead. Keras' load_weights descends into model_weights when the
+ * root has no layer_names, and ignores other groups, so gtrain's own state
+ * lives beside the weights without disturbing it:
+ *
+ *   /gtrain_state              format_version int64 (GT_CHECKPOINT_FORMAT_VERSION)
+ *                              optimizer "adam"|"sgd", learning_rate, beta1, beta2,
+ *                              epsilon, momentum (float64), nesterov, batch_size,
+ *                              steps_per_epoch (int64), reduction "mean"|"sum", seed (uint64)
+ *                              optimizer_step, epochs_done, steps_done (int64),
+ *                              dropout_counter (uint64), epoch_loss_sum,
+ *                              epoch_correct, epoch_examples, epoch_seconds (float64)
+ *                              run_info str (optional: the CLI's data options)
+ *   /gtrain_state/optimizer_state  float32 (n,): Adam m then v, or SGD velocity,
+ *                              in gtrain's flat parameter order (model order,
+ *                              kernel then bias, conv kernels OHWI); absent when
+ *                              the optimizer keeps no moments
+ *
+ * The data order needs no cursor of its own: epoch e's order is the shuffle
+ * of (seed, e), and steps_done says how far into it the run got. */
+#ifndef GT_CHECKPOINT_H
+#define GT_CHECKPOINT_H
+
+#include <stddef.h>
+
+#include "gtrain/train.h"
+#include "model_internal.h"
+
+#define GT_CHECKPOINT_FORMAT_VERSION 1
+#define GT_CHECKPOINT_STATE_GROUP "gtrain_state"
+#define GT_KERAS_FILE_VERSION "2.11.0"
+#define GT_KERAS_BACKEND "tensorflow"
+
+/* Test hook: when the environment variable names a number N, the Nth save of
+ * this process kills the process (SIGKILL) halfway through writing the
+ * temporary file, as a crash or `kill -9` would. Used by the crash test only. */
+#define GT_CHECKPOINT_KILL_ENV "GTRAIN_TEST_KILL_DURING_SAVE"
+
+/* Conv kernels: gtrain OHWI (filters, kh, kw, cin) <-> Keras HWIO (kh, kw, cin, filters). */
+void gt_kernel_ohwi_to_hwio(const gt_layer *l, const float *ohwi, float *hwio);
+void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi);
+
+/* Keras' shape of a layer's kernel: rank and dims. */
+int gt_layer_keras_kernel_shape(const gt_layer *l, unsigned long long dims[4]);
+
+#endif

@@ -1,0 +1,134 @@
+/* The recorded options of a fit run and the datasets they name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli_fit_run.h"
+#include "error.h"
+
+void gt_fit_run_init(gt_fit_run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->validation = -1;
+}
+
+void gt_fit_run_free(gt_fit_run *r)
+{
+    for (int i = 0; i < r->n_owned; ++i) free(r->owned[i]);
+    r->n_owned = 0;
+}
+
+static const char *const validation_names[] = {"none", "test", "first", "last"};
+
+/* The string fields, by JSON key, for writing and merging alike. */
+#define RUN_STRINGS(X)                                                                             \
+    X(data) X(test_data) X(x_key) X(y_key) X(test_x_key) X(test_y_key) X(class_names)            \
+    X(data_dir) X(history)
+
+gt_status gt_fit_run_to_json(const gt_fit_run *r, char **out)
+{
+    cJSON *obj = cJSON_CreateObject();
+    int ok = obj != NULL;
+#define PUT_STRING(field)                                                                          \
+    if (ok && r->field) ok = cJSON_AddStringToObject(obj, #field, r->field) != NULL;
+    RUN_STRINGS(PUT_STRING)
+#undef PUT_STRING
+    if (ok) ok = cJSON_AddNumberToObject(obj, "epochs", (double)r->epochs) != NULL;
+    if (ok && r->validation >= 0 && r->validation <= GT_VAL_LAST)
+        ok = cJSON_AddStringToObject(obj, "validation", validation_names[r->validation]) != NULL;
+    if (ok) ok = cJSON_AddNumberToObject(obj, "validation_count", (double)r->validation_count) != NULL;
+    char *text = ok ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    *out = NULL;
+    if (text) {
+        *out = malloc(strlen(text) + 1);
+        if (*out) strcpy(*out, text);
+        cJSON_free(text);
+    }
+    if (!*out) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory writing the run options");
+    return GT_OK;
+}
+
+static const char *keep(gt_fit_run *r, const char *s)
+{
+    if (r->n_owned >= GT_FIT_RUN_MAX_OWNED) return NULL;
+    char *copy = malloc(strlen(s) + 1);
+    if (!copy) return NULL;
+    strcpy(copy, s);
+    r->owned[r->n_owned++] = copy;
+    return copy;
+}
+
+int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin)
+{
+    if (!json) return GT_EXIT_OK;
+    cJSON *obj = cJSON_Parse(json);
+    if (!cJSON_IsObject(obj)) {
+        cJSON_Delete(obj);
+        return gt_cli_error(GT_EXIT_RUNTIME, "%s: gtrain_state/run_info is not a JSON object",
+                            origin);
+    }
+    const cJSON *item;
+#define TAKE_STRING(field)                                                                         \
+    item = cJSON_GetObjectItemCaseSensitive(obj, #field);                                          \
+    if (!r->field && cJSON_IsString(item)) r->field = keep(r, item->valuestring);
+    RUN_STRINGS(TAKE_STRING)
+#undef TAKE_STRING
+    item = cJSON_GetObjectItemCaseSensitive(obj, "epochs");
+    if (r->epochs <= 0 && cJSON_IsNumber(item)) r->epochs = (long)item->valuedouble;
+    item = cJSON_GetObjectItemCaseSensitive(obj, "validation");
+    if (r->validation < 0 && cJSON_IsString(item)) {
+        for (int k = 0; k <= GT_VAL_LAST; ++k)
+            if (strcmp(item->valuestring, validation_names[k]) == 0) r->validation = k;
+        item = cJSON_GetObjectItemCaseSensitive(obj, "validation_count");
+        if (cJSON_IsNumber(item)) r->validation_count = (long)item->valuedouble;
+    }
+    cJSON_Delete(obj);
+    if (!r->data)
+        return gt_cli_error(GT_EXIT_USAGE, "%s does not say which data it was trained on: pass "
+                            "--data", origin);
+    if (r->validation < 0) r->validation = GT_VAL_NONE;
+    if (r->epochs <= 0) r->epochs = 1;
+    return GT_EXIT_OK;
+}
+
+gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
+{
+    gt_cli_data where = {r->data_dir, r->class_names};
+    GT_TRY(gt_cli_load_dataset(&where, r->data, "train", r->x_key, r->y_key, &d->train_full));
+    d->train = d->train_full;
+    if (r->test_data)
+        GT_TRY(gt_cli_load_dataset(&where, r->test_data, "test", r->test_x_key, r->test_y_key,
+                                   &d->test));
+    else if (!gt_cli_data_is_hdf5(r->data))
+        GT_TRY(gt_cli_load_dataset(&where, r->data, "test", NULL, NULL, &d->test));
+    size_t n = gt_dataset_count(d->train_full);
+    long count = r->validation_count;
+    if (r->validation == GT_VAL_TEST) {
+        if (!d->test)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT, "--validation test needs a test set: pass "
+                           "--test-data hdf5:FILE.h5, or --validation first:N, last:N or none");
+        d->val = d->test;
+    }
+    if (r->validation == GT_VAL_FIRST || r->validation == GT_VAL_LAST) {
+        if (count < 1 || (size_t)count >= n)
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "--validation takes %ld examples but %s has only %zu", count,
+                           gt_dataset_origin(d->train_full), n);
+        size_t rest = n - (size_t)count;
+        int first = r->validation == GT_VAL_FIRST;
+        GT_TRY(gt_dataset_slice(d->train_full, first ? 0 : rest, (size_t)count, &d->val));
+        GT_TRY(gt_dataset_slice(d->train_full, first ? (size_t)count : 0, rest, &d->train));
+    }
+    return GT_OK;
+}
+
+void gt_fit_data_free(gt_fit_data *d)
+{
+    if (d->train != d->train_full) gt_dataset_free(d->train);
+    if (d->val != d->test) gt_dataset_free(d->val);
+    gt_dataset_free(d->train_full);
+    gt_dataset_free(d->test);
+    memset(d, 0, sizeof *d);
+}
