@@ -245,7 +245,10 @@ run() {
     } | tee -a "$out/environment.txt" || true
 
     # ---- tests ----
-    part "ctest -L gpu" 90 "$logs/ctest_gpu.log" -- ctest --test-dir "$build" -L gpu --output-on-failure
+    # on the GPU machine a skipped gpu test means a broken setup: make it fail
+    local require_gpu=1
+    [ $dry = 1 ] && require_gpu=0
+    part "ctest -L gpu" 90 "$logs/ctest_gpu.log" -- env GTRAIN_REQUIRE_GPU=$require_gpu ctest --test-dir "$build" -L gpu --output-on-failure
 
     # ---- step time vs batch size ----
     mkdir -p "$out/bench"

@@ -7,6 +7,7 @@
  * indexing bug moves an output by O(max|cpu|), far outside every bound. */
 #include <stdint.h>
 
+#include "gpu_util.h"
 #include "test_util.h"
 
 typedef struct parity {
@@ -235,6 +236,156 @@ static void test_conv(const parity *t)
 {
     for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; ++i)
         conv_case_run(t, &conv_cases[i], 100 + i);
+}
+
+/* One workspace shared by several geometries, as the trainer shares one
+ * across its layers: every op call must work from whatever the previous op
+ * left there (the padded copy of x, cuDNN scratch), and gradient outputs are
+ * overwritten (beta = 0), never read. Workspace and outputs are filled with
+ * NaN bytes before every call: a border of the padded input not rewritten,
+ * a crop reading a stale row, an output accumulated instead of overwritten
+ * all turn into NaN. Order: a large geometry first, then the asymmetric
+ * 'same' stride-2 ones that run on an explicitly padded copy in the same
+ * buffer, then one again (its result must be bit-identical: deterministic
+ * algorithms), then a batch size never passed to conv2d_workspace_bytes (a
+ * partial last batch), which must pick algorithms that fit. A fresh backend
+ * makes "the largest workspace reported so far" exactly this buffer. */
+static void conv_dirty_run(const parity *t, gt_backend *gpu, const gt_conv_geom *g, void *ws,
+                           size_t ws_bytes, const unsigned char *nan_bytes, float *out[4],
+                           unsigned long long seed)
+{
+    size_t nx = (size_t)g->n * g->in_h * g->in_w * g->in_c;
+    size_t ny = (size_t)g->n * g->out_h * g->out_w * g->out_c;
+    size_t nw = (size_t)g->out_c * g->k_h * g->k_w * g->in_c;
+    size_t counts[4] = {ny, nx, nw, (size_t)g->out_c};
+    float *x = host_floats(nx), *w = host_floats(nw), *bias = host_floats((size_t)g->out_c);
+    float *dy = host_floats(ny);
+    gt_test_fill(x, nx, &seed, -1.0f, 1.0f);
+    gt_test_fill(w, nw, &seed, -0.5f, 0.5f);
+    gt_test_fill(bias, (size_t)g->out_c, &seed, -0.5f, 0.5f);
+    gt_test_fill(dy, ny, &seed, -1.0f, 1.0f);
+    float *d_x = dev_from(gpu, x, nx * 4), *d_w = dev_from(gpu, w, nw * 4);
+    float *d_b = dev_from(gpu, bias, (size_t)g->out_c * 4), *d_dy = dev_from(gpu, dy, ny * 4);
+    float *d_out[4];
+    for (int o = 0; o < 4; ++o)
+        d_out[o] = dev_from(gpu, nan_bytes, counts[o] * 4);
+    CHECK_OK(gpu->upload(gpu, ws, nan_bytes, ws_bytes));
+    /* Linear: ReLU would turn a leaked NaN into 0 and hide it. */
+    CHECK_OK(gpu->conv2d_forward(gpu, g, d_out[0], d_x, d_w, d_b, GT_ACT_LINEAR, ws));
+    CHECK_OK(gpu->upload(gpu, ws, nan_bytes, ws_bytes));
+    CHECK_OK(gpu->conv2d_backward_data(gpu, g, d_out[1], d_dy, d_w, ws));
+    CHECK_OK(gpu->upload(gpu, ws, nan_bytes, ws_bytes));
+    CHECK_OK(gpu->conv2d_backward_filter(gpu, g, d_out[2], d_out[3], d_dy, d_x, ws));
+    for (int o = 0; o < 4; ++o) {
+        out[o] = host_floats(counts[o]);
+        dev_to(gpu, out[o], d_out[o], counts[o] * 4);
+        gpu->free(gpu, d_out[o]);
+    }
+    gpu->free(gpu, d_x);
+    gpu->free(gpu, d_w);
+    gpu->free(gpu, d_b);
+    gpu->free(gpu, d_dy);
+
+    /* The oracle on the same inputs. */
+    gt_backend *ref = t->ref;
+    float *r_out[4];
+    float *r_x = dev_from(ref, x, nx * 4), *r_w = dev_from(ref, w, nw * 4);
+    float *r_b = dev_from(ref, bias, (size_t)g->out_c * 4), *r_dy = dev_from(ref, dy, ny * 4);
+    float *r_d[4];
+    for (int o = 0; o < 4; ++o)
+        r_d[o] = dev_alloc(ref, counts[o] * 4);
+    CHECK_OK(ref->conv2d_forward(ref, g, r_d[0], r_x, r_w, r_b, GT_ACT_LINEAR, NULL));
+    CHECK_OK(ref->conv2d_backward_data(ref, g, r_d[1], r_dy, r_w, NULL));
+    CHECK_OK(ref->conv2d_backward_filter(ref, g, r_d[2], r_d[3], r_dy, r_x, NULL));
+    static const char *const names[4] = {"forward", "backward_data", "backward_filter dw",
+                                         "backward_filter db"};
+    for (int o = 0; o < 4; ++o) {
+        r_out[o] = host_floats(counts[o]);
+        dev_to(ref, r_out[o], r_d[o], counts[o] * 4);
+        ref->free(ref, r_d[o]);
+        char what[160];
+        snprintf(what, sizeof what,
+                 "conv2d %s, dirty shared workspace (n=%d in=%dx%dx%d k=%dx%d s=%d pad=%d,%d)",
+                 names[o], g->n, g->in_h, g->in_w, g->in_c, g->k_h, g->k_w, g->stride_h, g->pad_top,
+                 g->pad_left);
+        double of_max = o == 3 ? 1e-5 : (t->tf32 ? 1e-2 : 1e-4);
+        compare(t, what, out[o], r_out[o], counts[o], of_max, o == 3 ? 1e-5 : 0.0);
+        free(r_out[o]);
+    }
+    ref->free(ref, r_x);
+    ref->free(ref, r_w);
+    ref->free(ref, r_b);
+    ref->free(ref, r_dy);
+    free(x);
+    free(w);
+    free(bias);
+    free(dy);
+}
+
+static void test_conv_shared_workspace(const parity *t)
+{
+    gt_backend *gpu = NULL;
+    CHECK_OK(gt_backend_create("cuda", 0, t->tf32 ? GT_PRECISION_TF32 : GT_PRECISION_FP32, &gpu));
+    if (!gpu) return;
+    /* n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left */
+    const gt_conv_geom geoms[4] = {
+        {4, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1}, /* large, symmetric: direct */
+        {3, 10, 10, 8, 5, 5, 16, 3, 3, 2, 2, 0, 0},    /* 'same' s2 even: pad 0 top, 1 bottom */
+        {2, 10, 10, 3, 5, 5, 4, 5, 5, 2, 2, 1, 1},     /* 'same' k5 s2 even: pad 1 top, 2 bottom */
+        {2, 8, 8, 3, 3, 3, 4, 3, 3, 2, 2, 0, 0},       /* 'valid' s2: last row never read */
+    };
+    size_t ws_bytes = 0;
+    for (int i = 0; i < 4; ++i) {
+        size_t b = gpu->conv2d_workspace_bytes(gpu, &geoms[i]);
+        if (b > ws_bytes) ws_bytes = b;
+    }
+    /* The padded geometries need at least their padded copy of x. */
+    CHECK_MSG(ws_bytes > 0, "[%s] conv2d_workspace_bytes reports 0 for padded geometries: %s",
+              t->precision, gt_last_error());
+    size_t nan_len = ws_bytes;
+    if (nan_len < ((size_t)1 << 20)) nan_len = (size_t)1 << 20; /* also covers every output */
+    unsigned char *nan_bytes = malloc(nan_len);
+    if (!nan_bytes) exit(1);
+    memset(nan_bytes, 0xff, nan_len); /* 0xffffffff: a quiet NaN */
+    void *ws = dev_alloc(gpu, ws_bytes);
+    float *first[4], *again[4], *tmp[4];
+    unsigned long long seed = 150;
+    conv_dirty_run(t, gpu, &geoms[0], ws, ws_bytes, nan_bytes, tmp, seed);
+    for (int o = 0; o < 4; ++o)
+        free(tmp[o]);
+    conv_dirty_run(t, gpu, &geoms[1], ws, ws_bytes, nan_bytes, first, seed + 1);
+    for (int i = 2; i < 4; ++i) {
+        conv_dirty_run(t, gpu, &geoms[i], ws, ws_bytes, nan_bytes, tmp, seed + (unsigned)i);
+        for (int o = 0; o < 4; ++o)
+            free(tmp[o]);
+    }
+    conv_dirty_run(t, gpu, &geoms[0], ws, ws_bytes, nan_bytes, tmp, seed);
+    for (int o = 0; o < 4; ++o)
+        free(tmp[o]);
+    conv_dirty_run(t, gpu, &geoms[1], ws, ws_bytes, nan_bytes, again, seed + 1);
+    const gt_conv_geom *g = &geoms[1];
+    size_t counts[4] = {(size_t)g->n * g->out_h * g->out_w * g->out_c,
+                        (size_t)g->n * g->in_h * g->in_w * g->in_c,
+                        (size_t)g->out_c * g->k_h * g->k_w * g->in_c, (size_t)g->out_c};
+    for (int o = 0; o < 4; ++o) {
+        CHECK_MSG(memcmp(first[o], again[o], counts[o] * 4) == 0,
+                  "[%s] conv2d output %d of 'same' s2 differs between two identical runs "
+                  "(non-deterministic algorithm or stale workspace)",
+                  t->precision, o);
+        free(first[o]);
+        free(again[o]);
+    }
+    /* A partial batch never sized through conv2d_workspace_bytes. */
+    for (int i = 1; i < 3; ++i) {
+        gt_conv_geom part = geoms[i];
+        part.n = 1;
+        conv_dirty_run(t, gpu, &part, ws, ws_bytes, nan_bytes, tmp, seed + 10 + (unsigned)i);
+        for (int o = 0; o < 4; ++o)
+            free(tmp[o]);
+    }
+    gpu->free(gpu, ws);
+    free(nan_bytes);
+    gt_backend_destroy(gpu);
 }
 
 /* ---- max pooling ---- */
@@ -739,11 +890,86 @@ static void test_plumbing(const parity *t)
     if (small) be->free(be, small);
 }
 
+/* upload's contract: the caller may overwrite (or free) its buffer as soon
+ * as upload returns, and the copy is ordered after ops queued before it.
+ * Covers the three paths: small pageable (staged through pinned slots,
+ * reused round-robin), large pageable, and pinned. */
+static void test_upload_semantics(const parity *t)
+{
+    gt_backend *be = t->gpu;
+    const size_t sizes[3] = {(size_t)3 << 10, (size_t)1 << 16, ((size_t)1 << 20) + 5};
+    for (int pinned = 0; pinned < 2; ++pinned) {
+        for (int sz = 0; sz < 3; ++sz) {
+            size_t n = sizes[sz];
+            float *h = NULL;
+            if (pinned)
+                CHECK_OK(be->host_alloc(be, n * 4, (void **)&h));
+            else
+                h = host_floats(n);
+            if (!h) continue;
+            enum { UPLOADS = 9 }; /* more than the staging slots */
+            float *d[UPLOADS];
+            for (int u = 0; u < UPLOADS; ++u) {
+                d[u] = dev_alloc(be, n * 4);
+                for (size_t i = 0; i < n; ++i)
+                    h[i] = (float)(u * 1000003 + (int)(i % 999983));
+                CHECK_OK(be->upload(be, d[u], h, n * 4));
+            }
+            for (size_t i = 0; i < n; ++i)
+                h[i] = -1.0f; /* overwritten right after the last upload returned */
+            float *back = host_floats(n);
+            for (int u = 0; u < UPLOADS; ++u) {
+                dev_to(be, back, d[u], n * 4);
+                size_t bad = 0;
+                for (size_t i = 0; i < n; ++i)
+                    if (back[i] != (float)(u * 1000003 + (int)(i % 999983))) ++bad;
+                CHECK_MSG(bad == 0,
+                          "[%s] upload %d of %zu floats from %s memory: %zu values are not what "
+                          "the buffer held when upload returned",
+                          t->precision, u, n, pinned ? "pinned" : "pageable", bad);
+                be->free(be, d[u]);
+            }
+            free(back);
+            if (pinned)
+                be->host_free(be, h);
+            else
+                free(h);
+        }
+    }
+
+    /* Ordering: a copy reading `src` is queued, then src is overwritten by
+     * an upload that does not wait; the copy must still see the old bytes. */
+    const size_t big = (size_t)16 << 20; /* 64 MiB: the copy takes a while */
+    float *old = host_floats(big);
+    for (size_t i = 0; i < big; ++i)
+        old[i] = (float)(i % 4099);
+    float *d_src = dev_from(be, old, big * 4), *d_dst = dev_alloc(be, big * 4);
+    float *fresh = host_floats(4096);
+    for (int i = 0; i < 4096; ++i)
+        fresh[i] = -7.0f;
+    CHECK_OK(be->copy(be, d_dst, d_src, big * 4));
+    CHECK_OK(be->upload(be, d_src, fresh, 4096 * 4));
+    float *got = host_floats(big);
+    dev_to(be, got, d_dst, big * 4);
+    CHECK_MSG(memcmp(got, old, big * 4) == 0,
+              "[%s] an upload overtook a copy queued before it that reads the same buffer",
+              t->precision);
+    dev_to(be, got, d_src, 4096 * 4);
+    CHECK(memcmp(got, fresh, 4096 * 4) == 0);
+    be->free(be, d_src);
+    be->free(be, d_dst);
+    free(old);
+    free(fresh);
+    free(got);
+}
+
 static void run_all(const parity *t)
 {
     test_plumbing(t);
+    test_upload_semantics(t);
     test_gemm(t);
     test_conv(t);
+    test_conv_shared_workspace(t);
     test_pool(t);
     test_bias_act(t);
     test_bias_backward(t);
@@ -759,15 +985,8 @@ static void run_all(const parity *t)
 int main(void)
 {
     gt_backend *gpu = NULL;
-    gt_status st = gt_backend_create("cuda", 0, GT_PRECISION_FP32, &gpu);
-    if (st == GT_ERR_NO_DEVICE || st == GT_ERR_UNSUPPORTED) {
-        const char *why = gt_last_error();
-        const char *prefix = "no usable GPU: ";
-        if (strncmp(why, prefix, strlen(prefix)) == 0) why += strlen(prefix);
-        TEST_SKIP("no usable GPU: %s", why);
-    }
-    CHECK_OK(st);
-    if (st != GT_OK) TEST_EXIT();
+    int code = gt_test_open_gpu(GT_PRECISION_FP32, &gpu);
+    if (code >= 0) return code;
 
     gt_backend *ref = NULL;
     CHECK_OK(gt_backend_create("cpu-reference", 1, GT_PRECISION_FP32, &ref));

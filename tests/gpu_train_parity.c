@@ -9,6 +9,7 @@
  * reference instead. fp32 on the GPU (IEEE, TF32 off). */
 #include <stdint.h>
 
+#include "gpu_util.h"
 #include "test_util.h"
 
 #define BATCH 8
@@ -141,15 +142,8 @@ static void parity_for(const char *name, gt_backend *oracle, gt_backend *gpu)
 int main(void)
 {
     gt_backend *gpu = NULL;
-    gt_status st = gt_backend_create("cuda", 0, GT_PRECISION_FP32, &gpu);
-    if (st == GT_ERR_NO_DEVICE || st == GT_ERR_UNSUPPORTED) {
-        const char *why = gt_last_error();
-        const char *prefix = "no usable GPU: ";
-        if (strncmp(why, prefix, strlen(prefix)) == 0) why += strlen(prefix);
-        TEST_SKIP("no usable GPU: %s", why);
-    }
-    CHECK_OK(st);
-    if (st != GT_OK) TEST_EXIT();
+    int code = gt_test_open_gpu(GT_PRECISION_FP32, &gpu);
+    if (code >= 0) return code;
 
     const char *oracle_name = getenv("GTRAIN_PARITY_ORACLE");
     if (!oracle_name || !*oracle_name) oracle_name = "cpu";

@@ -2,6 +2,7 @@
  * fences. The ops live in cuda_gemm.c, cuda_conv.c and cuda_ops.c. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_check.h"
@@ -29,6 +30,10 @@ static void cuda_destroy(gt_backend *be)
         gt_cuda_conv_plans_free(cu);
         for (int i = 0; i < GT_BACKEND_FENCES; ++i)
             if (cu->fences[i]) (void)cudaEventDestroy(cu->fences[i]);
+        for (int i = 0; i < GT_CUDA_STAGING_SLOTS; ++i) {
+            if (cu->staging_done[i]) (void)cudaEventDestroy(cu->staging_done[i]);
+            if (cu->staging[i]) (void)cudaFreeHost(cu->staging[i]);
+        }
         if (cu->reduce_scratch) (void)cudaFree(cu->reduce_scratch);
         if (cu->cublas) (void)cublasDestroy(cu->cublas);
         if (cu->cublas_workspace) (void)cudaFree(cu->cublas_workspace);
@@ -68,12 +73,18 @@ static gt_status cuda_alloc(gt_backend *be, size_t bytes, void **out)
     return GT_OK;
 }
 
+/* Ops queued on the stream may still read or write the block (a dataset
+ * evicted right after the epoch that gathered from it, a workspace regrown
+ * for a partial batch). cudaFree happens to synchronize in practice, but the
+ * runtime documents no ordering with a non-blocking stream, so wait for the
+ * stream first (frees are rare: setup, regrowth, teardown). */
 static void cuda_free(gt_backend *be, void *ptr)
 {
-    (void)be;
-    /* cudaFree of a live allocation only fails on a sticky device error,
-     * which the next checked call reports; free cannot return a status. */
-    if (ptr) (void)cudaFree(ptr);
+    if (!ptr) return;
+    /* Failures here are sticky device errors, which the next checked call
+     * reports; free cannot return a status. */
+    if (cudaStreamSynchronize(gt_cuda_of(be)->stream) != cudaSuccess) (void)cudaGetLastError();
+    (void)cudaFree(ptr);
 }
 
 /* 1 when `p` is page-locked host memory (cudaHostAlloc'd or registered). */
@@ -87,16 +98,35 @@ static int is_pinned(const void *p)
     return attr.type == cudaMemoryTypeHost;
 }
 
+/* Upload contract (backend.h): the caller may reuse or free host_src as soon
+ * as upload returns, and the copy is ordered on the compute stream after
+ * every op queued before it (an op still reading dst sees the old bytes).
+ * - Small uploads (a step's index list): copied on the host into a pinned
+ *   staging slot and the DMA queued from there, without waiting for the GPU.
+ *   Not a plain cudaMemcpyAsync from the caller's buffer: from pinned memory
+ *   the DMA reads it later, and from pageable memory the CUDA docs only say
+ *   the call "might be synchronous" (the "returns once staged" promise is
+ *   for synchronous cudaMemcpy, which runs on the legacy default stream and
+ *   so is not ordered after this non-blocking stream).
+ * - Large uploads (datasets, parameters, checkpoints): queued on the stream,
+ *   then waited for. */
 static gt_status cuda_upload(gt_backend *be, void *dst, const void *host_src, size_t bytes)
 {
     gt_cuda *cu = gt_cuda_of(be);
     if (bytes == 0) return GT_OK;
+    if (bytes <= GT_CUDA_STAGING_BYTES) {
+        int slot = cu->staging_next;
+        cu->staging_next = (slot + 1) % GT_CUDA_STAGING_SLOTS;
+        /* The slot's previous DMA must have read it before it is refilled. */
+        GT_CUDA_CHECK(cudaEventSynchronize(cu->staging_done[slot]));
+        memcpy(cu->staging[slot], host_src, bytes);
+        GT_CUDA_CHECK(
+            cudaMemcpyAsync(dst, cu->staging[slot], bytes, cudaMemcpyHostToDevice, cu->stream));
+        GT_CUDA_CHECK(cudaEventRecord(cu->staging_done[slot], cu->stream));
+        return GT_OK;
+    }
     GT_CUDA_CHECK(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, cu->stream));
-    /* From pageable memory the runtime has staged the bytes when the call
-     * returns, so the caller may reuse its buffer while the GPU goes on (no
-     * sync per step for the index list). From pinned memory the DMA reads the
-     * caller's buffer later, so wait for it. */
-    if (is_pinned(host_src)) GT_CUDA_CHECK(cudaStreamSynchronize(cu->stream));
+    GT_CUDA_CHECK(cudaStreamSynchronize(cu->stream));
     return GT_OK;
 }
 
@@ -149,8 +179,10 @@ static gt_status cuda_host_alloc(gt_backend *be, size_t bytes, void **out)
 
 static void cuda_host_free(gt_backend *be, void *ptr)
 {
-    (void)be;
-    if (ptr) (void)cudaFreeHost(ptr);
+    if (!ptr) return;
+    /* A download_async into this block may still be in flight. */
+    if (cudaStreamSynchronize(gt_cuda_of(be)->stream) != cudaSuccess) (void)cudaGetLastError();
+    (void)cudaFreeHost(ptr);
 }
 
 static gt_status cuda_download_async(gt_backend *be, void *host_dst, const void *src, size_t bytes,
@@ -191,6 +223,24 @@ static int cuda_fence_done(gt_backend *be, int fence)
 static gt_status no_device(cudaError_t err, const char *call)
 {
     (void)cudaGetLastError();
+    /* The commonest failure on a machine that has a GPU: its driver is older
+     * than the runtime this build links (CUDA 13 needs driver 580 or newer).
+     * Say both versions, so it is not mistaken for "no GPU here". */
+    int driver = 0;
+    if (cudaDriverGetVersion(&driver) != cudaSuccess) {
+        (void)cudaGetLastError();
+        driver = 0;
+    }
+    if (err == cudaErrorInsufficientDriver && driver == 0)
+        return gt_fail(GT_ERR_NO_DEVICE,
+                       "no usable GPU: %s failed: %s (%s); no CUDA driver is installed", call,
+                       cudaGetErrorString(err), cudaGetErrorName(err));
+    if (err == cudaErrorInsufficientDriver || err == cudaErrorCompatNotSupportedOnDevice)
+        return gt_fail(GT_ERR_NO_DEVICE,
+                       "no usable GPU: %s failed: %s (%s); the installed driver supports CUDA "
+                       "%d.%d, this build uses the CUDA %d.%d runtime",
+                       call, cudaGetErrorString(err), cudaGetErrorName(err), driver / 1000,
+                       (driver % 1000) / 10, CUDART_VERSION / 1000, (CUDART_VERSION % 1000) / 10);
     return gt_fail(GT_ERR_NO_DEVICE, "no usable GPU: %s failed: %s (%s)", call,
                    cudaGetErrorString(err), cudaGetErrorName(err));
 }
@@ -253,6 +303,11 @@ static gt_status init_handles(gt_cuda *cu)
     GT_CUBLAS_CHECK(cublasSetPointerMode(cu->cublas, CUBLAS_POINTER_MODE_HOST));
     for (int i = 0; i < GT_BACKEND_FENCES; ++i)
         GT_CUDA_CHECK(cudaEventCreateWithFlags(&cu->fences[i], cudaEventDisableTiming));
+    for (int i = 0; i < GT_CUDA_STAGING_SLOTS; ++i) {
+        GT_CUDA_CHECK(
+            cudaHostAlloc((void **)&cu->staging[i], GT_CUDA_STAGING_BYTES, cudaHostAllocDefault));
+        GT_CUDA_CHECK(cudaEventCreateWithFlags(&cu->staging_done[i], cudaEventDisableTiming));
+    }
     cu->reduce_scratch_floats = GT_REDUCE_SCRATCH_FLOATS;
     GT_CUDA_CHECK(
         cudaMalloc((void **)&cu->reduce_scratch, cu->reduce_scratch_floats * sizeof(float)));

@@ -18,7 +18,12 @@ gt_status gt_cudnn_fail(cudnnStatus_t st, const char *call, const char *file, in
     char detail[512];
     detail[0] = '\0';
     cudnnGetLastErrorString(detail, sizeof detail);
-    gt_status status = st == CUDNN_STATUS_ALLOC_FAILED ? GT_ERR_OUT_OF_MEMORY : GT_ERR_DEVICE;
+    /* cuDNN 9 splits the old ALLOC_FAILED into host and device allocation
+     * failures; both mean "out of memory". */
+    gt_status status = st == CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED ||
+                               st == CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED
+                           ? GT_ERR_OUT_OF_MEMORY
+                           : GT_ERR_DEVICE;
     return gt_fail(status, "%s failed at %s:%d: %s%s%s", call, file, line, cudnnGetErrorString(st),
                    detail[0] ? ": " : "", detail);
 }

@@ -14,6 +14,10 @@
 
 typedef struct gt_cuda_conv_plan gt_cuda_conv_plan;
 
+/* Upload staging: slots of pinned memory used round-robin. */
+#define GT_CUDA_STAGING_SLOTS 4
+#define GT_CUDA_STAGING_BYTES ((size_t)1 << 20)
+
 typedef struct gt_cuda {
     int device;
     gt_precision precision;
@@ -27,6 +31,14 @@ typedef struct gt_cuda {
     void *cublas_workspace;
     /* Events tagging download_async copies, one per fence. */
     cudaEvent_t fences[GT_BACKEND_FENCES];
+    /* Pinned staging for uploads from pageable memory: the caller's buffer
+     * is copied here on the host, so upload can return before the DMA runs
+     * without relying on the runtime having staged pageable memory (which
+     * the CUDA docs do not promise for cudaMemcpyAsync). One event per slot
+     * says when the slot's last DMA has read it. */
+    unsigned char *staging[GT_CUDA_STAGING_SLOTS];
+    cudaEvent_t staging_done[GT_CUDA_STAGING_SLOTS];
+    int staging_next;
     /* Partial sums of deterministic reductions (bias gradients). */
     float *reduce_scratch;
     size_t reduce_scratch_floats;
