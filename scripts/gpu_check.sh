@@ -264,6 +264,14 @@ run() {
                 "${prec[@]}" --batch-sizes "$batches" "${steps[@]}" --csv "$out/bench/bench_${m}_${p}.csv"
         done
     done
+    # the same steps captured as CUDA graphs (--cuda-graph), at the notebook batch sizes
+    if [ $dry = 0 ]; then
+        for m in "${ZOO[@]}"; do
+            part "bench $m tf32 graph" 6 "$logs/bench.log" -- "$gt" bench --model "$m" --device cuda \
+                --precision tf32 --cuda-graph --batch-sizes 32,100 "${steps[@]}" \
+                --csv "$out/bench/bench_${m}_tf32graph.csv"
+        done
+    fi
     # one combined CSV (precision added as a column)
     {
         local first=1 f

@@ -95,13 +95,33 @@ static gt_status ring_reserve(stats_ring *r)
     return GT_OK;
 }
 
-/* forward + loss + backward + update on the batch already gathered */
-static gt_status train_on_batch(gt_trainer *tr, int n, float *stats_slot)
+/* gather + forward + loss + backward + update */
+static gt_status run_step(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n,
+                          float *stats_slot)
 {
+    GT_TRY(gt_trainer_gather(tr, res, order, n));
     GT_TRY(gt_trainer_forward(tr, n, 1));
     GT_TRY(gt_trainer_loss(tr, n, stats_slot, 1));
     GT_TRY(gt_trainer_backward(tr, n));
     return gt_trainer_apply_update(tr);
+}
+
+/* One training step, captured and launched as a CUDA graph when asked for.
+ * The first full step runs eagerly (it loads kernels and settles the library
+ * state a capture must not see change); partial batches always run eagerly. */
+static gt_status train_step(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n,
+                            float *stats_slot)
+{
+    gt_backend *be = tr->be;
+    if (!tr->cfg.cuda_graph || n != tr->batch || !tr->graph_warm) {
+        GT_TRY(run_step(tr, res, order, n, stats_slot));
+        if (n == tr->batch) tr->graph_warm = 1;
+        return GT_OK;
+    }
+    GT_TRY(be->capture_begin(be));
+    gt_status st = run_step(tr, res, order, n, stats_slot);
+    gt_status end = be->capture_end(be, st == GT_OK);
+    return st != GT_OK ? st : end;
 }
 
 static gt_status check_batch(const gt_trainer *tr, int n)
@@ -131,8 +151,7 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
         memcpy(tr->host_step_index, indices, index_bytes);
         tr->step_index_count = n;
     }
-    GT_TRY(gt_trainer_gather(tr, res, tr->step_index, n));
-    GT_TRY(train_on_batch(tr, n, tr->stats));
+    GT_TRY(train_step(tr, res, tr->step_index, n, tr->stats));
     if (loss_sum || correct) {
         float host[2];
         GT_TRY(be->download(be, host, tr->stats, sizeof host));
@@ -214,8 +233,7 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
-        GT_TRY(gt_trainer_gather(tr, res, res->order + first, n));
-        GT_TRY(train_on_batch(tr, n, ring_next_slot(&ring)));
+        GT_TRY(train_step(tr, res, res->order + first, n, ring_next_slot(&ring)));
         GT_TRY(ring_issue(&ring, s + 1, n));
         tr->steps_done = s + 1;
         if (cb && cb->on_step_end) {

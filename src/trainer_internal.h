@@ -65,6 +65,7 @@ struct gt_trainer {
     uint64_t dropout_counter;
 
     int64_t optimizer_step; /* Adam's t */
+    int graph_warm;         /* a full step ran eagerly: later ones may be captured */
     int epochs_done;        /* completed epochs */
     int steps_done;         /* steps of the epoch in progress already applied */
     double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds; /* its running sums */

@@ -205,6 +205,9 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     *out = NULL;
     if (!model->built) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: model not built");
     GT_TRY(validate_config(cfg));
+    if (cfg->cuda_graph && !(be->capture_begin && be->capture_end))
+        return gt_fail(GT_ERR_UNSUPPORTED, "CUDA graphs need the cuda backend; '%s' runs ops one "
+                       "by one", be->name);
     if (model->first_compute >= model->n_layers)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no trainable or compute layers",
                        model->name);

@@ -55,6 +55,16 @@ int main(void)
     gt_trainer_destroy(tr);
     gt_backend_destroy(be);
 
+    /* CUDA graphs are a cuda-backend feature: the CPU refuses them clearly */
+    gt_train_config graph_cfg = gt_train_config_for(model);
+    graph_cfg.cuda_graph = 1;
+    CHECK_OK(gt_backend_create("cpu", 1, GT_PRECISION_FP32, &be));
+    tr = NULL;
+    CHECK_FAILS_WITH(gt_trainer_create(model, be, &graph_cfg, &tr), GT_ERR_UNSUPPORTED,
+                     "CUDA graphs need the cuda backend");
+    CHECK(tr == NULL);
+    gt_backend_destroy(be);
+
     free(a);
     free(b);
     free(c);

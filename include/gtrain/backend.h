@@ -169,6 +169,14 @@ struct gt_backend {
     gt_status (*sgd_update)(gt_backend *be, float *params, const float *grads, float *velocity,
                             size_t count, float learning_rate, float momentum, int nesterov);
 
+    /* ---- optional: step capture (CUDA graphs); NULL where unsupported ---- */
+    /* Records the ops that follow instead of running them. No synchronizing
+     * call (download, synchronize, alloc, free) may come before capture_end. */
+    gt_status (*capture_begin)(gt_backend *be);
+    /* Stops recording. launch != 0: runs what was recorded as one graph, with
+     * the results running the ops would give; launch == 0: discards it. */
+    gt_status (*capture_end)(gt_backend *be, int launch);
+
     /* ---- input pipeline ---- */
     /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */
     gt_status (*preprocess_gather)(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,

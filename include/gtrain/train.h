@@ -30,6 +30,7 @@ typedef struct gt_train_config {
     gt_loss_reduction reduction;
     uint64_t seed; /* weights, shuffling and dropout all derive from it */
     int steps_per_epoch; /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
+    int cuda_graph;      /* run each full training step as a captured CUDA graph */
 } gt_train_config;
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with

@@ -76,11 +76,13 @@ typedef struct bench_row {
 } bench_row;
 
 static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_dataset *data, int batch,
-                           int warmup, int steps, uint64_t seed, double *times_ms, bench_row *row)
+                           int warmup, int steps, uint64_t seed, int cuda_graph, double *times_ms,
+                           bench_row *row)
 {
     gt_train_config cfg = gt_train_config_for(model);
     cfg.batch_size = batch;
     cfg.seed = seed;
+    cfg.cuda_graph = cuda_graph;
     gt_trainer *tr = NULL;
     gt_status st = gt_trainer_create(model, be, &cfg, &tr);
     if (st != GT_OK) return st;
@@ -147,7 +149,7 @@ int gt_cli_bench(int argc, char **argv)
     int n_sizes = 7;
     long steps = 20, warmup = 3;
     uint64_t seed = 1;
-    gt_cli_device_opts dev = {"auto", "auto", 0};
+    gt_cli_device_opts dev = {"auto", "auto", 0, 0};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         int r = gt_cli_device_option(argc, argv, &i, &dev);
@@ -206,8 +208,9 @@ int gt_cli_bench(int argc, char **argv)
         code = gt_cli_error(GT_EXIT_RUNTIME, "cannot write %s", csv_path);
         goto done;
     }
-    printf("model %s, %zu params, backend %s, %ld timed steps after %ld warm-up\n",
-           gt_model_name(model), gt_model_param_count(model), be->describe(be), steps, warmup);
+    printf("model %s, %zu params, backend %s%s, %ld timed steps after %ld warm-up\n",
+           gt_model_name(model), gt_model_param_count(model), be->describe(be),
+           dev.cuda_graph ? ", CUDA graphs" : "", steps, warmup);
     printf("%6s %12s %10s %10s %12s %12s %12s\n", "batch", "median ms", "min ms", "max ms",
            "images/s", "planned MiB", "peak RSS MiB");
     if (csv)
@@ -215,7 +218,8 @@ int gt_cli_bench(int argc, char **argv)
                      "peak_rss_bytes\n");
     for (int i = 0; i < n_sizes; ++i) {
         bench_row row;
-        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, times, &row);
+        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, dev.cuda_graph,
+                       times, &row);
         if (st != GT_OK) {
             code = gt_cli_status_error(st);
             break;
@@ -225,7 +229,8 @@ int gt_cli_bench(int argc, char **argv)
                row.peak_rss / 1048576.0);
         fflush(stdout);
         if (csv)
-            fprintf(csv, "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu\n", gt_model_name(model), be->name,
+            fprintf(csv, "%s,%s%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu\n", gt_model_name(model), be->name,
+                    dev.cuda_graph ? "-graph" : "",
                     row.batch, row.median_ms, row.min_ms, row.max_ms, row.images_per_s,
                     row.planned_bytes, row.peak_rss);
     }

@@ -8,11 +8,16 @@
 const char gt_cli_device_help[] =
     "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
     "  --precision P    fp32 or tf32 (tensor cores; GPU only) [tf32 on GPUs, fp32 on CPU]\n"
-    "  --threads N      CPU threads [all cores]\n";
+    "  --threads N      CPU threads [all cores]\n"
+    "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n";
 
 int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts)
 {
     const char *arg = argv[*i];
+    if (strcmp(arg, "--cuda-graph") == 0) {
+        opts->cuda_graph = 1;
+        return 1;
+    }
     int is_device = strcmp(arg, "--device") == 0;
     int is_precision = strcmp(arg, "--precision") == 0;
     int is_threads = strcmp(arg, "--threads") == 0;
@@ -63,9 +68,14 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
             return gt_cli_status_error(st);
         if (strcmp(precision, "tf32") == 0)
             return gt_cli_error(GT_EXIT_USAGE, "--precision tf32 needs a GPU: %s", gt_last_error());
-        fprintf(stderr, "gtrain: no usable GPU (%s); training on the CPU\n", gt_last_error());
+        if (opts->cuda_graph)
+            return gt_cli_error(GT_EXIT_USAGE, "--cuda-graph needs a GPU: %s", gt_last_error());
+        /* the backend's message already starts with "no usable GPU" where it applies */
+        fprintf(stderr, "gtrain: %s; training on the CPU\n", gt_last_error());
         device = "cpu";
     }
+    if (opts->cuda_graph)
+        return gt_cli_error(GT_EXIT_USAGE, "--cuda-graph needs --device cuda or auto on a GPU");
     st = gt_backend_create(device, opts->threads, precision_for(precision, 0), out);
     return st == GT_OK ? GT_EXIT_OK : gt_cli_status_error(st);
 }

@@ -8,6 +8,7 @@ typedef struct gt_cli_device_opts {
     const char *device;    /* auto, cpu, cuda (cpu-reference for testing) */
     const char *precision; /* auto, fp32, tf32 */
     int threads;           /* 0: all cores */
+    int cuda_graph;        /* --cuda-graph: run training steps as captured CUDA graphs */
 } gt_cli_device_opts;
 
 /* Consumes argv[*i] (and its value) when it is one of the device options;

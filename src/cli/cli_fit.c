@@ -298,6 +298,7 @@ int gt_cli_fit(int argc, char **argv)
     gt_train_config cfg;
     gt_status st = GT_OK;
     if ((code = prepare(&o, &model, &cfg, &info)) != GT_EXIT_OK) goto done;
+    cfg.cuda_graph = o.device.cuda_graph;
     code = GT_EXIT_RUNTIME;
     if ((st = gt_fit_data_load(&o.run, &data)) != GT_OK) goto fail;
     if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;

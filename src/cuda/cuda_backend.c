@@ -27,6 +27,7 @@ static void cuda_destroy(gt_backend *be)
         /* Teardown: errors cannot be reported from here and must not stop
          * the remaining releases, so their statuses are deliberately dropped. */
         if (cu->stream) (void)cudaStreamSynchronize(cu->stream);
+        gt_cuda_graph_free(cu);
         gt_cuda_conv_plans_free(cu);
         for (int i = 0; i < GT_BACKEND_FENCES; ++i)
             if (cu->fences[i]) (void)cudaEventDestroy(cu->fences[i]);
@@ -359,6 +360,8 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     be->host_free = cuda_host_free;
     be->download_async = cuda_download_async;
     be->fence_done = cuda_fence_done;
+    be->capture_begin = gt_cuda_capture_begin;
+    be->capture_end = gt_cuda_capture_end;
     be->gemm = gt_cuda_gemm;
     be->conv2d_workspace_bytes = gt_cuda_conv2d_workspace_bytes;
     be->conv2d_forward = gt_cuda_conv2d_forward;

@@ -48,6 +48,10 @@ typedef struct gt_cuda {
     /* Largest size conv2d_workspace_bytes has reported: the workspace the
      * caller can be assumed to hold for a geometry it never asked about. */
     size_t conv_workspace_reported;
+    /* The executable graph of the last captured step, updated in place with
+     * each new capture of the same shape (see cuda_graph.c). */
+    cudaGraphExec_t graph_exec;
+    int capturing;
     char description[512];
 } gt_cuda;
 
@@ -55,6 +59,11 @@ static inline gt_cuda *gt_cuda_of(gt_backend *be)
 {
     return (gt_cuda *)be->impl;
 }
+
+/* cuda_graph.c */
+gt_status gt_cuda_capture_begin(gt_backend *be);
+gt_status gt_cuda_capture_end(gt_backend *be, int launch);
+void gt_cuda_graph_free(gt_cuda *cu);
 
 /* cuda_gemm.c */
 gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
