@@ -45,3 +45,9 @@ void gt_backend_destroy(gt_backend *be)
 {
     if (be && be->destroy) be->destroy(be);
 }
+
+gt_status gt_backend_set_deterministic(gt_backend *be, int on)
+{
+    if (!be) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_backend_set_deterministic: NULL backend");
+    return be->set_deterministic ? be->set_deterministic(be, on) : GT_OK;
+}

@@ -169,6 +169,11 @@ struct gt_backend {
     gt_status (*sgd_update)(gt_backend *be, float *params, const float *grads, float *velocity,
                             size_t count, float learning_rate, float momentum, int nesterov);
 
+    /* ---- optional: NULL where the backend is always deterministic ---- */
+    /* on != 0: only algorithms that give the same bits every run (cuDNN conv);
+     * an op that has none fails with GT_ERR_UNSUPPORTED. */
+    gt_status (*set_deterministic)(gt_backend *be, int on);
+
     /* ---- optional: step capture (CUDA graphs); NULL where unsupported ---- */
     /* Records the ops that follow instead of running them. No synchronizing
      * call (download, synchronize, alloc, free) may come before capture_end. */
@@ -191,6 +196,10 @@ struct gt_backend {
 gt_status gt_backend_create(const char *name, int threads, gt_precision precision,
                             gt_backend **out);
 void gt_backend_destroy(gt_backend *be);
+
+/* Restricts the backend to deterministic algorithms (a no-op for backends
+ * that always are, such as the CPU). Call before the first op. */
+gt_status gt_backend_set_deterministic(gt_backend *be, int on);
 
 /* 1 when this build contains the CUDA backend. */
 int gt_backend_cuda_compiled(void);

@@ -9,13 +9,18 @@ const char gt_cli_device_help[] =
     "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
     "  --precision P    fp32 or tf32 (tensor cores; GPU only) [tf32 on GPUs, fp32 on CPU]\n"
     "  --threads N      CPU threads [all cores]\n"
-    "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n";
+    "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n"
+    "  --deterministic  deterministic GPU algorithms only (the CPU always is)\n";
 
 int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts)
 {
     const char *arg = argv[*i];
     if (strcmp(arg, "--cuda-graph") == 0) {
         opts->cuda_graph = 1;
+        return 1;
+    }
+    if (strcmp(arg, "--deterministic") == 0) {
+        opts->deterministic = 1;
         return 1;
     }
     int is_device = strcmp(arg, "--device") == 0;
@@ -55,6 +60,16 @@ static gt_precision precision_for(const char *name, int gpu)
     return gpu ? GT_PRECISION_TF32 : GT_PRECISION_FP32; /* auto, as TensorFlow */
 }
 
+/* Options that apply to the backend once it exists. */
+static int finish(const gt_cli_device_opts *opts, gt_backend **out)
+{
+    gt_status st = gt_backend_set_deterministic(*out, opts->deterministic);
+    if (st == GT_OK) return GT_EXIT_OK;
+    gt_backend_destroy(*out);
+    *out = NULL;
+    return gt_cli_status_error(st);
+}
+
 int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
 {
     const char *device = opts->device ? opts->device : "auto";
@@ -62,7 +77,7 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
     gt_status st;
     if (strcmp(device, "auto") == 0 || strcmp(device, "cuda") == 0) {
         st = gt_backend_create("cuda", opts->threads, precision_for(precision, 1), out);
-        if (st == GT_OK) return GT_EXIT_OK;
+        if (st == GT_OK) return finish(opts, out);
         if (strcmp(device, "cuda") == 0 ||
             (st != GT_ERR_NO_DEVICE && st != GT_ERR_UNSUPPORTED))
             return gt_cli_status_error(st);
@@ -77,5 +92,5 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
     if (opts->cuda_graph)
         return gt_cli_error(GT_EXIT_USAGE, "--cuda-graph needs --device cuda or auto on a GPU");
     st = gt_backend_create(device, opts->threads, precision_for(precision, 0), out);
-    return st == GT_OK ? GT_EXIT_OK : gt_cli_status_error(st);
+    return st == GT_OK ? finish(opts, out) : gt_cli_status_error(st);
 }

@@ -9,6 +9,7 @@ typedef struct gt_cli_device_opts {
     const char *precision; /* auto, fp32, tf32 */
     int threads;           /* 0: all cores */
     int cuda_graph;        /* --cuda-graph: run training steps as captured CUDA graphs */
+    int deterministic;     /* --deterministic: deterministic algorithms only */
 } gt_cli_device_opts;
 
 /* Consumes argv[*i] (and its value) when it is one of the device options;

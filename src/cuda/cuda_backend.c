@@ -360,6 +360,7 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     be->host_free = cuda_host_free;
     be->download_async = cuda_download_async;
     be->fence_done = cuda_fence_done;
+    be->set_deterministic = gt_cuda_set_deterministic;
     be->capture_begin = gt_cuda_capture_begin;
     be->capture_end = gt_cuda_capture_end;
     be->gemm = gt_cuda_gemm;

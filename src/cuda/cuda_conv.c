@@ -206,7 +206,8 @@ static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op
     GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, base_math(cu)));
     GT_TRY(query_heuristics(cu, p, op, res, &count));
     memset(out, 0, sizeof *out);
-    for (int pass = 0; pass < 2; ++pass) {
+    /* pass 0: deterministic algorithms; pass 1: the others, unless forbidden */
+    for (int pass = 0; pass < (cu->deterministic_only ? 1 : 2); ++pass) {
         for (int i = 0; i < count && out->count < GT_CONV_CANDIDATES; ++i) {
             const heuristic_result *r = &res[i];
             if (r->status != CUDNN_STATUS_SUCCESS || !math_allowed(cu, r->math)) continue;
@@ -227,9 +228,10 @@ static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op
     if (out->count == 0) {
         const gt_conv_geom *g = &p->g;
         return gt_fail(GT_ERR_UNSUPPORTED,
-                       "cuDNN offers no usable %s algorithm (precision %s) for conv n=%d "
+                       "cuDNN offers no usable %s%s algorithm (precision %s) for conv n=%d "
                        "in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d",
-                       op_name(op), cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n,
+                       cu->deterministic_only ? "deterministic " : "", op_name(op),
+                       cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n,
                        g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w,
                        g->stride_h, g->stride_w);
     }

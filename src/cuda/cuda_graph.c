@@ -74,3 +74,13 @@ void gt_cuda_graph_free(gt_cuda *cu)
     if (cu->graph_exec) (void)cudaGraphExecDestroy(cu->graph_exec);
     cu->graph_exec = NULL;
 }
+
+gt_status gt_cuda_set_deterministic(gt_backend *be, int on)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    if (cu->conv_plan_count > 0 && cu->deterministic_only != (on != 0))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "set_deterministic must come before the first convolution is planned");
+    cu->deterministic_only = on != 0;
+    return GT_OK;
+}

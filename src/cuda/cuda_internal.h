@@ -52,6 +52,8 @@ typedef struct gt_cuda {
      * each new capture of the same shape (see cuda_graph.c). */
     cudaGraphExec_t graph_exec;
     int capturing;
+    /* --deterministic: no non-deterministic conv algorithm even as a fallback */
+    int deterministic_only;
     char description[512];
 } gt_cuda;
 
@@ -64,6 +66,7 @@ static inline gt_cuda *gt_cuda_of(gt_backend *be)
 gt_status gt_cuda_capture_begin(gt_backend *be);
 gt_status gt_cuda_capture_end(gt_backend *be, int launch);
 void gt_cuda_graph_free(gt_cuda *cu);
+gt_status gt_cuda_set_deterministic(gt_backend *be, int on);
 
 /* cuda_gemm.c */
 gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
