@@ -77,6 +77,16 @@ def torch_rows(anchor, threads, rows):
     return out
 
 
+def gtrain_backend(gtrain, threads):
+    """The backend line of `gtrain bench` (threads and GEMM library)."""
+    out = subprocess.run([gtrain, 'bench', '--model', 'cnn-fmnist', '--device', 'cpu',
+                          '--threads', str(threads), '--batch-sizes', '1', '--steps', '1',
+                          '--warmup', '0'],
+                         capture_output=True, text=True).stdout
+    m = re.search(r'backend (cpu: [^,]*, .*?) \(fast ops\)', out)
+    return m.group(1) if m else 'unknown'
+
+
 def cpu_name():
     try:
         for line in open('/proc/cpuinfo'):
@@ -107,8 +117,18 @@ def main():
                             text=True).stdout.strip() or 'unknown'
     dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
                            capture_output=True, text=True).stdout.strip()
-    g = gtrain_rows(args.gtrain, args.threads, rows, args.steps)
-    t = torch_rows(args.anchor, args.threads, rows)
+    # Other processes on the same cores skew both columns: the load average
+    # before and after goes into the report so a reader can judge the run.
+    load_before = os.getloadavg()
+    g, t = {}, {}
+    # Model by model, gtrain then PyTorch back to back, so that both columns
+    # of a row see the same background load (jobs on shared cores come and go
+    # within the minutes a whole column takes).
+    for key in dict.fromkeys(r[0] for r in rows):
+        subset = [r for r in rows if r[0] == key]
+        g.update(gtrain_rows(args.gtrain, args.threads, subset, args.steps))
+        t.update(torch_rows(args.anchor, args.threads, subset))
+    load_after = os.getloadavg()
 
     lines = ['# gtrain vs PyTorch, CPU training step (forward, loss, backward, Adam)', '',
              '- date: %s' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
@@ -118,7 +138,10 @@ def main():
                  commit, ' (with uncommitted changes)' if dirty else '', args.steps),
              '- PyTorch: Debian python3-torch with Debian OpenBLAS, `%s --openblas-only '
              '--threads %d`' % (os.path.relpath(args.anchor), args.threads),
-             '- command: `python3 bench/compare_torch.py %s`' % ' '.join(sys.argv[1:]), '',
+             '- command: `python3 bench/compare_torch.py %s`' % ' '.join(sys.argv[1:]),
+             '- load average (1, 5, 15 min) before: %.2f %.2f %.2f; after: %.2f %.2f %.2f' % (
+                 load_before + load_after),
+             '- gtrain CPU backend: %s' % gtrain_backend(args.gtrain, args.threads), '',
              '| model | batch | gtrain ms/step | (min-max) | PyTorch ms/step | (min-max) | '
              'gtrain/PyTorch |',
              '|---|---:|---:|---:|---:|---:|---:|']

@@ -291,6 +291,11 @@ static void test_pool(unsigned long long *rng)
         {2, 6, 6, 3, 2, 2, 0},  {1, 7, 5, 4, 3, 2, 1}, {3, 9, 9, 70, 3, 2, 0},
         {2, 5, 8, 2, 3, 1, 1},  {2, 7, 7, 5, 2, 2, 1}, {1, 28, 28, 8, 2, 2, 0},
         {4, 3, 3, 130, 3, 3, 1},
+        /* disjoint windows leaving cells no window reads: the last row and
+         * column of an odd input, and the gaps of stride 3 over 2x2 windows */
+        {3, 11, 11, 32, 2, 2, 0}, {2, 9, 10, 6, 2, 3, 0},
+        /* 81-cell windows: the fast forward's large-window path */
+        {2, 12, 12, 5, 9, 3, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const int *c = cases[i];

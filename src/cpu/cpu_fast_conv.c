@@ -1,5 +1,4 @@
-/* Fast 2D convolution: im2col + sgemm, processed a chunk of images at a time
- * so that the column buffer (the workspace) stays bounded.
+/* Fast 2D convolution: im2col + sgemm.
  *
  * The column matrix has one row per output pixel (image, oh, ow) and one
  * column per filter tap (kh, kw, ic) — the same order as an OHWI filter row —
@@ -8,18 +7,40 @@
  *   backward data    dcol(rows, K)   = dy(rows, out_c) w(out_c, K), then col2im
  *   backward filter  dw(out_c, K)   += dy(rows, out_c)^T col(rows, K)
  * A 1x1 stride-1 unpadded convolution is already a GEMM on x itself and needs
- * no workspace. col2im is written as a gather (every dx element sums the
- * column entries it produced, in a fixed tap order), so threads never write
- * one element and the result does not depend on the thread count. */
+ * no workspace.
+ *
+ * Threading: one OpenMP region per op, each thread a pipeline over its own
+ * share of the batch — im2col into its own slice of the workspace, a serial
+ * sgemm, the epilogue — with no barrier between the steps. The earlier form
+ * (a parallel im2col, then one GEMM split across threads, then a parallel
+ * epilogue) woke the team three times per chunk and, for the filter gradient
+ * of the small layers (out_c x K = 8 x 27), could not split the GEMM at all:
+ * one core did the whole reduction over the batch. Now:
+ *   forward          thread t owns a contiguous range of column rows;
+ *   backward filter  thread t sums its row range into its own partial dw,
+ *                    then the partials are added in thread order (fixed
+ *                    order: bit-identical for a fixed thread count);
+ *   backward data    thread t owns whole images (col2im needs every column
+ *                    row of an image) and scatters them in a fixed order.
+ * Chunks are sized so a thread's columns stay in L2 for the GEMM that reads
+ * them, but never below 256 rows, so the weight panel the GEMM packs per call
+ * is amortized. */
+#include <omp.h>
 #include <string.h>
 
 #include "cpu/cpu_internal.h"
 #include "error.h"
 
-/* Upper bound of the column buffer unless one image alone needs more: 16 MiB
- * keeps VGG-16 at batch 256 (its widest layer needs 2.4 MB per 32x32 image)
- * to a handful of images per GEMM, which is already a tall, efficient GEMM. */
-#define CONV_WORKSPACE_BUDGET ((size_t)16 << 20)
+/* Columns per thread that stay in L2 (1 MiB per core on Zen 4, 2 MiB on
+ * recent Intel) next to the GEMM's packed panels. */
+#define CONV_COL_L2_BYTES ((size_t)512 << 10)
+/* Columns per thread at most (unless one image needs more), so the workspace
+ * stays bounded for VGG-16 at batch 256. */
+#define CONV_COL_MAX_BYTES ((size_t)8 << 20)
+/* Fewest column rows per GEMM call (amortizes packing the weights). */
+#define CONV_MIN_CHUNK_ROWS 256
+/* Fewest column rows worth a thread of their own. */
+#define CONV_MIN_THREAD_ROWS 32
 
 static int is_pointwise(const gt_conv_geom *g)
 {
@@ -32,100 +53,74 @@ static size_t taps(const gt_conv_geom *g)
     return (size_t)g->k_h * g->k_w * g->in_c;
 }
 
-static size_t col_bytes_per_image(const gt_conv_geom *g)
+static size_t out_pixels(const gt_conv_geom *g)
 {
-    return (size_t)g->out_h * g->out_w * taps(g) * sizeof(float);
+    return (size_t)g->out_h * g->out_w;
 }
 
-/* Images per GEMM. The ops and conv2d_workspace_bytes must agree on it. */
-static int chunk_images(const gt_conv_geom *g)
+/* How the workspace is cut. The ops and conv2d_workspace_bytes must agree. */
+typedef struct conv_plan {
+    int threads;        /* threads the ops may use (the backend's count) */
+    size_t chunk_rows;  /* column rows per GEMM call (forward, filter gradient) */
+    size_t slice_rows;  /* column rows in each thread's slice: >= chunk, >= one image */
+    size_t partial;     /* floats of one partial filter gradient (out_c x K) */
+} conv_plan;
+
+static conv_plan make_plan(int threads, const gt_conv_geom *g)
 {
-    size_t per_image = col_bytes_per_image(g);
-    size_t fit = per_image ? CONV_WORKSPACE_BUDGET / per_image : (size_t)g->n;
-    if (fit < 1) fit = 1;
-    return fit < (size_t)g->n ? (int)fit : g->n;
+    conv_plan p;
+    size_t k_bytes = taps(g) * sizeof(float);
+    size_t weight_bytes = (size_t)g->out_c * k_bytes;
+    /* Big filters (VGG's 512 x 4608) want long GEMMs over their packed copy. */
+    size_t target = CONV_COL_L2_BYTES > 2 * weight_bytes ? CONV_COL_L2_BYTES : 2 * weight_bytes;
+    if (target > CONV_COL_MAX_BYTES) target = CONV_COL_MAX_BYTES;
+    size_t rows = target / k_bytes;
+    if (rows < CONV_MIN_CHUNK_ROWS) rows = CONV_MIN_CHUNK_ROWS;
+    size_t total = (size_t)g->n * out_pixels(g);
+    size_t share = (total + (size_t)threads - 1) / (size_t)threads;
+    p.threads = threads;
+    p.chunk_rows = rows < share ? rows : share;
+    p.slice_rows = p.chunk_rows > out_pixels(g) ? p.chunk_rows : out_pixels(g);
+    p.partial = (size_t)g->out_c * taps(g);
+    return p;
+}
+
+static size_t plan_bytes(const conv_plan *p, const gt_conv_geom *g)
+{
+    size_t cols = (size_t)p->threads * p->slice_rows * taps(g);
+    return (cols + (size_t)(p->threads - 1) * p->partial) * sizeof(float);
 }
 
 size_t gt_cpu_fast_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g)
 {
-    (void)be;
     if (!g || g->n <= 0 || is_pointwise(g)) return 0;
-    return (size_t)chunk_images(g) * col_bytes_per_image(g);
+    conv_plan p = make_plan(gt_cpu_threads(be), g);
+    return plan_bytes(&p, g);
 }
 
-static gt_status need_workspace(const char *op, const gt_conv_geom *g, const void *workspace)
+static gt_status need_workspace(gt_backend *be, const char *op, const gt_conv_geom *g,
+                                const void *workspace)
 {
     if (workspace || is_pointwise(g)) return GT_OK;
     return gt_fail(GT_ERR_INVALID_ARGUMENT,
                    "%s: a workspace of %zu bytes is required (conv2d_workspace_bytes) but NULL "
                    "was given",
-                   op, (size_t)chunk_images(g) * col_bytes_per_image(g));
+                   op, gt_cpu_fast_conv2d_workspace_bytes(be, g));
 }
 
-/* col rows for images [n0, n0 + count) of x. */
-static void im2col(int threads, const gt_conv_geom *g, float *col, const float *x, int n0,
-                   int count)
+/* Threads worth waking for `rows` column rows. */
+static int threads_for(int threads, size_t rows)
 {
-    size_t k_all = taps(g);
-    size_t pix_floats = (size_t)g->in_c;
-    int lines = count * g->out_h;
-#pragma omp parallel for num_threads(threads) schedule(static) if (lines > 1)
-    for (int line = 0; line < lines; ++line) {
-        int img = line / g->out_h, oh = line % g->out_h;
-        const float *image = x + (size_t)(n0 + img) * g->in_h * g->in_w * g->in_c;
-        for (int ow = 0; ow < g->out_w; ++ow) {
-            float *dst = col + ((size_t)line * g->out_w + ow) * k_all;
-            for (int kh = 0; kh < g->k_h; ++kh) {
-                int ih = oh * g->stride_h - g->pad_top + kh;
-                for (int kw = 0; kw < g->k_w; ++kw, dst += pix_floats) {
-                    int iw = ow * g->stride_w - g->pad_left + kw;
-                    if (ih < 0 || ih >= g->in_h || iw < 0 || iw >= g->in_w)
-                        memset(dst, 0, pix_floats * sizeof *dst);
-                    else
-                        memcpy(dst, image + ((size_t)ih * g->in_w + iw) * g->in_c,
-                               pix_floats * sizeof *dst);
-                }
-            }
-        }
-    }
+    size_t useful = rows / CONV_MIN_THREAD_ROWS;
+    if (useful < 1) useful = 1;
+    return useful < (size_t)threads ? (int)useful : threads;
 }
 
-/* Output index along one axis that tap k maps onto input index i, or -1. */
-static int source_output(int i, int k, int stride, int pad, int out_size)
+/* Contiguous share [*lo, *hi) of `total` for thread t of nt. */
+static void share_of(size_t total, int t, int nt, size_t *lo, size_t *hi)
 {
-    int t = i + pad - k;
-    if (t < 0 || t % stride != 0) return -1;
-    int o = t / stride;
-    return o < out_size ? o : -1;
-}
-
-/* dx for images [n0, n0 + count) from their column gradient. */
-static void col2im(int threads, const gt_conv_geom *g, float *dx, const float *col, int n0,
-                   int count)
-{
-    size_t k_all = taps(g);
-    int in_c = g->in_c;
-    int lines = count * g->in_h;
-#pragma omp parallel for num_threads(threads) schedule(static) if (lines > 1)
-    for (int line = 0; line < lines; ++line) {
-        int img = line / g->in_h, ih = line % g->in_h;
-        const float *img_col = col + (size_t)img * g->out_h * g->out_w * k_all;
-        for (int iw = 0; iw < g->in_w; ++iw) {
-            float *d = dx + (((size_t)(n0 + img) * g->in_h + ih) * g->in_w + iw) * in_c;
-            memset(d, 0, (size_t)in_c * sizeof *d);
-            for (int kh = 0; kh < g->k_h; ++kh) {
-                int oh = source_output(ih, kh, g->stride_h, g->pad_top, g->out_h);
-                if (oh < 0) continue;
-                for (int kw = 0; kw < g->k_w; ++kw) {
-                    int ow = source_output(iw, kw, g->stride_w, g->pad_left, g->out_w);
-                    if (ow < 0) continue;
-                    const float *src = img_col + ((size_t)oh * g->out_w + ow) * k_all +
-                                       ((size_t)kh * g->k_w + kw) * in_c;
-                    for (int ic = 0; ic < in_c; ++ic) d[ic] += src[ic];
-                }
-            }
-        }
-    }
+    *lo = total * (size_t)t / (size_t)nt;
+    *hi = total * (size_t)(t + 1) / (size_t)nt;
 }
 
 gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y,
@@ -134,28 +129,33 @@ gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, floa
 {
     GT_TRY(gt_cpu_check_conv("conv2d_forward", g));
     GT_TRY(gt_cpu_check_act("conv2d_forward", act));
-    GT_TRY(need_workspace("conv2d_forward", g, workspace));
+    GT_TRY(need_workspace(be, "conv2d_forward", g, workspace));
     int threads = gt_cpu_threads(be);
-    int k_all = (int)taps(g);
-    size_t out_pix = (size_t)g->out_h * g->out_w;
+    const int k_all = (int)taps(g), out_c = g->out_c;
+    const size_t total = (size_t)g->n * out_pixels(g);
     if (is_pointwise(g)) {
-        size_t rows = (size_t)g->n * out_pix;
-        gt_cpu_gemm_fast(threads, 0, 1, (int)rows, g->out_c, g->in_c, 1.0f, x, g->in_c, w, g->in_c,
-                         0.0f, y, g->out_c);
-        gt_cpu_fast_bias_act_rows(threads, y, bias, rows, g->out_c, act);
+        gt_cpu_gemm_fast(threads, 0, 1, (int)total, out_c, g->in_c, 1.0f, x, g->in_c, w, g->in_c,
+                         0.0f, y, out_c);
+        gt_cpu_fast_bias_act_rows(threads, y, bias, total, out_c, act);
         return GT_OK;
     }
-    float *col = workspace;
-    int chunk = chunk_images(g);
-    for (int n0 = 0; n0 < g->n; n0 += chunk) {
-        int count = g->n - n0 < chunk ? g->n - n0 : chunk;
-        size_t rows = (size_t)count * out_pix;
-        float *y_chunk = y + (size_t)n0 * out_pix * g->out_c;
-        im2col(threads, g, col, x, n0, count);
-        gt_cpu_gemm_fast(threads, 0, 1, (int)rows, g->out_c, k_all, 1.0f, col, k_all, w, k_all,
-                         0.0f, y_chunk, g->out_c);
-        /* Epilogue while the chunk's outputs are still in cache. */
-        gt_cpu_fast_bias_act_rows(threads, y_chunk, bias, rows, g->out_c, act);
+    const conv_plan plan = make_plan(threads, g);
+    gt_cpu_blas_single_threaded();
+#pragma omp parallel num_threads(threads_for(threads, total))
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *col = (float *)workspace + (size_t)t * plan.slice_rows * k_all;
+        size_t lo, hi;
+        share_of(total, t, nt, &lo, &hi);
+        for (size_t r = lo; r < hi; r += plan.chunk_rows) {
+            size_t rows = hi - r < plan.chunk_rows ? hi - r : plan.chunk_rows;
+            float *y_chunk = y + r * out_c;
+            gt_cpu_im2col_rows(g, col, x, r, rows);
+            gt_cpu_gemm_serial(0, 1, (int)rows, out_c, k_all, 1.0f, col, k_all, w, k_all, 0.0f,
+                               y_chunk, out_c);
+            /* Epilogue while the chunk's outputs are still in cache. */
+            gt_cpu_bias_act_serial(y_chunk, bias, rows, out_c, act);
+        }
     }
     return GT_OK;
 }
@@ -164,24 +164,45 @@ gt_status gt_cpu_fast_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g
                                            const float *dy, const float *w, void *workspace)
 {
     GT_TRY(gt_cpu_check_conv("conv2d_backward_data", g));
-    GT_TRY(need_workspace("conv2d_backward_data", g, workspace));
+    GT_TRY(need_workspace(be, "conv2d_backward_data", g, workspace));
     int threads = gt_cpu_threads(be);
-    int k_all = (int)taps(g);
-    size_t out_pix = (size_t)g->out_h * g->out_w;
+    const int k_all = (int)taps(g), out_c = g->out_c;
+    const size_t out_pix = out_pixels(g);
+    const size_t image_floats = (size_t)g->in_h * g->in_w * g->in_c;
     if (is_pointwise(g)) {
-        gt_cpu_gemm_fast(threads, 0, 0, (int)((size_t)g->n * out_pix), g->in_c, g->out_c, 1.0f, dy,
-                         g->out_c, w, g->in_c, 0.0f, dx, g->in_c);
+        gt_cpu_gemm_fast(threads, 0, 0, (int)((size_t)g->n * out_pix), g->in_c, out_c, 1.0f, dy,
+                         out_c, w, g->in_c, 0.0f, dx, g->in_c);
         return GT_OK;
     }
+    const conv_plan plan = make_plan(threads, g);
     float *col = workspace;
-    int chunk = chunk_images(g);
-    for (int n0 = 0; n0 < g->n; n0 += chunk) {
-        int count = g->n - n0 < chunk ? g->n - n0 : chunk;
-        size_t rows = (size_t)count * out_pix;
-        gt_cpu_gemm_fast(threads, 0, 0, (int)rows, k_all, g->out_c, 1.0f,
-                         dy + (size_t)n0 * out_pix * g->out_c, g->out_c, w, k_all, 0.0f, col,
-                         k_all);
-        col2im(threads, g, dx, col, n0, count);
+    int nt_images = threads_for(threads, (size_t)g->n * out_pix);
+    if (nt_images > g->n) nt_images = g->n;
+    if (nt_images < threads && g->n < threads) {
+        /* Fewer images than threads (batch 1): one image at a time, its GEMM
+         * split across the threads; the whole workspace holds its columns. */
+        for (int i = 0; i < g->n; ++i) {
+            gt_cpu_gemm_fast(threads, 0, 0, (int)out_pix, k_all, out_c, 1.0f,
+                             dy + (size_t)i * out_pix * out_c, out_c, w, k_all, 0.0f, col, k_all);
+            gt_cpu_col2im_image(g, dx + (size_t)i * image_floats, col);
+        }
+        return GT_OK;
+    }
+    const int per_chunk = (int)(plan.slice_rows / out_pix);
+    gt_cpu_blas_single_threaded();
+#pragma omp parallel num_threads(nt_images)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *my_col = col + (size_t)t * plan.slice_rows * k_all;
+        size_t lo, hi;
+        share_of((size_t)g->n, t, nt, &lo, &hi);
+        for (size_t i0 = lo; i0 < hi; i0 += (size_t)per_chunk) {
+            size_t count = hi - i0 < (size_t)per_chunk ? hi - i0 : (size_t)per_chunk;
+            gt_cpu_gemm_serial(0, 0, (int)(count * out_pix), k_all, out_c, 1.0f,
+                               dy + i0 * out_pix * out_c, out_c, w, k_all, 0.0f, my_col, k_all);
+            for (size_t i = 0; i < count; ++i)
+                gt_cpu_col2im_image(g, dx + (i0 + i) * image_floats, my_col + i * out_pix * k_all);
+        }
     }
     return GT_OK;
 }
@@ -191,26 +212,43 @@ gt_status gt_cpu_fast_conv2d_backward_filter(gt_backend *be, const gt_conv_geom 
                                              void *workspace)
 {
     GT_TRY(gt_cpu_check_conv("conv2d_backward_filter", g));
-    GT_TRY(need_workspace("conv2d_backward_filter", g, workspace));
+    GT_TRY(need_workspace(be, "conv2d_backward_filter", g, workspace));
     int threads = gt_cpu_threads(be);
-    int k_all = (int)taps(g);
-    size_t out_pix = (size_t)g->out_h * g->out_w;
+    const int k_all = (int)taps(g), out_c = g->out_c;
+    const size_t total = (size_t)g->n * out_pixels(g);
     if (is_pointwise(g)) {
-        gt_cpu_gemm_fast(threads, 1, 0, g->out_c, g->in_c, (int)((size_t)g->n * out_pix), 1.0f, dy,
-                         g->out_c, x, g->in_c, 0.0f, dw, g->in_c);
+        gt_cpu_gemm_fast(threads, 1, 0, out_c, g->in_c, (int)total, 1.0f, dy, out_c, x, g->in_c,
+                         0.0f, dw, g->in_c);
     } else {
-        float *col = workspace;
-        int chunk = chunk_images(g);
-        for (int n0 = 0; n0 < g->n; n0 += chunk) {
-            int count = g->n - n0 < chunk ? g->n - n0 : chunk;
-            size_t rows = (size_t)count * out_pix;
-            im2col(threads, g, col, x, n0, count);
-            /* The first chunk overwrites dw, later ones accumulate in order. */
-            gt_cpu_gemm_fast(threads, 1, 0, g->out_c, k_all, (int)rows, 1.0f,
-                             dy + (size_t)n0 * out_pix * g->out_c, g->out_c, col, k_all,
-                             n0 == 0 ? 0.0f : 1.0f, dw, k_all);
+        const conv_plan plan = make_plan(threads, g);
+        float *partials = (float *)workspace + (size_t)threads * plan.slice_rows * k_all;
+        gt_cpu_blas_single_threaded();
+#pragma omp parallel num_threads(threads_for(threads, total))
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            float *col = (float *)workspace + (size_t)t * plan.slice_rows * k_all;
+            float *mine = t == 0 ? dw : partials + (size_t)(t - 1) * plan.partial;
+            size_t lo, hi;
+            share_of(total, t, nt, &lo, &hi);
+            if (hi == lo) memset(mine, 0, plan.partial * sizeof *mine);
+            for (size_t r = lo; r < hi; r += plan.chunk_rows) {
+                size_t rows = hi - r < plan.chunk_rows ? hi - r : plan.chunk_rows;
+                gt_cpu_im2col_rows(g, col, x, r, rows);
+                /* The first chunk overwrites, later ones accumulate in order. */
+                gt_cpu_gemm_serial(1, 0, out_c, k_all, (int)rows, 1.0f, dy + r * out_c, out_c, col,
+                                   k_all, r == lo ? 0.0f : 1.0f, mine, k_all);
+            }
+#pragma omp barrier
+            /* dw = partial 0 + partial 1 + ... in thread order, each thread
+             * adding up its own range of elements. */
+            size_t e0, e1;
+            share_of(plan.partial, t, nt, &e0, &e1);
+            for (int u = 1; u < nt; ++u) {
+                const float *other = partials + (size_t)(u - 1) * plan.partial;
+                for (size_t e = e0; e < e1; ++e) dw[e] += other[e];
+            }
         }
     }
-    if (db) gt_cpu_fast_bias_sum_rows(threads, db, dy, (size_t)g->n * out_pix, g->out_c);
+    if (db) gt_cpu_fast_bias_sum_rows(threads, db, dy, total, out_c);
     return GT_OK;
 }

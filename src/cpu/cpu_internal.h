@@ -1,9 +1,11 @@
 /* Internal to src/cpu: the backend's private state, the argument checks the
  * reference and fast ops share, and every op of both tables. The reference
  * ops (cpu_ref_*.c) are plain single-threaded loops that accumulate in double:
- * the oracle. The fast ops (cpu_fast_*.c) have the same semantics and use
- * sgemm and OpenMP; they are deterministic for a fixed thread count (no
- * atomics, reductions in a fixed order) and never allocate. */
+ * the oracle. The fast ops (cpu_fast_*.c) have the same semantics and use a
+ * library sgemm (oneDNN or OpenBLAS, cpu_fast_gemm.c) and OpenMP; they are
+ * deterministic for a fixed thread count (no atomics, reductions in a fixed
+ * order) and allocate nothing themselves (the GEMM libraries keep their own
+ * packing buffers). */
 #ifndef GT_CPU_INTERNAL_H
 #define GT_CPU_INTERNAL_H
 
@@ -16,7 +18,7 @@
 #define GT_CPU_MAX_THREADS 256
 
 typedef struct gt_cpu_impl {
-    int threads;   /* OpenMP (and OpenBLAS) threads of the fast ops */
+    int threads;   /* OpenMP threads of the fast ops (GEMM libraries run inside them) */
     int reference; /* 1: the reference table */
     char description[320];
 } gt_cpu_impl;
@@ -41,17 +43,32 @@ gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const 
 gt_status gt_cpu_check_adam(const gt_adam_params *hp);
 gt_status gt_cpu_check_sgd(const float *velocity, float momentum);
 
-/* ---- sgemm without OpenBLAS (cpu_sgemm.c): cache-blocked, OpenMP ---- */
+/* ---- sgemm without oneDNN or OpenBLAS (cpu_sgemm.c): cache-blocked, OpenMP ---- */
 void gt_cpu_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
                   const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
-/* The fast GEMM: cblas_sgemm with GTRAIN_HAVE_OPENBLAS, else gt_cpu_sgemm. */
+/* The fast GEMM (cpu_fast_gemm.c): dnnl_sgemm with GTRAIN_HAVE_DNNL, else
+ * cblas_sgemm with GTRAIN_HAVE_OPENBLAS, else gt_cpu_sgemm; split over threads. */
 void gt_cpu_gemm_fast(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
                       int ldc);
-/* "OpenBLAS 0.3.21 ..." or "built-in sgemm". */
+/* "oneDNN 2.6.3 sgemm", "OpenBLAS 0.3.21 ..." or "built-in blocked sgemm". */
 const char *gt_cpu_gemm_library(void);
 
+/* Serial GEMM for callers that split the work over OpenMP threads themselves
+ * (call gt_cpu_blas_single_threaded() first, outside the parallel region). */
+void gt_cpu_blas_single_threaded(void);
+void gt_cpu_gemm_serial(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                        int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Column packing of the fast conv (cpu_fast_im2col.c), single-threaded:
+ * column rows [row0, row0 + count) of the whole batch, and dx of one image
+ * from that image's column gradient (overwritten, not accumulated). */
+void gt_cpu_im2col_rows(const gt_conv_geom *g, float *col, const float *x, size_t row0,
+                        size_t count);
+void gt_cpu_col2im_image(const gt_conv_geom *g, float *dx_image, const float *col);
+
 /* Fast building blocks reused by the fast conv. */
+void gt_cpu_bias_act_serial(float *y, const float *bias, size_t rows, int cols, gt_activation act);
 void gt_cpu_fast_bias_act_rows(int threads, float *y, const float *bias, size_t rows, int cols,
                                gt_activation act);
 void gt_cpu_fast_bias_sum_rows(int threads, float *db, const float *dy, size_t rows, int cols);

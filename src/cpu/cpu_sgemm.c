@@ -1,5 +1,5 @@
-/* gtrain's own sgemm, used when the build has no OpenBLAS (a bare GPU
- * machine). Row-major C = alpha op(A) op(B) + beta C, blocked the GotoBLAS
+/* gtrain's own sgemm, used when the build has neither oneDNN nor OpenBLAS (a
+ * bare GPU machine). Row-major C = alpha op(A) op(B) + beta C, blocked the GotoBLAS
  * way: a KC x NC panel of op(B) and an MC x KC block of op(A) are packed
  * into contiguous, zero-padded strips that an MR x NR register-tile kernel
  * streams through. Threads split the (row block, column block) tiles of C, so
