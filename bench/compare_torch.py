@@ -27,7 +27,7 @@ ROWS = [
     ('B', 'mlp-fmnist', 32), ('B', 'mlp-fmnist', 100),
     ('C', 'cnn-fmnist', 32), ('C', 'cnn-fmnist', 100),
     ('D', 'cnn-signs', 1), ('D', 'cnn-signs', 32), ('D', 'cnn-signs', 100),
-    ('E', 'cnn-mnist', 50),
+    ('E', 'cnn-mnist', 32), ('E', 'cnn-mnist', 50), ('E', 'cnn-mnist', 100),
 ]
 
 
