@@ -127,8 +127,8 @@ gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, floa
                                      const float *x, const float *w, const float *bias,
                                      gt_activation act, void *workspace)
 {
-    GT_TRY(gt_cpu_check_conv("conv2d_forward", g));
-    GT_TRY(gt_cpu_check_act("conv2d_forward", act));
+    GT_TRY(gt_check_conv("conv2d_forward", g));
+    GT_TRY(gt_check_act("conv2d_forward", act));
     GT_TRY(need_workspace(be, "conv2d_forward", g, workspace));
     int threads = gt_cpu_threads(be);
     const int k_all = (int)taps(g), out_c = g->out_c;
@@ -163,7 +163,7 @@ gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, floa
 gt_status gt_cpu_fast_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
                                            const float *dy, const float *w, void *workspace)
 {
-    GT_TRY(gt_cpu_check_conv("conv2d_backward_data", g));
+    GT_TRY(gt_check_conv("conv2d_backward_data", g));
     GT_TRY(need_workspace(be, "conv2d_backward_data", g, workspace));
     int threads = gt_cpu_threads(be);
     const int k_all = (int)taps(g), out_c = g->out_c;
@@ -211,7 +211,7 @@ gt_status gt_cpu_fast_conv2d_backward_filter(gt_backend *be, const gt_conv_geom 
                                              float *db, const float *dy, const float *x,
                                              void *workspace)
 {
-    GT_TRY(gt_cpu_check_conv("conv2d_backward_filter", g));
+    GT_TRY(gt_check_conv("conv2d_backward_filter", g));
     GT_TRY(need_workspace(be, "conv2d_backward_filter", g, workspace));
     int threads = gt_cpu_threads(be);
     const int k_all = (int)taps(g), out_c = g->out_c;

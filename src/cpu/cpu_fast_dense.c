@@ -36,7 +36,7 @@ void gt_cpu_fast_bias_act_rows(int threads, float *y, const float *bias, size_t 
 gt_status gt_cpu_fast_bias_act_forward(gt_backend *be, float *y, const float *bias, int rows,
                                        int cols, gt_activation act)
 {
-    GT_TRY(gt_cpu_check_act("bias_act_forward", act));
+    GT_TRY(gt_check_act("bias_act_forward", act));
     if (rows < 0 || cols < 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "bias_act_forward: rows=%d cols=%d", rows, cols);
     gt_cpu_fast_bias_act_rows(gt_cpu_threads(be), y, bias, (size_t)rows, cols, act);

@@ -157,7 +157,7 @@ gt_status gt_cpu_fast_gemm(gt_backend *be, int trans_a, int trans_b, int m, int 
                            float alpha, const float *a, int lda, const float *b, int ldb,
                            float beta, float *c, int ldc)
 {
-    GT_TRY(gt_cpu_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
+    GT_TRY(gt_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
     gt_cpu_gemm_fast(gt_cpu_threads(be), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                      ldc);
     return GT_OK;

@@ -100,7 +100,7 @@ gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
                                    const float *logits, const int32_t *labels, int n, int classes,
                                    float grad_scale)
 {
-    GT_TRY(gt_cpu_check_labels("softmax_xent", labels, n, classes));
+    GT_TRY(gt_check_labels("softmax_xent", labels, n, classes));
     run_rows(gt_cpu_threads(be), xent_row, dlogits, stats, logits, labels, n, classes, grad_scale);
     return GT_OK;
 }
@@ -108,7 +108,7 @@ gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
 gt_status gt_cpu_fast_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
                                 const int32_t *labels, int n, int classes, float grad_scale)
 {
-    GT_TRY(gt_cpu_check_labels("prob_xent", labels, n, classes));
+    GT_TRY(gt_check_labels("prob_xent", labels, n, classes));
     run_rows(gt_cpu_threads(be), prob_row, dout, stats, out, labels, n, classes, grad_scale);
     return GT_OK;
 }

@@ -13,7 +13,7 @@
 gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, size_t count,
                                       float rate, uint64_t seed, uint64_t offset)
 {
-    GT_TRY(gt_cpu_check_rate("dropout_forward", rate));
+    GT_TRY(gt_check_rate("dropout_forward", rate));
     long long n = (long long)count;
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > RNG_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i) y[i] = x[i] * gt_dropout_factor(seed, offset, (uint64_t)i, rate);
@@ -23,7 +23,7 @@ gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, 
 gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
                                        float rate, uint64_t seed, uint64_t offset)
 {
-    GT_TRY(gt_cpu_check_rate("dropout_backward", rate));
+    GT_TRY(gt_check_rate("dropout_backward", rate));
     long long n = (long long)count;
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > RNG_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
@@ -34,7 +34,7 @@ gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *d
 gt_status gt_cpu_fast_adam_update(gt_backend *be, float *params, const float *grads, float *m,
                                   float *v, size_t count, const gt_adam_params *hp)
 {
-    GT_TRY(gt_cpu_check_adam(hp));
+    GT_TRY(gt_check_adam(hp));
     float lr_t = gt_adam_lr_t(hp->learning_rate, hp->beta1, hp->beta2, hp->step);
     float b1 = hp->beta1, b2 = hp->beta2, eps = hp->epsilon;
     long long n = (long long)count;
@@ -48,7 +48,7 @@ gt_status gt_cpu_fast_sgd_update(gt_backend *be, float *params, const float *gra
                                  float *velocity, size_t count, float learning_rate,
                                  float momentum, int nesterov)
 {
-    GT_TRY(gt_cpu_check_sgd(velocity, momentum));
+    GT_TRY(gt_check_sgd(velocity, momentum));
     long long n = (long long)count;
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > ELEM_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
@@ -61,7 +61,7 @@ gt_status gt_cpu_fast_preprocess_gather(gt_backend *be, const gt_preprocess *p, 
                                         int32_t *y, const uint8_t *images, const int32_t *labels,
                                         const int32_t *indices, int n)
 {
-    GT_TRY(gt_cpu_check_preprocess(p, x, y, images, labels, indices, n));
+    GT_TRY(gt_check_preprocess(p, x, y, images, labels, indices, n));
     size_t image_size = (size_t)p->in_h * p->in_w * p->in_c;
     int resize = p->in_h != p->out_h || p->in_w != p->out_w;
     int in_c = p->in_c, out_c = p->out_c;

@@ -193,7 +193,7 @@ static gt_status pool_forward_large(gt_backend *be, const gt_pool_geom *g, float
 gt_status gt_cpu_fast_maxpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
                                       const float *x)
 {
-    GT_TRY(gt_cpu_check_pool("maxpool_forward", g));
+    GT_TRY(gt_check_pool("maxpool_forward", g));
     int c = g->c;
     int lines = g->n * g->out_h;
     if (g->k_h * g->k_w > POOL_MAX_CELLS) return pool_forward_large(be, g, y, x);
@@ -218,7 +218,7 @@ gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, fl
                                        const float *dy, const float *x, const float *y)
 {
     (void)y; /* the winner is found again from x, by the forward's own scan */
-    GT_TRY(gt_cpu_check_pool("maxpool_backward", g));
+    GT_TRY(gt_check_pool("maxpool_backward", g));
     if (windows_disjoint(g)) {
         int lines = g->n * g->out_h, cover = windows_cover(g);
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (lines > 1)

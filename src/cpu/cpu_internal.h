@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "gtrain/backend.h"
+#include "op_checks.h"
 
 /* Per-thread partial sums live in fixed arrays of this size on the stack. */
 #define GT_CPU_MAX_THREADS 256
@@ -27,21 +28,6 @@ static inline int gt_cpu_threads(const gt_backend *be)
 {
     return ((const gt_cpu_impl *)be->impl)->threads;
 }
-
-/* ---- argument checks (cpu_validate.c); `op` names the caller in messages ---- */
-gt_status gt_cpu_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
-                            const float *a, int lda, const float *b, int ldb, const float *c,
-                            int ldc);
-gt_status gt_cpu_check_conv(const char *op, const gt_conv_geom *g);
-gt_status gt_cpu_check_pool(const char *op, const gt_pool_geom *g);
-gt_status gt_cpu_check_act(const char *op, gt_activation act);
-gt_status gt_cpu_check_labels(const char *op, const int32_t *labels, int n, int classes);
-gt_status gt_cpu_check_rate(const char *op, float rate);
-gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
-                                  const uint8_t *images, const int32_t *labels,
-                                  const int32_t *indices, int n);
-gt_status gt_cpu_check_adam(const gt_adam_params *hp);
-gt_status gt_cpu_check_sgd(const float *velocity, float momentum);
 
 /* ---- sgemm without oneDNN or OpenBLAS (cpu_sgemm.c): cache-blocked, OpenMP ---- */
 void gt_cpu_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, float alpha,

@@ -38,8 +38,8 @@ gt_status gt_cpu_ref_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float
 {
     (void)be;
     (void)workspace;
-    GT_TRY(gt_cpu_check_conv("conv2d_forward", g));
-    GT_TRY(gt_cpu_check_act("conv2d_forward", act));
+    GT_TRY(gt_check_conv("conv2d_forward", g));
+    GT_TRY(gt_check_act("conv2d_forward", act));
     for (int n = 0; n < g->n; ++n)
         for (int oh = 0; oh < g->out_h; ++oh)
             for (int ow = 0; ow < g->out_w; ++ow)
@@ -77,7 +77,7 @@ gt_status gt_cpu_ref_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g,
 {
     (void)be;
     (void)workspace;
-    GT_TRY(gt_cpu_check_conv("conv2d_backward_data", g));
+    GT_TRY(gt_check_conv("conv2d_backward_data", g));
     for (int n = 0; n < g->n; ++n)
         for (int ih = 0; ih < g->in_h; ++ih)
             for (int iw = 0; iw < g->in_w; ++iw)
@@ -105,7 +105,7 @@ gt_status gt_cpu_ref_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *
 {
     (void)be;
     (void)workspace;
-    GT_TRY(gt_cpu_check_conv("conv2d_backward_filter", g));
+    GT_TRY(gt_check_conv("conv2d_backward_filter", g));
     for (int oc = 0; oc < g->out_c; ++oc)
         for (int kh = 0; kh < g->k_h; ++kh)
             for (int kw = 0; kw < g->k_w; ++kw)

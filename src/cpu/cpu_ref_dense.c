@@ -15,7 +15,7 @@ gt_status gt_cpu_ref_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n
                           float beta, float *c, int ldc)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
+    GT_TRY(gt_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
             double sum = 0.0;
@@ -34,7 +34,7 @@ gt_status gt_cpu_ref_bias_act_forward(gt_backend *be, float *y, const float *bia
                                       int cols, gt_activation act)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_act("bias_act_forward", act));
+    GT_TRY(gt_check_act("bias_act_forward", act));
     if (rows < 0 || cols < 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "bias_act_forward: rows=%d cols=%d", rows, cols);
     for (int r = 0; r < rows; ++r) {

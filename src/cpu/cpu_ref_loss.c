@@ -21,7 +21,7 @@ gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats,
                                   float grad_scale)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_labels("softmax_xent", labels, n, classes));
+    GT_TRY(gt_check_labels("softmax_xent", labels, n, classes));
     double loss_sum = 0.0;
     int correct = 0;
     for (int i = 0; i < n; ++i) {
@@ -53,7 +53,7 @@ gt_status gt_cpu_ref_prob_xent(gt_backend *be, float *dout, float *stats, const 
                                const int32_t *labels, int n, int classes, float grad_scale)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_labels("prob_xent", labels, n, classes));
+    GT_TRY(gt_check_labels("prob_xent", labels, n, classes));
     double loss_sum = 0.0;
     int correct = 0;
     for (int i = 0; i < n; ++i) {

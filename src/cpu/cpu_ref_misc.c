@@ -9,7 +9,7 @@ gt_status gt_cpu_ref_dropout_forward(gt_backend *be, float *y, const float *x, s
                                      float rate, uint64_t seed, uint64_t offset)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_rate("dropout_forward", rate));
+    GT_TRY(gt_check_rate("dropout_forward", rate));
     for (size_t i = 0; i < count; ++i) y[i] = x[i] * gt_dropout_factor(seed, offset, i, rate);
     return GT_OK;
 }
@@ -18,7 +18,7 @@ gt_status gt_cpu_ref_dropout_backward(gt_backend *be, float *dx, const float *dy
                                       float rate, uint64_t seed, uint64_t offset)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_rate("dropout_backward", rate));
+    GT_TRY(gt_check_rate("dropout_backward", rate));
     /* y = x * factor, so dx = dy * the same factor (same seed and offset). */
     for (size_t i = 0; i < count; ++i) dx[i] = dy[i] * gt_dropout_factor(seed, offset, i, rate);
     return GT_OK;
@@ -28,7 +28,7 @@ gt_status gt_cpu_ref_adam_update(gt_backend *be, float *params, const float *gra
                                  float *v, size_t count, const gt_adam_params *hp)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_adam(hp));
+    GT_TRY(gt_check_adam(hp));
     float lr_t = gt_adam_lr_t(hp->learning_rate, hp->beta1, hp->beta2, hp->step);
     for (size_t i = 0; i < count; ++i)
         params[i] =
@@ -41,7 +41,7 @@ gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grad
                                 float momentum, int nesterov)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_sgd(velocity, momentum));
+    GT_TRY(gt_check_sgd(velocity, momentum));
     for (size_t i = 0; i < count; ++i)
         params[i] = gt_sgd_elem(params[i], grads[i], velocity ? &velocity[i] : NULL, learning_rate,
                                 momentum, nesterov);
@@ -69,7 +69,7 @@ gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, f
                                        const int32_t *indices, int n)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_preprocess(p, x, y, images, labels, indices, n));
+    GT_TRY(gt_check_preprocess(p, x, y, images, labels, indices, n));
     size_t image_size = (size_t)p->in_h * p->in_w * p->in_c;
     for (int i = 0; i < n; ++i) {
         const uint8_t *image = images + (size_t)indices[i] * image_size;

@@ -38,7 +38,7 @@ gt_status gt_cpu_ref_maxpool_forward(gt_backend *be, const gt_pool_geom *g, floa
                                      const float *x)
 {
     (void)be;
-    GT_TRY(gt_cpu_check_pool("maxpool_forward", g));
+    GT_TRY(gt_check_pool("maxpool_forward", g));
     for (int n = 0; n < g->n; ++n)
         for (int oh = 0; oh < g->out_h; ++oh)
             for (int ow = 0; ow < g->out_w; ++ow)
@@ -52,7 +52,7 @@ gt_status gt_cpu_ref_maxpool_backward(gt_backend *be, const gt_pool_geom *g, flo
 {
     (void)be;
     (void)y; /* the winner is found again from x, by the forward's own scan */
-    GT_TRY(gt_cpu_check_pool("maxpool_backward", g));
+    GT_TRY(gt_check_pool("maxpool_backward", g));
     memset(dx, 0, (size_t)g->n * g->in_h * g->in_w * g->c * sizeof *dx);
     for (int n = 0; n < g->n; ++n)
         for (int oh = 0; oh < g->out_h; ++oh)

@@ -33,6 +33,7 @@
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_internal.h"
 #include "kernels.h"
+#include "op_checks.h"
 
 #define GT_CONV_CANDIDATES 4
 /* Algorithms that want more scratch than this per geometry are skipped. */
@@ -65,26 +66,6 @@ static int geom_equal(const gt_conv_geom *a, const gt_conv_geom *b)
            a->out_h == b->out_h && a->out_w == b->out_w && a->out_c == b->out_c &&
            a->k_h == b->k_h && a->k_w == b->k_w && a->stride_h == b->stride_h &&
            a->stride_w == b->stride_w && a->pad_top == b->pad_top && a->pad_left == b->pad_left;
-}
-
-static gt_status check_geom(const gt_conv_geom *g)
-{
-    if (g->n < 1 || g->in_h < 1 || g->in_w < 1 || g->in_c < 1 || g->out_h < 1 || g->out_w < 1 ||
-        g->out_c < 1 || g->k_h < 1 || g->k_w < 1 || g->stride_h < 1 || g->stride_w < 1 ||
-        g->pad_top < 0 || g->pad_left < 0)
-        return gt_fail(GT_ERR_SHAPE,
-                       "conv2d: bad geometry n=%d in=%dx%dx%d out=%dx%dx%d k=%dx%d stride=%dx%d "
-                       "pad=%d,%d (sizes must be positive, padding non-negative)",
-                       g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h,
-                       g->k_w, g->stride_h, g->stride_w, g->pad_top, g->pad_left);
-    if ((g->out_h - 1) * g->stride_h - g->pad_top >= g->in_h ||
-        (g->out_w - 1) * g->stride_w - g->pad_left >= g->in_w)
-        return gt_fail(GT_ERR_SHAPE,
-                       "conv2d: output %dx%d is too large for input %dx%d with kernel %dx%d, "
-                       "stride %dx%d, padding %d,%d (the last window starts past the image)",
-                       g->out_h, g->out_w, g->in_h, g->in_w, g->k_h, g->k_w, g->stride_h,
-                       g->stride_w, g->pad_top, g->pad_left);
-    return GT_OK;
 }
 
 static void plan_release(gt_cuda_conv_plan *p)
@@ -337,7 +318,7 @@ static gt_status get_plan(gt_cuda *cu, const gt_conv_geom *g, int reporting,
                           gt_cuda_conv_plan **out)
 {
     *out = NULL;
-    GT_TRY(check_geom(g));
+    GT_TRY(gt_check_conv("conv2d", g));
     for (size_t i = 0; i < cu->conv_plan_count; ++i)
         if (geom_equal(&cu->conv_plans[i].g, g)) {
             *out = &cu->conv_plans[i];
@@ -395,40 +376,79 @@ static int is_not_supported(cudnnStatus_t st)
     return CUDNN_STATUS_CATEGORY(st) == CUDNN_STATUS_NOT_SUPPORTED;
 }
 
+/* One cuDNN convolution call of kind `which`, output overwritten (beta 0):
+ *   CONV_FWD         out = y  from a = x, b = w
+ *   CONV_BWD_DATA    out = dx from a = w, b = dy
+ *   CONV_BWD_FILTER  out = dw from a = x, b = dy */
+static gt_status run_conv(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op which, void *ws,
+                          const float *a, const float *b, float *out)
+{
+    static const char *const calls[] = {"cudnnConvolutionForward", "cudnnConvolutionBackwardData",
+                                        "cudnnConvolutionBackwardFilter"};
+    conv_op_plan *op = which == CONV_FWD ? &p->fwd
+                       : which == CONV_BWD_DATA ? &p->bwd_data
+                                                : &p->bwd_filter;
+    const float one = 1.0f, zero = 0.0f;
+    for (;;) {
+        int i = op->current;
+        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
+        cudnnStatus_t st;
+        switch (which) {
+        case CONV_FWD:
+            st = cudnnConvolutionForward(cu->cudnn, &one, p->x_desc, a, p->w_desc, b, p->conv_desc,
+                                         (cudnnConvolutionFwdAlgo_t)op->algo[i], ws, op->bytes[i],
+                                         &zero, p->y_desc, out);
+            break;
+        case CONV_BWD_DATA:
+            st = cudnnConvolutionBackwardData(cu->cudnn, &one, p->w_desc, a, p->y_desc, b,
+                                              p->conv_desc,
+                                              (cudnnConvolutionBwdDataAlgo_t)op->algo[i], ws,
+                                              op->bytes[i], &zero, p->x_desc, out);
+            break;
+        default:
+            st = cudnnConvolutionBackwardFilter(cu->cudnn, &one, p->x_desc, a, p->y_desc, b,
+                                                p->conv_desc,
+                                                (cudnnConvolutionBwdFilterAlgo_t)op->algo[i], ws,
+                                                op->bytes[i], &zero, p->w_desc, out);
+            break;
+        }
+        if (st == CUDNN_STATUS_SUCCESS) return GT_OK;
+        if (is_not_supported(st) && i + 1 < op->count) {
+            op->current++;
+            continue;
+        }
+        return gt_cudnn_fail(st, calls[which], __FILE__, __LINE__);
+    }
+}
+
+/* x as cuDNN reads it: x itself, or its zero-padded copy at the start of the
+ * workspace for geometries cuDNN's symmetric padding cannot express. */
+static gt_status conv_input(gt_cuda *cu, const gt_cuda_conv_plan *p, const float *x,
+                            void *workspace, const float **src)
+{
+    const gt_conv_geom *g = &p->g;
+    *src = x;
+    if (!p->padded) return GT_OK;
+    float *xp = (float *)workspace;
+    GT_CUDA_CHECK(gt_launch_pad_nhwc(xp, x, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
+                                     g->pad_top, g->pad_left, cu->stream));
+    *src = xp;
+    return GT_OK;
+}
+
 gt_status gt_cuda_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
                                  const float *w, const float *bias, gt_activation act,
                                  void *workspace)
 {
     gt_cuda *cu = gt_cuda_of(be);
-    if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "conv2d_forward: activation must be linear or relu");
+    GT_TRY(gt_check_act("conv2d_forward", act));
     gt_cuda_conv_plan *p;
     void *ws;
+    const float *src;
     GT_TRY(get_plan(cu, g, 0, &p));
     GT_TRY(workspace_for(p, workspace, &ws));
-    const float *src = x;
-    if (p->padded) {
-        float *xp = (float *)workspace;
-        GT_CUDA_CHECK(gt_launch_pad_nhwc(xp, x, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
-                                         g->pad_top, g->pad_left, cu->stream));
-        src = xp;
-    }
-    const float one = 1.0f, zero = 0.0f;
-    conv_op_plan *op = &p->fwd;
-    for (;;) {
-        int i = op->current;
-        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
-        cudnnStatus_t st = cudnnConvolutionForward(
-            cu->cudnn, &one, p->x_desc, src, p->w_desc, w, p->conv_desc,
-            (cudnnConvolutionFwdAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->y_desc, y);
-        if (st == CUDNN_STATUS_SUCCESS) break;
-        if (is_not_supported(st) && i + 1 < op->count) {
-            op->current++;
-            continue;
-        }
-        return gt_cudnn_fail(st, "cudnnConvolutionForward", __FILE__, __LINE__);
-    }
+    GT_TRY(conv_input(cu, p, x, workspace, &src));
+    GT_TRY(run_conv(cu, p, CONV_FWD, ws, src, w, y));
     if (bias || act == GT_ACT_RELU)
         GT_CUDA_CHECK(gt_launch_bias_act_forward(y, bias, (size_t)g->n * g->out_h * g->out_w,
                                                  g->out_c, act, cu->stream));
@@ -446,21 +466,7 @@ gt_status gt_cuda_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, fl
     GT_TRY(workspace_for(p, workspace, &ws));
     /* Padded geometries: the gradient of the padded copy, cropped below. */
     float *dst = p->padded ? (float *)workspace : dx;
-    const float one = 1.0f, zero = 0.0f;
-    conv_op_plan *op = &p->bwd_data;
-    for (;;) {
-        int i = op->current;
-        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
-        cudnnStatus_t st = cudnnConvolutionBackwardData(
-            cu->cudnn, &one, p->w_desc, w, p->y_desc, dy, p->conv_desc,
-            (cudnnConvolutionBwdDataAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->x_desc, dst);
-        if (st == CUDNN_STATUS_SUCCESS) break;
-        if (is_not_supported(st) && i + 1 < op->count) {
-            op->current++;
-            continue;
-        }
-        return gt_cudnn_fail(st, "cudnnConvolutionBackwardData", __FILE__, __LINE__);
-    }
+    GT_TRY(run_conv(cu, p, CONV_BWD_DATA, ws, w, dy, dst));
     if (p->padded)
         GT_CUDA_CHECK(gt_launch_crop_nhwc(dx, dst, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
                                           g->pad_top, g->pad_left, cu->stream));
@@ -474,6 +480,7 @@ gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, 
     gt_cuda *cu = gt_cuda_of(be);
     gt_cuda_conv_plan *p;
     void *ws;
+    const float *src;
     GT_TRY(get_plan(cu, g, 0, &p));
     if (db)
         GT_CUDA_CHECK(gt_launch_bias_backward(db, dy, (size_t)g->n * g->out_h * g->out_w, g->out_c,
@@ -481,27 +488,6 @@ gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, 
                                               cu->stream));
     if (!dw) return GT_OK;
     GT_TRY(workspace_for(p, workspace, &ws));
-    const float *src = x;
-    if (p->padded) {
-        float *xp = (float *)workspace;
-        GT_CUDA_CHECK(gt_launch_pad_nhwc(xp, x, g->n, g->in_h, g->in_w, g->in_c, p->hp, p->wp,
-                                         g->pad_top, g->pad_left, cu->stream));
-        src = xp;
-    }
-    const float one = 1.0f, zero = 0.0f;
-    conv_op_plan *op = &p->bwd_filter;
-    for (;;) {
-        int i = op->current;
-        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
-        cudnnStatus_t st = cudnnConvolutionBackwardFilter(
-            cu->cudnn, &one, p->x_desc, src, p->y_desc, dy, p->conv_desc,
-            (cudnnConvolutionBwdFilterAlgo_t)op->algo[i], ws, op->bytes[i], &zero, p->w_desc, dw);
-        if (st == CUDNN_STATUS_SUCCESS) break;
-        if (is_not_supported(st) && i + 1 < op->count) {
-            op->current++;
-            continue;
-        }
-        return gt_cudnn_fail(st, "cudnnConvolutionBackwardFilter", __FILE__, __LINE__);
-    }
-    return GT_OK;
+    GT_TRY(conv_input(cu, p, x, workspace, &src));
+    return run_conv(cu, p, CONV_BWD_FILTER, ws, src, dy, dw);
 }

@@ -5,21 +5,14 @@
  * and n, keep each operand's transpose flag. */
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_internal.h"
+#include "op_checks.h"
 
 gt_status gt_cuda_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
                        const float *a, int lda, const float *b, int ldb, float beta, float *c,
                        int ldc)
 {
     gt_cuda *cu = gt_cuda_of(be);
-    if (m < 0 || n < 0 || k < 0)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gemm: negative size m=%d n=%d k=%d", m, n, k);
-    /* Row-major leading dimensions: at least the stored row length. */
-    int a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
-    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) || ldc < (n > 1 ? n : 1))
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "gemm: leading dimensions lda=%d ldb=%d ldc=%d are shorter than the rows "
-                       "(%d, %d, %d) of A%s, B%s, C",
-                       lda, ldb, ldc, a_cols, b_cols, n, trans_a ? "^T" : "", trans_b ? "^T" : "");
+    GT_TRY(gt_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
     if (m == 0 || n == 0) return GT_OK;
     cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
     cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;

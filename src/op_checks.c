@@ -1,12 +1,14 @@
-/* Argument checks shared by the reference and the fast CPU ops. They are
- * cheap (O(1) or O(n) over labels/indices) and catch the caller errors that
- * are plausible — a wrong geometry, a label out of range — with a message
- * that names the op and the bad value, instead of reading out of bounds. */
+/* Argument checks of the backend ops, shared by every backend so that a bad
+ * call fails the same way, with the same message, on the CPU and the GPU.
+ * They are cheap (O(1), or O(n) over host labels/indices) and catch the
+ * caller errors that are plausible — a wrong geometry, a label out of range —
+ * naming the op and the bad value, instead of reading out of bounds. */
 
-#include "cpu/cpu_internal.h"
+#include "op_checks.h"
+
 #include "error.h"
 
-gt_status gt_cpu_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
+gt_status gt_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
                             const float *a, int lda, const float *b, int ldb, const float *c,
                             int ldc)
 {
@@ -26,7 +28,7 @@ gt_status gt_cpu_check_gemm(const char *op, int trans_a, int trans_b, int m, int
     return GT_OK;
 }
 
-gt_status gt_cpu_check_conv(const char *op, const gt_conv_geom *g)
+gt_status gt_check_conv(const char *op, const gt_conv_geom *g)
 {
     if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
     if (g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->in_c <= 0 || g->out_h <= 0 ||
@@ -37,10 +39,17 @@ gt_status gt_cpu_check_conv(const char *op, const gt_conv_geom *g)
                        "stride %dx%d, pad %d,%d (sizes and strides must be positive, pads >= 0)",
                        op, g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h,
                        g->k_w, g->stride_h, g->stride_w, g->pad_top, g->pad_left);
+    if ((g->out_h - 1) * g->stride_h - g->pad_top >= g->in_h ||
+        (g->out_w - 1) * g->stride_w - g->pad_left >= g->in_w)
+        return gt_fail(GT_ERR_SHAPE,
+                       "%s: output %dx%d is too large for input %dx%d with kernel %dx%d, stride "
+                       "%dx%d, padding %d,%d (the last window starts past the image)",
+                       op, g->out_h, g->out_w, g->in_h, g->in_w, g->k_h, g->k_w, g->stride_h,
+                       g->stride_w, g->pad_top, g->pad_left);
     return GT_OK;
 }
 
-gt_status gt_cpu_check_pool(const char *op, const gt_pool_geom *g)
+gt_status gt_check_pool(const char *op, const gt_pool_geom *g)
 {
     if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
     int bad = g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->out_h <= 0 ||
@@ -61,7 +70,7 @@ gt_status gt_cpu_check_pool(const char *op, const gt_pool_geom *g)
     return GT_OK;
 }
 
-gt_status gt_cpu_check_act(const char *op, gt_activation act)
+gt_status gt_check_act(const char *op, gt_activation act)
 {
     if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
@@ -71,10 +80,16 @@ gt_status gt_cpu_check_act(const char *op, gt_activation act)
     return GT_OK;
 }
 
-gt_status gt_cpu_check_labels(const char *op, const int32_t *labels, int n, int classes)
+gt_status gt_check_loss_sizes(const char *op, int n, int classes)
 {
     if (n < 0 || classes <= 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: bad size n=%d classes=%d", op, n, classes);
+    return GT_OK;
+}
+
+gt_status gt_check_labels(const char *op, const int32_t *labels, int n, int classes)
+{
+    GT_TRY(gt_check_loss_sizes(op, n, classes));
     if (n > 0 && !labels) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL labels", op);
     for (int i = 0; i < n; ++i)
         if (labels[i] < 0 || labels[i] >= classes)
@@ -85,7 +100,7 @@ gt_status gt_cpu_check_labels(const char *op, const int32_t *labels, int n, int 
     return GT_OK;
 }
 
-gt_status gt_cpu_check_rate(const char *op, float rate)
+gt_status gt_check_rate(const char *op, float rate)
 {
     if (!(rate >= 0.0f && rate < 1.0f))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: dropout rate %g is outside [0, 1)", op,
@@ -93,9 +108,7 @@ gt_status gt_cpu_check_rate(const char *op, float rate)
     return GT_OK;
 }
 
-gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
-                                  const uint8_t *images, const int32_t *labels,
-                                  const int32_t *indices, int n)
+gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n)
 {
     if (!p) return gt_fail(GT_ERR_INVALID_ARGUMENT, "preprocess_gather: NULL parameters");
     if (p->in_h <= 0 || p->in_w <= 0 || p->in_c <= 0 || p->out_h <= 0 || p->out_w <= 0 ||
@@ -107,6 +120,14 @@ gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const 
                        "preprocess_gather: cannot turn %d input channels into %d (channel repeat "
                        "needs 1 input channel, or the same count in and out)",
                        p->in_c, p->out_c);
+    return GT_OK;
+}
+
+gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
+                                  const uint8_t *images, const int32_t *labels,
+                                  const int32_t *indices, int n)
+{
+    GT_TRY(gt_check_preprocess_shape(p, n));
     if (n > 0 && (!x || !images || !indices))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "preprocess_gather: NULL images, indices or x");
     if (n > 0 && y && !labels)
@@ -119,7 +140,7 @@ gt_status gt_cpu_check_preprocess(const gt_preprocess *p, const float *x, const 
     return GT_OK;
 }
 
-gt_status gt_cpu_check_adam(const gt_adam_params *hp)
+gt_status gt_check_adam(const gt_adam_params *hp)
 {
     if (!hp) return gt_fail(GT_ERR_INVALID_ARGUMENT, "adam_update: NULL hyperparameters");
     if (hp->step < 1)
@@ -133,7 +154,7 @@ gt_status gt_cpu_check_adam(const gt_adam_params *hp)
     return GT_OK;
 }
 
-gt_status gt_cpu_check_sgd(const float *velocity, float momentum)
+gt_status gt_check_sgd(const float *velocity, float momentum)
 {
     if (momentum != 0.0f && !velocity)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,

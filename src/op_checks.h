@@ -1,0 +1,29 @@
+/* Internal: argument checks of the backend ops, shared by all backends (see
+ * op_checks.c). Each returns GT_OK or a gt_fail status naming `op`. Checks
+ * that read labels or indices need them in host memory (CPU backends only). */
+#ifndef GT_OP_CHECKS_H
+#define GT_OP_CHECKS_H
+
+#include <stdint.h>
+
+#include "gtrain/backend.h"
+
+gt_status gt_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb, const float *c, int ldc);
+gt_status gt_check_conv(const char *op, const gt_conv_geom *g);
+gt_status gt_check_pool(const char *op, const gt_pool_geom *g);
+/* Activations an op can fuse: linear or relu (softmax goes through the loss). */
+gt_status gt_check_act(const char *op, gt_activation act);
+gt_status gt_check_loss_sizes(const char *op, int n, int classes);
+/* Sizes, then every label in [0, classes) (host memory). */
+gt_status gt_check_labels(const char *op, const int32_t *labels, int n, int classes);
+gt_status gt_check_rate(const char *op, float rate);
+gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n);
+/* Shape, pointers, and non-negative indices (host memory). */
+gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
+                              const uint8_t *images, const int32_t *labels,
+                              const int32_t *indices, int n);
+gt_status gt_check_adam(const gt_adam_params *hp);
+gt_status gt_check_sgd(const float *velocity, float momentum);
+
+#endif
