@@ -265,3 +265,34 @@ gt_status gt_model_strip_preprocessing(gt_model *model)
     model->input = compute_input;
     return gt_model_build(model);
 }
+
+/* ---- per-layer accessors (for tools that inspect layers) ---- */
+
+static const gt_layer *layer_at(const gt_model *model, int layer)
+{
+    return model && layer >= 0 && layer < model->n_layers ? &model->layers[layer] : NULL;
+}
+
+int gt_model_layer_count(const gt_model *model)
+{
+    return model ? model->n_layers : 0;
+}
+
+const char *gt_model_layer_name(const gt_model *model, int layer)
+{
+    const gt_layer *l = layer_at(model, layer);
+    return l ? l->name : NULL;
+}
+
+const char *gt_model_layer_kind(const gt_model *model, int layer)
+{
+    const gt_layer *l = layer_at(model, layer);
+    return l ? gt_layer_kind_keras_name(l->kind) : NULL;
+}
+
+gt_shape3 gt_model_layer_output_shape(const gt_model *model, int layer)
+{
+    gt_shape3 none = {0, 0, 0};
+    const gt_layer *l = layer_at(model, layer);
+    return l ? l->out : none;
+}

@@ -25,7 +25,7 @@ expect_out() {
 
 expect 0 "gtrain --help" -- "$gtrain" --help
 expect_out "usage: gtrain"
-for cmd in summary fit bench evaluate predict convert; do
+for cmd in summary fit bench evaluate predict convert activations; do
   expect 0 "$cmd --help" -- "$gtrain" "$cmd" --help
   expect_out "usage: gtrain $cmd"
 done

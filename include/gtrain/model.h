@@ -64,6 +64,15 @@ gt_shape3 gt_model_input_shape(const gt_model *model);
 int gt_model_num_classes(const gt_model *model);
 const gt_recipe *gt_model_recipe(const gt_model *model);
 
+/* The layers, in order (index 0 .. count-1, preprocessing layers included as
+ * in Keras' summary): name ("conv2d_1"), Keras class name ("Conv2D") and the
+ * per-example output shape (Flatten and Dense: (1, 1, n)). Out-of-range
+ * indices give NULL / a zero shape. */
+int gt_model_layer_count(const gt_model *model);
+const char *gt_model_layer_name(const gt_model *model, int layer);
+const char *gt_model_layer_kind(const gt_model *model, int layer);
+gt_shape3 gt_model_layer_output_shape(const gt_model *model, int layer);
+
 /* Drops the leading preprocessing layers: the model then expects data already
  * shaped like the first compute layer's input. */
 gt_status gt_model_strip_preprocessing(gt_model *model);

@@ -125,6 +125,15 @@ gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size
 gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first, size_t count,
                              float *probs);
 
+/* What layer `layer` (a model layer index, as gt_model_layer_name counts)
+ * outputs for example `index` of `ds`, in evaluation mode (dropout off), for
+ * looking at activations. The output (h, w, c), NHWC, goes to host (count
+ * floats at least; host may be NULL with count 0 to ask only the shape) and its
+ * shape to *shape. The leading preprocessing layers run folded into one op, so
+ * layer -1 or any of them gives the network's input after all of them. */
+gt_status gt_trainer_layer_output(gt_trainer *tr, const gt_dataset *ds, size_t index, int layer,
+                                  float *host, size_t count, gt_shape3 *shape);
+
 /* ---- checkpoints ----
  * HDF5 files in Keras 2's model.save() layout (keras/saving/legacy/
  * hdf5_format.py, Keras 2.11): root attributes model_config (the model JSON),

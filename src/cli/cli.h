@@ -17,6 +17,7 @@ int gt_cli_bench(int argc, char **argv);
 int gt_cli_evaluate(int argc, char **argv);
 int gt_cli_predict(int argc, char **argv);
 int gt_cli_convert(int argc, char **argv);
+int gt_cli_activations(int argc, char **argv);
 
 /* Prints "gtrain: error: <msg>" on stderr and returns `code`. */
 int gt_cli_error(int code, const char *fmt, ...)

@@ -16,6 +16,7 @@ static const gt_subcommand subcommands[] = {
     {"bench", gt_cli_bench, "time full training steps against batch size"},
     {"evaluate", gt_cli_evaluate, "loss and accuracy of saved weights (.h5) on a dataset"},
     {"predict", gt_cli_predict, "class probabilities of examples from saved weights (.h5)"},
+    {"activations", gt_cli_activations, "draw one example's layer outputs as PNG grids"},
     {"convert", gt_cli_convert, "rewrite Keras .h5 weights as a gtrain checkpoint"},
 };
 
@@ -23,7 +24,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: gtrain <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; ++i)
-        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+        fprintf(out, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(out, "\nRun 'gtrain <command> --help' for a command's options.\n"
                  "gtrain %s\n",
             GTRAIN_VERSION_STRING);
