@@ -9,7 +9,11 @@ the ratio gtrain/PyTorch, with the machine and the gtrain commit.
 Usage (from the repository root, after building into build/):
   python3 bench/compare_torch.py [--gtrain build/gtrain] [--threads 2]
       [--anchor ../shared/anchors/torch_cpu_bench.py] [--out bench/results/FILE.md]
-      [--rows A32,C100,...]
+      [--rows A32,C100,...] [--gtrain-precision bf16]
+
+--gtrain-precision bf16 runs the gtrain rows with `--precision bf16` (bf16
+GEMM/conv inputs, fp32 accumulation; CPUs with AVX512_BF16) while PyTorch
+stays fp32, the baseline the ratios are quoted against.
 """
 import argparse
 import csv
@@ -36,7 +40,7 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def gtrain_rows(gtrain, threads, rows, steps):
+def gtrain_rows(gtrain, threads, rows, steps, precision):
     out = {}
     by_model = {}
     for key, model, batch in rows:
@@ -46,7 +50,7 @@ def gtrain_rows(gtrain, threads, rows, steps):
             path = tf.name
         run([gtrain, 'bench', '--model', model, '--device', 'cpu', '--threads', str(threads),
              '--batch-sizes', ','.join(map(str, batches)), '--steps', str(steps),
-             '--warmup', '3', '--csv', path], stdout=sys.stderr)
+             '--warmup', '3', '--precision', precision, '--csv', path], stdout=sys.stderr)
         with open(path) as f:
             for r in csv.DictReader(f):
                 out[(model, int(r['batch']))] = r
@@ -77,11 +81,11 @@ def torch_rows(anchor, threads, rows):
     return out
 
 
-def gtrain_backend(gtrain, threads):
+def gtrain_backend(gtrain, threads, precision):
     """The backend line of `gtrain bench` (threads and GEMM library)."""
     out = subprocess.run([gtrain, 'bench', '--model', 'cnn-fmnist', '--device', 'cpu',
                           '--threads', str(threads), '--batch-sizes', '1', '--steps', '1',
-                          '--warmup', '0'],
+                          '--warmup', '0', '--precision', precision],
                          capture_output=True, text=True).stdout
     m = re.search(r'backend (cpu: [^,]*, .*?) \(fast ops\)', out)
     return m.group(1) if m else 'unknown'
@@ -107,6 +111,8 @@ def main():
     ap.add_argument('--steps', type=int, default=20)
     ap.add_argument('--rows', help='subset, e.g. A32,C100')
     ap.add_argument('--out', help='also write the markdown here')
+    ap.add_argument('--gtrain-precision', default='fp32', choices=['fp32', 'bf16'],
+                    help='precision of the gtrain rows (PyTorch always runs fp32)')
     args = ap.parse_args()
     rows = ROWS
     if args.rows:
@@ -126,22 +132,28 @@ def main():
     # within the minutes a whole column takes).
     for key in dict.fromkeys(r[0] for r in rows):
         subset = [r for r in rows if r[0] == key]
-        g.update(gtrain_rows(args.gtrain, args.threads, subset, args.steps))
+        g.update(gtrain_rows(args.gtrain, args.threads, subset, args.steps,
+                             args.gtrain_precision))
         t.update(torch_rows(args.anchor, args.threads, subset))
     load_after = os.getloadavg()
 
-    lines = ['# gtrain vs PyTorch, CPU training step (forward, loss, backward, Adam)', '',
+    title = '# gtrain vs PyTorch, CPU training step (forward, loss, backward, Adam)'
+    if args.gtrain_precision != 'fp32':
+        title += '; gtrain %s, PyTorch fp32' % args.gtrain_precision
+    lines = [title, '',
              '- date: %s' % datetime.datetime.now().strftime('%Y-%m-%d %H:%M'),
              '- machine: %s, %d logical CPUs; %d threads for both' % (
                  cpu_name(), os.cpu_count(), args.threads),
-             '- gtrain commit %s%s, `gtrain bench --device cpu --steps %d --warmup 3`' % (
-                 commit, ' (with uncommitted changes)' if dirty else '', args.steps),
+             '- gtrain commit %s%s, `gtrain bench --device cpu --precision %s --steps %d '
+             '--warmup 3`' % (commit, ' (with uncommitted changes)' if dirty else '',
+                              args.gtrain_precision, args.steps),
              '- PyTorch: Debian python3-torch with Debian OpenBLAS, `%s --openblas-only '
              '--threads %d`' % (os.path.relpath(args.anchor), args.threads),
              '- command: `python3 bench/compare_torch.py %s`' % ' '.join(sys.argv[1:]),
              '- load average (1, 5, 15 min) before: %.2f %.2f %.2f; after: %.2f %.2f %.2f' % (
                  load_before + load_after),
-             '- gtrain CPU backend: %s' % gtrain_backend(args.gtrain, args.threads), '',
+             '- gtrain CPU backend: %s' % gtrain_backend(args.gtrain, args.threads,
+                                                         args.gtrain_precision), '',
              '| model | batch | gtrain ms/step | (min-max) | PyTorch ms/step | (min-max) | '
              'gtrain/PyTorch |',
              '|---|---:|---:|---:|---:|---:|---:|']

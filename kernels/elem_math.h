@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "gt_hd.h"
 #include "philox.h"
@@ -99,6 +100,32 @@ GT_HD float gt_prob_xent_clip(float p)
 {
     return p < GT_KERAS_EPSILON ? GT_KERAS_EPSILON
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
+}
+
+/* ---- bf16: the upper 16 bits of an fp32 (8-bit exponent, 8-bit mantissa) ---- */
+/* fp32 -> bf16 bits, rounding to nearest with ties to even (what PyTorch and
+ * oneDNN do): adding 0x7fff plus the lowest kept bit carries into the kept
+ * half exactly when the dropped half is above one half, or equal to it with
+ * an odd kept half. Finite values that round past the largest bf16 become
+ * inf, as IEEE rounding requires. NaN is handled apart because the carry
+ * could turn a NaN payload into inf; it stays a (quiet) NaN of the same sign. */
+GT_HD uint16_t gt_f32_to_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    uint32_t quiet_nan = (u >> 16) | 0x0040u;
+    /* a select, not an early return, so that loops over it vectorize */
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
+
+/* bf16 bits -> fp32: exact (the low mantissa bits are zero). */
+GT_HD float gt_bf16_to_f32(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
 }
 
 #endif

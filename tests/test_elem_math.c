@@ -182,6 +182,60 @@ static void test_relu_and_clip(void)
     CHECK(isnan(gt_prob_xent_clip(NAN))); /* a zero row sum stays NaN, as in Keras */
 }
 
+/* bf16 bits of x, through the shared conversion. */
+static uint16_t bf(float x)
+{
+    return gt_f32_to_bf16(x);
+}
+
+static float from_bits(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+static void test_bf16(void)
+{
+    /* exact values keep their upper half */
+    CHECK(bf(1.0f) == 0x3f80 && bf(-2.0f) == 0xc000 && bf(0.0f) == 0x0000);
+    CHECK(bf(-0.0f) == 0x8000 && bf(0.15625f) == 0x3e20);
+    /* 1 + 2^-8 is halfway between 1 (even, 0x3f80) and 1 + 2^-7 (0x3f81): ties to even */
+    CHECK(bf(from_bits(0x3f808000u)) == 0x3f80);
+    /* halfway above an odd kept half rounds up to the even neighbour */
+    CHECK(bf(from_bits(0x3f818000u)) == 0x3f82);
+    /* just above / below halfway */
+    CHECK(bf(from_bits(0x3f808001u)) == 0x3f81);
+    CHECK(bf(from_bits(0x3f807fffu)) == 0x3f80);
+    CHECK(bf(from_bits(0xbf808001u)) == 0xbf81); /* sign-magnitude: same for negatives */
+    /* 1/3 = 0x3eaaaaab: dropped half 0xaaab > 0x8000 rounds up */
+    CHECK(bf(1.0f / 3.0f) == 0x3eab);
+    /* the largest finite fp32 rounds past the largest bf16 (0x7f7f) to inf */
+    CHECK(bf(from_bits(0x7f7fffffu)) == 0x7f80);
+    CHECK(bf(from_bits(0x7f7f7fffu)) == 0x7f7f);
+    /* inf and NaN are preserved (NaN stays NaN, quiet, same sign) */
+    CHECK(bf(INFINITY) == 0x7f80 && bf(-INFINITY) == 0xff80);
+    CHECK(isnan(gt_bf16_to_f32(bf(NAN))));
+    uint16_t snan = bf(from_bits(0x7f800001u)); /* signalling NaN whose payload would carry */
+    CHECK(isnan(gt_bf16_to_f32(snan)) && (snan & 0x0040u));
+    CHECK(bf(from_bits(0xffffffffu)) == 0xffff);
+    /* subnormals round like any other value */
+    CHECK(bf(from_bits(0x00008000u)) == 0x0000 && bf(from_bits(0x00018000u)) == 0x0002);
+    /* back to fp32 is exact, and round-tripping a bf16 value is the identity */
+    CHECK(gt_bf16_to_f32(0x3f81) == 1.0078125f);
+    for (uint32_t h = 0; h < 0x10000u; h += 7) {
+        float x = gt_bf16_to_f32((uint16_t)h);
+        if (!isnan(x)) CHECK(bf(x) == (uint16_t)h);
+    }
+    /* relative error of the rounding is at most 2^-8: half an ulp of an 8-bit
+     * significand (7 stored bits + the implicit one) */
+    unsigned long long s = 7;
+    for (int i = 0; i < 10000; ++i) {
+        float x = gt_test_uniform(&s, -1000.0f, 1000.0f);
+        CHECK(fabsf(gt_bf16_to_f32(bf(x)) - x) <= fabsf(x) * (1.0f / 256.0f));
+    }
+}
+
 int main(void)
 {
     test_philox_known_answers();
@@ -191,5 +245,6 @@ int main(void)
     test_adam();
     test_sgd();
     test_relu_and_clip();
+    test_bf16();
     TEST_EXIT();
 }

@@ -7,7 +7,8 @@
 
 const char gt_cli_device_help[] =
     "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
-    "  --precision P    fp32 or tf32 (tensor cores; GPU only) [tf32 on GPUs, fp32 on CPU]\n"
+    "  --precision P    fp32, tf32 (tensor cores; GPU only) or bf16 (bf16 GEMM inputs,\n"
+    "                   fp32 accumulation; CPUs with AVX512_BF16) [tf32 on GPUs, fp32 on CPU]\n"
     "  --threads N      CPU threads [all cores]\n"
     "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n"
     "  --deterministic  deterministic GPU algorithms only (the CPU always is)\n";
@@ -40,7 +41,7 @@ int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts
         opts->device = v;
     } else if (is_precision) {
         if (strcmp(v, "auto") && strcmp(v, "fp32") && strcmp(v, "tf32") && strcmp(v, "bf16")) {
-            gt_cli_error(GT_EXIT_USAGE, "--precision expects fp32 or tf32, found '%s'", v);
+            gt_cli_error(GT_EXIT_USAGE, "--precision expects fp32, tf32 or bf16, found '%s'", v);
             return -1;
         }
         opts->precision = v;

@@ -16,6 +16,11 @@
 static void cpu_destroy(gt_backend *be)
 {
     if (!be) return;
+    gt_cpu_impl *impl = be->impl;
+    if (impl) {
+        gt_cpu_bf16_destroy(impl->bf16);
+        free(impl->gemm_scratch);
+    }
     free(be->impl);
     free(be);
 }
@@ -171,14 +176,19 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
 {
     if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_cpu_backend_create: NULL output");
     *out = NULL;
-    if (precision == GT_PRECISION_BF16)
+    if (precision == GT_PRECISION_BF16 && reference)
         return gt_fail(GT_ERR_UNSUPPORTED,
-                       "precision bf16 is not supported by the CPU backend yet (it has no bf16 "
-                       "GEMM path); use fp32");
+                       "precision bf16: the cpu-reference backend is the fp32 oracle; use --device "
+                       "cpu");
+    if (precision == GT_PRECISION_BF16 && !gt_cpu_has_avx512_bf16())
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "precision bf16 needs a CPU with AVX512_BF16 (avx512_bf16 in "
+                       "/proc/cpuinfo: Intel Cooper Lake / Sapphire Rapids or AMD Zen 4 and "
+                       "later), which this CPU lacks; use fp32");
     if (precision == GT_PRECISION_TF32)
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "precision tf32 needs a GPU with tensor cores; the CPU runs fp32");
-    if (precision != GT_PRECISION_FP32)
+    if (precision != GT_PRECISION_FP32 && precision != GT_PRECISION_BF16)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown precision %d", (int)precision);
 
     if (threads <= 0) threads = omp_get_num_procs();
@@ -195,9 +205,23 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
     /* The reference ops are single-threaded by design: they are the oracle. */
     impl->threads = reference ? 1 : threads;
     impl->reference = reference ? 1 : 0;
+    if (precision == GT_PRECISION_BF16) {
+        gt_status st = gt_cpu_bf16_create(impl->threads, &impl->bf16);
+        if (st != GT_OK) {
+            free(be);
+            free(impl);
+            return st;
+        }
+    }
     if (reference)
         snprintf(impl->description, sizeof impl->description,
                  "cpu-reference: 1 thread, plain loops accumulating in double (reference ops)");
+    else if (impl->bf16)
+        snprintf(impl->description, sizeof impl->description,
+                 "cpu: %d thread%s, precision bf16 (GEMM/conv inputs bf16, fp32 accumulate: "
+                 "oneDNN matmul %s; fp32 elsewhere: %s) (fast ops)",
+                 impl->threads, impl->threads == 1 ? "" : "s", gt_cpu_bf16_kernel(impl->bf16),
+                 gt_cpu_gemm_library());
     else
         snprintf(impl->description, sizeof impl->description, "cpu: %d thread%s, %s (fast ops)",
                  impl->threads, impl->threads == 1 ? "" : "s", gt_cpu_gemm_library());

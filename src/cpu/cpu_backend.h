@@ -6,8 +6,9 @@
 
 #include "gtrain/backend.h"
 
-/* threads <= 0: all cores. BF16 precision is refused with GT_ERR_UNSUPPORTED
- * until the bf16 GEMM path exists. */
+/* threads <= 0: all cores. BF16 precision (fast table only) needs a CPU with
+ * AVX512_BF16 and a build with oneDNN; otherwise GT_ERR_UNSUPPORTED says
+ * which is missing. */
 gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precision,
                                 gt_backend **out);
 

@@ -158,6 +158,9 @@ gt_status gt_cpu_fast_gemm(gt_backend *be, int trans_a, int trans_b, int m, int 
                            float beta, float *c, int ldc)
 {
     GT_TRY(gt_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
+    if (gt_cpu_bf16_of(be))
+        return gt_cpu_fast_gemm_bf16(be, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                                     ldc);
     gt_cpu_gemm_fast(gt_cpu_threads(be), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
                      ldc);
     return GT_OK;
