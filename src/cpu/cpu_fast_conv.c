@@ -154,6 +154,19 @@ static void share_of(size_t total, int t, int nt, size_t *lo, size_t *hi)
     *hi = total * (size_t)(t + 1) / (size_t)nt;
 }
 
+/* Called by thread t of nt after a barrier: dw (thread 0's partial) += the
+ * partials of threads 1..nt-1, in thread order, each thread adding up its own
+ * range of elements, so the sum is the same for every run. */
+static void add_partials_in_order(float *dw, const float *partials, size_t count, int t, int nt)
+{
+    size_t e0, e1;
+    share_of(count, t, nt, &e0, &e1);
+    for (int u = 1; u < nt; ++u) {
+        const float *other = partials + (size_t)(u - 1) * count;
+        for (size_t e = e0; e < e1; ++e) dw[e] += other[e];
+    }
+}
+
 /* ---- precision bf16: the same pipelines on bf16 columns, dy and weights ---- */
 
 /* Thread t of nt rounds its share of the weights into the workspace copy. */
@@ -271,12 +284,7 @@ static gt_status conv_backward_filter_bf16(gt_backend *be, const gt_conv_geom *g
                                     k_all, r == lo ? 0.0f : 1.0f, mine, k_all);
         }
 #pragma omp barrier
-        size_t e0, e1;
-        share_of(plan.partial, t, nt, &e0, &e1);
-        for (int u = 1; u < nt; ++u) {
-            const float *other = partials + (size_t)(u - 1) * plan.partial;
-            for (size_t e = e0; e < e1; ++e) dw[e] += other[e];
-        }
+        add_partials_in_order(dw, partials, plan.partial, t, nt);
     }
     if (db) gt_cpu_fast_bias_sum_rows(threads, db, dy, total, out_c);
     return GT_OK;
@@ -401,14 +409,7 @@ gt_status gt_cpu_fast_conv2d_backward_filter(gt_backend *be, const gt_conv_geom 
                                    k_all, r == lo ? 0.0f : 1.0f, mine, k_all);
             }
 #pragma omp barrier
-            /* dw = partial 0 + partial 1 + ... in thread order, each thread
-             * adding up its own range of elements. */
-            size_t e0, e1;
-            share_of(plan.partial, t, nt, &e0, &e1);
-            for (int u = 1; u < nt; ++u) {
-                const float *other = partials + (size_t)(u - 1) * plan.partial;
-                for (size_t e = e0; e < e1; ++e) dw[e] += other[e];
-            }
+            add_partials_in_order(dw, partials, plan.partial, t, nt);
         }
     }
     if (db) gt_cpu_fast_bias_sum_rows(threads, db, dy, total, out_c);
