@@ -236,7 +236,8 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
         GT_TRY(train_step(tr, res, res->order + first, n, ring_next_slot(&ring)));
         GT_TRY(ring_issue(&ring, s + 1, n));
         tr->steps_done = s + 1;
-        if (cb && cb->on_step_end) {
+        if (cb && cb->on_step_end &&
+            (cb->step_end_every <= 1 || tr->optimizer_step % cb->step_end_every == 0)) {
             /* the state a checkpoint records must include this step's statistics */
             GT_TRY(ring_drain(&ring, 1));
             tr->epoch_loss_sum = ring.loss_weighted;

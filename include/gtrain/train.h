@@ -72,6 +72,9 @@ typedef struct gt_fit_callbacks {
     gt_status (*on_step_end)(void *user, gt_trainer *tr, int epoch, int step);
     /* After the epoch and its validation; the trainer is at the epoch's end. */
     gt_status (*on_epoch_end)(void *user, gt_trainer *tr, const gt_epoch_logs *logs);
+    /* > 1: on_step_end only after every this many optimizer steps (counted over
+     * the run), so a device backend waits for the statistics only then. */
+    int step_end_every;
 } gt_fit_callbacks;
 
 /* Plans memory and initializes the weights from cfg->seed. The model must stay

@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, fit_options *o)
         else if (strcmp(a, "--save") == 0) o->save = v;
         else if (strcmp(a, "--resume") == 0) o->resume = v;
         else if (strcmp(a, "--save-every") == 0)
-            ok = gt_cli_parse_int(a, v, 1, 1L << 40, &o->save_every);
+            ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->save_every);
         else if (strcmp(a, "--epochs") == 0) ok = gt_cli_parse_int(a, v, 1, 1000000, &r->epochs);
         else if (strcmp(a, "--steps-per-epoch") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 30, &o->steps_per_epoch);
@@ -163,7 +163,6 @@ typedef struct fit_reporter {
     gt_history *history;
     gt_status history_status;
     const char *save;
-    long save_every;
     const char *run_info;
 } fit_reporter;
 
@@ -192,10 +191,7 @@ static gt_status on_step_end(void *user, gt_trainer *tr, int epoch, int step)
 {
     (void)epoch;
     (void)step;
-    fit_reporter *r = user;
-    gt_train_state state;
-    GT_TRY(gt_trainer_get_state(tr, &state));
-    if (state.optimizer_step % r->save_every != 0) return GT_OK;
+    fit_reporter *r = user; /* called every --save-every steps (step_end_every) */
     return gt_checkpoint_save(tr, r->save, r->run_info);
 }
 
@@ -322,10 +318,9 @@ int gt_cli_fit(int argc, char **argv)
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;
-    rep.save_every = o.save_every;
     rep.run_info = run_info;
     gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, o.save_every > 0 ? on_step_end : NULL,
-                           on_epoch_end};
+                           on_epoch_end, (int)o.save_every};
     st = gt_trainer_fit(tr, data.train, data.val, (int)o.run.epochs, &cb);
     if (rep.line_open) gt_progress_interrupt(&rep.progress); /* before any error message */
     if (st != GT_OK) goto fail;
