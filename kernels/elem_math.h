@@ -32,8 +32,8 @@ GT_HD float gt_adam_lr_t(float lr, float beta1, float beta2, int64_t step)
 }
 
 /* Updates m and v in place and returns the new parameter value. */
-GT_HD float gt_adam_elem(float p, float g, float *m, float *v, float lr_t, float beta1,
-                         float beta2, float epsilon)
+GT_HD float gt_adam_elem(float p, float g, float *m, float *v, float lr_t, float beta1, float beta2,
+                         float epsilon)
 {
     float m1 = beta1 * *m + (1.0f - beta1) * g;
     float v1 = beta2 * *v + (1.0f - beta2) * g * g;
@@ -43,8 +43,7 @@ GT_HD float gt_adam_elem(float p, float g, float *m, float *v, float lr_t, float
 }
 
 /* ---- SGD (Keras): velocity = momentum * velocity - lr * g ---- */
-GT_HD float gt_sgd_elem(float p, float g, float *velocity, float lr, float momentum,
-                        int nesterov)
+GT_HD float gt_sgd_elem(float p, float g, float *velocity, float lr, float momentum, int nesterov)
 {
     if (momentum == 0.0f) return p - lr * g;
     float v1 = momentum * *velocity - lr * g;

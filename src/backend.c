@@ -17,8 +17,7 @@ int gt_backend_cuda_compiled(void)
 #endif
 }
 
-gt_status gt_backend_create(const char *name, int threads, gt_precision precision,
-                            gt_backend **out)
+gt_status gt_backend_create(const char *name, int threads, gt_precision precision, gt_backend **out)
 {
     if (!name || !out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_backend_create: NULL argument");
     *out = NULL;
@@ -37,8 +36,8 @@ gt_status gt_backend_create(const char *name, int threads, gt_precision precisio
                        "-DGTRAIN_CUDA=ON where nvcc and cuDNN are installed)");
 #endif
     }
-    return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown backend '%s' (expected cpu, cpu-reference or cuda)",
-                   name);
+    return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                   "unknown backend '%s' (expected cpu, cpu-reference or cuda)", name);
 }
 
 void gt_backend_destroy(gt_backend *be)

@@ -40,7 +40,8 @@ gt_status gt_h5_open_read(const char *path, hid_t *out)
     gt_h5_quiet();
     *out = H5I_INVALID_HID;
     struct stat st;
-    if (stat(path, &st) != 0) return gt_fail(GT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0)
+        return gt_fail(GT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) return gt_fail(GT_ERR_IO, "cannot open %s: it is a directory", path);
     FILE *probe = fopen(path, "rb");
     if (!probe) return gt_fail(GT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
@@ -53,8 +54,10 @@ gt_status gt_h5_open_read(const char *path, hid_t *out)
     hid_t f = is_hdf5 > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
     if (f < 0) {
         const char *why = gt_h5_reason();
-        return gt_fail(GT_ERR_FORMAT, "%s: cannot open the HDF5 file: truncated or corrupt "
-                       "(HDF5: %s)", path, *why ? why : "no reason given");
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: cannot open the HDF5 file: truncated or corrupt "
+                       "(HDF5: %s)",
+                       path, *why ? why : "no reason given");
     }
     *out = f;
     return GT_OK;
@@ -118,18 +121,22 @@ static gt_status read_strings(hid_t attr, hid_t ftype, size_t count, const char 
         H5Tset_size(mtype, H5T_VARIABLE);
         H5Tset_cset(mtype, H5Tget_cset(ftype));
         char **raw = calloc(count ? count : 1, sizeof *raw);
-        if (!raw) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
+        if (!raw)
+            st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
         else if (H5Aread(attr, mtype, raw) < 0)
             st = gt_fail(GT_ERR_FORMAT, "%s: cannot read attribute %s (HDF5: %s)", where, name,
                          gt_h5_reason());
         for (size_t i = 0; st == GT_OK && i < count; ++i) {
             const char *s = raw[i] ? raw[i] : "";
             out[i] = malloc(strlen(s) + 1);
-            if (!out[i]) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
-            else strcpy(out[i], s);
+            if (!out[i])
+                st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
+            else
+                strcpy(out[i], s);
         }
         if (raw) {
-            for (size_t i = 0; i < count; ++i) H5free_memory(raw[i]);
+            for (size_t i = 0; i < count; ++i)
+                H5free_memory(raw[i]);
             free(raw);
         }
         H5Tclose(mtype);
@@ -152,14 +159,15 @@ static gt_status read_strings(hid_t attr, hid_t ftype, size_t count, const char 
         memcpy(out[i], block + i * width, width); /* null- or space-padded */
         out[i][width] = '\0';
         if (H5Tget_strpad(ftype) == H5T_STR_SPACEPAD)
-            for (size_t k = width; k > 0 && out[i][k - 1] == ' '; --k) out[i][k - 1] = '\0';
+            for (size_t k = width; k > 0 && out[i][k - 1] == ' '; --k)
+                out[i][k - 1] = '\0';
     }
     free(block);
     return st;
 }
 
-gt_status gt_h5_read_string_list_attr(hid_t obj, const char *name, const char *where,
-                                      char ***out, size_t *count)
+gt_status gt_h5_read_string_list_attr(hid_t obj, const char *name, const char *where, char ***out,
+                                      size_t *count)
 {
     gt_h5_quiet();
     *out = NULL;
@@ -177,12 +185,16 @@ gt_status gt_h5_read_string_list_attr(hid_t obj, const char *name, const char *w
         st = gt_fail(GT_ERR_FORMAT, "%s: attribute %s is unreadable (HDF5: %s)", where, name,
                      gt_h5_reason());
     } else if (n > 0 && H5Tget_class(ftype) != H5T_STRING) {
-        st = gt_fail(GT_ERR_FORMAT, "%s: attribute %s holds %lld non-string values, expected "
-                     "strings", where, name, (long long)n);
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: attribute %s holds %lld non-string values, expected "
+                     "strings",
+                     where, name, (long long)n);
     } else if (n > 0) {
         char **list = calloc((size_t)n, sizeof *list);
-        if (!list) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
-        else st = read_strings(attr, ftype, (size_t)n, where, name, list);
+        if (!list)
+            st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
+        else
+            st = read_strings(attr, ftype, (size_t)n, where, name, list);
         if (st == GT_OK) {
             *out = list;
             *count = (size_t)n;
@@ -198,7 +210,8 @@ gt_status gt_h5_read_string_list_attr(hid_t obj, const char *name, const char *w
 void gt_h5_free_strings(char **list, size_t count)
 {
     if (!list) return;
-    for (size_t i = 0; i < count; ++i) free(list[i]);
+    for (size_t i = 0; i < count; ++i)
+        free(list[i]);
     free(list);
 }
 
@@ -269,7 +282,8 @@ gt_status gt_h5_write_string_list_attr(hid_t obj, const char *name, const char *
     hid_t space = H5Screate_simple(1, dims, NULL);
     if (count == 0) {
         double none = 0.0; /* HDF5 wants a buffer even for zero elements */
-        gt_status st = write_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, &none, where);
+        gt_status st =
+            write_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, &none, where);
         H5Sclose(space);
         return st;
     }
@@ -281,7 +295,8 @@ gt_status gt_h5_write_string_list_attr(hid_t obj, const char *name, const char *
         H5Sclose(space);
         return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", where);
     }
-    for (size_t i = 0; i < count; ++i) memcpy(block + i * width, values[i], strlen(values[i]));
+    for (size_t i = 0; i < count; ++i)
+        memcpy(block + i * width, values[i], strlen(values[i]));
     hid_t type = H5Tcopy(H5T_C_S1);
     H5Tset_size(type, width);
     H5Tset_strpad(type, H5T_STR_NULLPAD);
@@ -372,7 +387,8 @@ gt_status gt_h5_write_floats(hid_t loc, const char *name, int rank, const unsign
 {
     gt_h5_quiet();
     hsize_t hd[8];
-    for (int i = 0; i < rank; ++i) hd[i] = dims[i];
+    for (int i = 0; i < rank; ++i)
+        hd[i] = dims[i];
     hid_t space = H5Screate_simple(rank, hd, NULL);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
@@ -411,13 +427,17 @@ gt_status gt_h5_read_floats(hid_t loc, const char *name, int rank, const unsigne
     gt_h5_format_shape(want_text, sizeof want_text, rank, dims);
     gt_h5_format_shape(found_text, sizeof found_text, found_rank > 0 ? found_rank : 0, found_ull);
     if (H5Tget_class(type) != H5T_FLOAT)
-        st = gt_fail(GT_ERR_FORMAT, "%s: dataset is not floating point (expected float32 of "
-                     "shape %s)", where, want_text);
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: dataset is not floating point (expected float32 of "
+                     "shape %s)",
+                     where, want_text);
     else if (!same)
         st = gt_fail(GT_ERR_SHAPE, "%s: shape %s, expected %s", where, found_text, want_text);
     else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-        st = gt_fail(GT_ERR_FORMAT, "%s: cannot read the dataset: truncated or corrupt file "
-                     "(HDF5: %s)", where, gt_h5_reason());
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: cannot read the dataset: truncated or corrupt file "
+                     "(HDF5: %s)",
+                     where, gt_h5_reason());
     H5Tclose(type);
     H5Sclose(space);
     H5Dclose(ds);

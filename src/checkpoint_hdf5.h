@@ -43,8 +43,8 @@ gt_status gt_h5_read_string_attr(hid_t obj, const char *attr, const char *where,
 /* Reads a 1-D attribute of strings into a malloc'd array of malloc'd strings.
  * An empty attribute of any type (Keras writes [] as an empty float64 array)
  * gives 0 strings. Free with gt_h5_free_strings. */
-gt_status gt_h5_read_string_list_attr(hid_t obj, const char *attr, const char *where,
-                                      char ***out, size_t *count);
+gt_status gt_h5_read_string_list_attr(hid_t obj, const char *attr, const char *where, char ***out,
+                                      size_t *count);
 void gt_h5_free_strings(char **list, size_t count);
 
 /* Writes a scalar string attribute: fixed-length ASCII (h5py's bytes) when

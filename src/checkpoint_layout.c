@@ -24,7 +24,8 @@ void gt_kernel_ohwi_to_hwio(const gt_layer *l, const float *ohwi, float *hwio)
         for (size_t h = 0; h < h_n; ++h)
             for (size_t w = 0; w < w_n; ++w)
                 for (size_t i = 0; i < i_n; ++i)
-                    hwio[((h * w_n + w) * i_n + i) * o_n + o] = ohwi[((o * h_n + h) * w_n + w) * i_n + i];
+                    hwio[((h * w_n + w) * i_n + i) * o_n + o] =
+                        ohwi[((o * h_n + h) * w_n + w) * i_n + i];
 }
 
 void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi)
@@ -35,5 +36,6 @@ void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi)
         for (size_t h = 0; h < h_n; ++h)
             for (size_t w = 0; w < w_n; ++w)
                 for (size_t i = 0; i < i_n; ++i)
-                    ohwi[((o * h_n + h) * w_n + w) * i_n + i] = hwio[((h * w_n + w) * i_n + i) * o_n + o];
+                    ohwi[((o * h_n + h) * w_n + w) * i_n + i] =
+                        hwio[((h * w_n + w) * i_n + i) * o_n + o];
 }

@@ -8,8 +8,7 @@
 #include "gtrain/data.h"
 #include "gtrain/train.h"
 
-#define GT_NO_HDF5                                                                                 \
-    "gtrain was built without HDF5 (install libhdf5-dev and reconfigure with cmake)"
+#define GT_NO_HDF5 "gtrain was built without HDF5 (install libhdf5-dev and reconfigure with cmake)"
 
 gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
                                gt_dataset **out)

@@ -64,8 +64,8 @@ typedef struct saved_layer {
 } saved_layer;
 
 /* The saved layers that have weights, in file order. */
-static gt_status read_saved_layers(hid_t g, const char *path, const char *prefix,
-                                   saved_layer **out, size_t *count)
+static gt_status read_saved_layers(hid_t g, const char *path, const char *prefix, saved_layer **out,
+                                   size_t *count)
 {
     char **names = NULL;
     size_t n = 0;
@@ -122,8 +122,9 @@ static gt_status read_layer(hid_t g, const char *path, const char *prefix, const
         return gt_fail(GT_ERR_FORMAT,
                        "%s: %s%s has %zu weights, but layer '%s' (%s) of the model expects %zu "
                        "(%s)",
-                       path, prefix, s->name, s->n_weights, l->name, gt_layer_kind_keras_name(l->kind),
-                       want, want == 2 ? "kernel and bias" : "kernel only");
+                       path, prefix, s->name, s->n_weights, l->name,
+                       gt_layer_kind_keras_name(l->kind), want,
+                       want == 2 ? "kernel and bias" : "kernel only");
     hid_t lg = H5Gopen2(g, s->name, H5P_DEFAULT);
     unsigned long long dims[4];
     int rank = gt_layer_keras_kernel_shape(l, dims);
@@ -181,10 +182,13 @@ static gt_status read_choice(hid_t g, const char *attr, const char *where, const
     char *text = NULL;
     GT_TRY(gt_h5_read_string_attr(g, attr, where, &text));
     gt_status st = GT_OK;
-    if (strcmp(text, a) == 0) *is_b = 0;
-    else if (strcmp(text, b) == 0) *is_b = 1;
-    else st = gt_fail(GT_ERR_FORMAT, "%s: %s is \"%s\", expected \"%s\" or \"%s\"", where, attr,
-                      text, a, b);
+    if (strcmp(text, a) == 0)
+        *is_b = 0;
+    else if (strcmp(text, b) == 0)
+        *is_b = 1;
+    else
+        st = gt_fail(GT_ERR_FORMAT, "%s: %s is \"%s\", expected \"%s\" or \"%s\"", where, attr,
+                     text, a, b);
     free(text);
     return st;
 }
@@ -198,9 +202,10 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
     gt_train_state *t = &info->state;
     GT_TRY(gt_h5_read_int64_attr(g, "format_version", where, &v));
     if (v < 1 || v > GT_CHECKPOINT_FORMAT_VERSION)
-        return gt_fail(GT_ERR_UNSUPPORTED, "%s: format_version %lld is not supported (this "
-                       "gtrain reads 1..%d); use a newer gtrain", where, v,
-                       GT_CHECKPOINT_FORMAT_VERSION);
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "%s: format_version %lld is not supported (this "
+                       "gtrain reads 1..%d); use a newer gtrain",
+                       where, v, GT_CHECKPOINT_FORMAT_VERSION);
     info->format_version = (int)v;
     int flag = 0;
     GT_TRY(read_choice(g, "optimizer", where, "adam", "sgd", &flag));
@@ -245,11 +250,13 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
 #undef GET_I
 #undef GET_U
     if (c->batch_size < 1 || t->epochs_done < 0 || t->steps_done < 0 || t->optimizer_step < 0)
-        return gt_fail(GT_ERR_FORMAT, "%s: batch_size %d, epochs_done %d, steps_done %d, "
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: batch_size %d, epochs_done %d, steps_done %d, "
                        "optimizer_step %lld: expected a positive batch and no negative counter",
                        where, c->batch_size, t->epochs_done, t->steps_done,
                        (long long)t->optimizer_step);
-    if (H5Aexists(g, "run_info") > 0) GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
+    if (H5Aexists(g, "run_info") > 0)
+        GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
     return GT_OK;
 }
 
@@ -284,12 +291,16 @@ static gt_status restore_state(gt_trainer *tr, hid_t f, const char *path)
     GT_TRY(gt_checkpoint_read_info(path, &info));
     free(info.run_info);
     if (!info.has_state)
-        return gt_fail(GT_ERR_FORMAT, "%s has no %s group: it holds weights but no training "
-                       "state to resume (a Keras file?)", path, GT_CHECKPOINT_STATE_GROUP);
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s has no %s group: it holds weights but no training "
+                       "state to resume (a Keras file?)",
+                       path, GT_CHECKPOINT_STATE_GROUP);
     const gt_train_config *c = gt_trainer_config(tr);
     if (c->optimizer != info.config.optimizer)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s was saved by a run with optimizer %s; this "
-                       "trainer uses %s", path, info.config.optimizer == GT_OPT_SGD ? "sgd" : "adam",
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s was saved by a run with optimizer %s; this "
+                       "trainer uses %s",
+                       path, info.config.optimizer == GT_OPT_SGD ? "sgd" : "adam",
                        c->optimizer == GT_OPT_SGD ? "sgd" : "adam");
     size_t n = gt_trainer_optimizer_state_count(tr);
     if (n) {

@@ -43,8 +43,10 @@ static gt_status snapshot_take(gt_trainer *tr, const char *path, snapshot *s)
     s->params = malloc((s->n_params ? s->n_params : 1) * sizeof(float));
     s->moments = malloc((s->n_moments ? s->n_moments : 1) * sizeof(float));
     if (!s->params || !s->moments)
-        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the checkpoint (%zu "
-                       "parameters)", path, s->n_params);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY,
+                       "%s: out of host memory for the checkpoint (%zu "
+                       "parameters)",
+                       path, s->n_params);
     GT_TRY(gt_trainer_get_params(tr, s->params, s->n_params));
     GT_TRY(gt_trainer_get_optimizer_state(tr, s->moments, s->n_moments));
     GT_TRY(gt_trainer_get_state(tr, &s->state));
@@ -98,7 +100,8 @@ static gt_status write_weights(hid_t file, const snapshot *s, const char *where)
     float *scratch = malloc(largest * sizeof(float));
     gt_status st = GT_OK;
     if (!names || !scratch) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", where);
-    for (int i = 0; st == GT_OK && i < m->n_layers; ++i) names[i] = m->layers[i].name;
+    for (int i = 0; st == GT_OK && i < m->n_layers; ++i)
+        names[i] = m->layers[i].name;
     if (st == GT_OK)
         st = gt_h5_write_string_list_attr(mw, "layer_names", names, (size_t)m->n_layers, where);
     if (st == GT_OK) st = gt_h5_write_string_attr(mw, "backend", GT_KERAS_BACKEND, 0, where);
@@ -112,8 +115,7 @@ static gt_status write_weights(hid_t file, const snapshot *s, const char *where)
     return st;
 }
 
-static gt_status write_state(hid_t file, const snapshot *s, const char *run_info,
-                             const char *where)
+static gt_status write_state(hid_t file, const snapshot *s, const char *run_info, const char *where)
 {
     hid_t g = H5Gcreate2(file, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
@@ -182,9 +184,12 @@ static gt_status fsync_path(const char *path, int directory)
 static void directory_of(const char *path, char *dir, size_t size)
 {
     const char *slash = strrchr(path, '/');
-    if (!slash) snprintf(dir, size, ".");
-    else if (slash == path) snprintf(dir, size, "/");
-    else snprintf(dir, size, "%.*s", (int)(slash - path), path);
+    if (!slash)
+        snprintf(dir, size, ".");
+    else if (slash == path)
+        snprintf(dir, size, "/");
+    else
+        snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
 gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info)
@@ -204,7 +209,8 @@ gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_i
         if (file < 0)
             st = gt_fail(GT_ERR_IO, "cannot create checkpoint %s (HDF5: %s)", tmp, gt_h5_reason());
     }
-    if (st == GT_OK) st = gt_h5_write_string_attr(file, "keras_version", GT_KERAS_FILE_VERSION, 1, tmp);
+    if (st == GT_OK)
+        st = gt_h5_write_string_attr(file, "keras_version", GT_KERAS_FILE_VERSION, 1, tmp);
     if (st == GT_OK) st = gt_h5_write_string_attr(file, "backend", GT_KERAS_BACKEND, 1, tmp);
     if (st == GT_OK) st = gt_h5_write_string_attr(file, "model_config", s.model_json, 0, tmp);
     if (st == GT_OK) st = write_weights(file, &s, tmp);

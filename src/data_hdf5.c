@@ -38,11 +38,21 @@ static const char *type_name(hid_t type, char *buf, size_t size)
     case H5T_INTEGER:
         snprintf(buf, size, "%s%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int", 8 * bytes);
         break;
-    case H5T_FLOAT: snprintf(buf, size, "float%zu", 8 * bytes); break;
-    case H5T_STRING: snprintf(buf, size, "string"); break;
-    case H5T_COMPOUND: snprintf(buf, size, "compound"); break;
-    case H5T_ENUM: snprintf(buf, size, "enum"); break;
-    default: snprintf(buf, size, "an unsupported HDF5 type (class %d)", (int)cls); break;
+    case H5T_FLOAT:
+        snprintf(buf, size, "float%zu", 8 * bytes);
+        break;
+    case H5T_STRING:
+        snprintf(buf, size, "string");
+        break;
+    case H5T_COMPOUND:
+        snprintf(buf, size, "compound");
+        break;
+    case H5T_ENUM:
+        snprintf(buf, size, "enum");
+        break;
+    default:
+        snprintf(buf, size, "an unsupported HDF5 type (class %d)", (int)cls);
+        break;
     }
     return buf;
 }
@@ -117,15 +127,15 @@ static gt_status resolve_keys(h5_source *s, const char *x_key, const char *y_key
 }
 
 /* Opens a dataset of the root group; the message lists what the file holds. */
-static gt_status open_dataset(const h5_source *s, const char *key, const char *role,
-                              hid_t *ds, int *rank, hsize_t dims[H5S_MAX_RANK])
+static gt_status open_dataset(const h5_source *s, const char *key, const char *role, hid_t *ds,
+                              int *rank, hsize_t dims[H5S_MAX_RANK])
 {
     *ds = H5I_INVALID_HID;
     if (!gt_h5_exists(s->file, key)) {
         char names[512];
         gt_h5_list_root(s->file, names, sizeof names);
-        return gt_fail(GT_ERR_FORMAT, "%s: no dataset '%s' (the %s); the file holds: %s",
-                       s->path, key, role, names);
+        return gt_fail(GT_ERR_FORMAT, "%s: no dataset '%s' (the %s); the file holds: %s", s->path,
+                       key, role, names);
     }
     H5O_info_t info;
     if (H5Oget_info_by_name(s->file, key, &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
@@ -136,15 +146,19 @@ static gt_status open_dataset(const h5_source *s, const char *key, const char *r
     if (*rank > 0) H5Sget_simple_extent_dims(space, dims, NULL);
     if (space >= 0) H5Sclose(space);
     if (*ds < 0 || *rank < 0)
-        return gt_fail(GT_ERR_FORMAT, "%s: dataset '%s' cannot be opened: truncated or corrupt "
-                       "(HDF5: %s)", s->path, key, gt_h5_reason());
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: dataset '%s' cannot be opened: truncated or corrupt "
+                       "(HDF5: %s)",
+                       s->path, key, gt_h5_reason());
     return GT_OK;
 }
 
 static gt_status read_failed(const h5_source *s, const char *key)
 {
-    return gt_fail(GT_ERR_FORMAT, "%s: dataset '%s' cannot be read: the file is truncated or "
-                   "corrupt (HDF5: %s)", s->path, key, gt_h5_reason());
+    return gt_fail(GT_ERR_FORMAT,
+                   "%s: dataset '%s' cannot be read: the file is truncated or "
+                   "corrupt (HDF5: %s)",
+                   s->path, key, gt_h5_reason());
 }
 
 /* Reads non-uint8 images block by block as double and converts them exactly. */
@@ -159,7 +173,8 @@ static gt_status convert_images(const h5_source *s, hid_t ds, hid_t type, size_t
     for (size_t first = 0; first < count && st == GT_OK; first += H5DATA_BLOCK_EXAMPLES) {
         size_t n = count - first < H5DATA_BLOCK_EXAMPLES ? count - first : H5DATA_BLOCK_EXAMPLES;
         hsize_t start[H5S_MAX_RANK] = {0}, extent[H5S_MAX_RANK];
-        for (int i = 0; i < rank; ++i) extent[i] = dims[i];
+        for (int i = 0; i < rank; ++i)
+            extent[i] = dims[i];
         start[0] = first;
         extent[0] = n;
         hsize_t flat = n * per_example;
@@ -177,7 +192,8 @@ static gt_status convert_images(const h5_source *s, hid_t ds, hid_t type, size_t
                              "(e.g. numpy.round(x * 255).astype('uint8') for images in [0, 1])",
                              s->path, s->x_key, type_name(type, tname, sizeof tname), v,
                              first + i / per_example);
-            else pixels[first * per_example + i] = (uint8_t)v;
+            else
+                pixels[first * per_example + i] = (uint8_t)v;
         }
     }
     H5Sclose(fspace);
@@ -194,33 +210,42 @@ static gt_status read_images(h5_source *s, uint8_t **pixels, size_t *count, gt_s
     hid_t type = H5Dget_type(ds);
     char tname[64], shape_text[96];
     unsigned long long d[H5S_MAX_RANK];
-    for (int i = 0; i < rank; ++i) d[i] = dims[i];
+    for (int i = 0; i < rank; ++i)
+        d[i] = dims[i];
     gt_h5_format_shape(shape_text, sizeof shape_text, rank, d);
     gt_status st = GT_OK;
     H5T_class_t cls = H5Tget_class(type);
     if (rank != 4 && rank != 3)
-        st = gt_fail(GT_ERR_FORMAT, "%s: dataset '%s' has rank %d, shape %s; expected images of "
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: dataset '%s' has rank %d, shape %s; expected images of "
                      "rank 4 (N, height, width, channels) or 3 (N, height, width)",
                      s->path, s->x_key, rank, shape_text);
     else if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-        st = gt_fail(GT_ERR_UNSUPPORTED, "%s: dataset '%s' has type %s; expected uint8 images (or "
-                     "numbers that are integers in 0..255)", s->path, s->x_key,
-                     type_name(type, tname, sizeof tname));
+        st = gt_fail(GT_ERR_UNSUPPORTED,
+                     "%s: dataset '%s' has type %s; expected uint8 images (or "
+                     "numbers that are integers in 0..255)",
+                     s->path, s->x_key, type_name(type, tname, sizeof tname));
     else if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || (rank == 4 && dims[3] == 0) ||
              dims[1] > 65536 || dims[2] > 65536 || (rank == 4 && dims[3] > 65536))
-        st = gt_fail(GT_ERR_FORMAT, "%s: dataset '%s' has shape %s; expected at least one image "
-                     "and sides of 1..65536", s->path, s->x_key, shape_text);
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: dataset '%s' has shape %s; expected at least one image "
+                     "and sides of 1..65536",
+                     s->path, s->x_key, shape_text);
     size_t per = 0;
     if (st == GT_OK) {
         *shape = (gt_shape3){(int)dims[1], (int)dims[2], rank == 4 ? (int)dims[3] : 1};
         *count = (size_t)dims[0];
         per = gt_shape3_size(*shape);
         *pixels = malloc(*count * per);
-        if (!*pixels) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %zu images "
-                                   "(%zu bytes)", s->path, *count, *count * per);
+        if (!*pixels)
+            st = gt_fail(GT_ERR_OUT_OF_MEMORY,
+                         "%s: out of host memory for %zu images "
+                         "(%zu bytes)",
+                         s->path, *count, *count * per);
     }
     if (st == GT_OK) {
-        int is_u8 = cls == H5T_INTEGER && H5Tget_size(type) == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
+        int is_u8 =
+            cls == H5T_INTEGER && H5Tget_size(type) == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
         if (is_u8) {
             if (H5Dread(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, *pixels) < 0)
                 st = read_failed(s, s->x_key);
@@ -249,19 +274,25 @@ static gt_status read_int_vector(h5_source *s, const char *key, const char *role
     hid_t type = H5Dget_type(ds);
     char tname[64], shape_text[96];
     unsigned long long d[H5S_MAX_RANK];
-    for (int i = 0; i < rank; ++i) d[i] = dims[i];
+    for (int i = 0; i < rank; ++i)
+        d[i] = dims[i];
     gt_h5_format_shape(shape_text, sizeof shape_text, rank, d);
     gt_status st = GT_OK;
     if (rank != 1)
-        st = gt_fail(GT_ERR_FORMAT, "%s: dataset '%s' (the %s) has rank %d, shape %s; expected "
-                     "rank 1 (N,)", s->path, key, role, rank, shape_text);
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: dataset '%s' (the %s) has rank %d, shape %s; expected "
+                     "rank 1 (N,)",
+                     s->path, key, role, rank, shape_text);
     else if (H5Tget_class(type) != H5T_INTEGER)
-        st = gt_fail(GT_ERR_UNSUPPORTED, "%s: dataset '%s' (the %s) has type %s; expected an "
-                     "integer type", s->path, key, role, type_name(type, tname, sizeof tname));
+        st = gt_fail(GT_ERR_UNSUPPORTED,
+                     "%s: dataset '%s' (the %s) has type %s; expected an "
+                     "integer type",
+                     s->path, key, role, type_name(type, tname, sizeof tname));
     if (st == GT_OK) {
         *count = (size_t)dims[0];
         *out = malloc((*count ? *count : 1) * sizeof **out);
-        if (!*out) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", s->path);
+        if (!*out)
+            st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", s->path);
         else if (H5Dread(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
             st = read_failed(s, key);
         if (st != GT_OK) {
@@ -289,11 +320,15 @@ static gt_status read_class_names(h5_source *s, char ***names, int *count)
     gt_status st = GT_OK;
     char tname[64];
     if (rank != 1 || dims[0] == 0 || dims[0] > H5DATA_MAX_CLASSES)
-        st = gt_fail(GT_ERR_FORMAT, "%s: dataset 'list_classes' has rank %d; expected a list of "
-                     "1..%d classes", s->path, rank, H5DATA_MAX_CLASSES);
+        st = gt_fail(GT_ERR_FORMAT,
+                     "%s: dataset 'list_classes' has rank %d; expected a list of "
+                     "1..%d classes",
+                     s->path, rank, H5DATA_MAX_CLASSES);
     else if (cls != H5T_INTEGER && cls != H5T_STRING)
-        st = gt_fail(GT_ERR_UNSUPPORTED, "%s: dataset 'list_classes' has type %s; expected "
-                     "integers or strings", s->path, type_name(type, tname, sizeof tname));
+        st = gt_fail(GT_ERR_UNSUPPORTED,
+                     "%s: dataset 'list_classes' has type %s; expected "
+                     "integers or strings",
+                     s->path, type_name(type, tname, sizeof tname));
     int n = st == GT_OK ? (int)dims[0] : 0;
     char **list = n ? calloc((size_t)n, sizeof *list) : NULL;
     if (st == GT_OK && !list) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
@@ -304,8 +339,10 @@ static gt_status read_class_names(h5_source *s, char ***names, int *count)
                         : gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
         for (int i = 0; st == GT_OK && i < n; ++i) {
             list[i] = malloc(24);
-            if (list[i]) snprintf(list[i], 24, "%lld", values[i]);
-            else st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
+            if (list[i])
+                snprintf(list[i], 24, "%lld", values[i]);
+            else
+                st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
         }
         free(values);
     } else if (st == GT_OK) {
@@ -338,7 +375,8 @@ static gt_status read_class_names(h5_source *s, char ***names, int *count)
     H5Tclose(type);
     H5Dclose(ds);
     if (st != GT_OK) {
-        for (int i = 0; list && i < n; ++i) free(list[i]);
+        for (int i = 0; list && i < n; ++i)
+            free(list[i]);
         free(list);
         return st;
     }
@@ -368,19 +406,22 @@ static gt_status load(h5_source *s, const char *x_key, const char *y_key, gt_dat
         long long limit = n_names ? n_names : H5DATA_MAX_CLASSES;
         if (raw[i] < 0 || raw[i] >= limit) {
             if (n_names)
-                st = gt_fail(GT_ERR_FORMAT, "%s: dataset '%s': label %lld at index %zu is out of "
+                st = gt_fail(GT_ERR_FORMAT,
+                             "%s: dataset '%s': label %lld at index %zu is out of "
                              "range for the %d classes of 'list_classes' (expected 0..%d)",
                              s->path, s->y_key, raw[i], i, n_names, n_names - 1);
             else
-                st = gt_fail(GT_ERR_FORMAT, "%s: dataset '%s': label %lld at index %zu is out of "
-                             "range (expected 0..%d)", s->path, s->y_key, raw[i], i,
-                             H5DATA_MAX_CLASSES - 1);
+                st = gt_fail(GT_ERR_FORMAT,
+                             "%s: dataset '%s': label %lld at index %zu is out of "
+                             "range (expected 0..%d)",
+                             s->path, s->y_key, raw[i], i, H5DATA_MAX_CLASSES - 1);
         }
         if (raw[i] > max_label) max_label = raw[i];
     }
     int32_t *labels = st == GT_OK ? malloc((label_count ? label_count : 1) * sizeof *labels) : NULL;
     if (st == GT_OK && !labels) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
-    for (size_t i = 0; st == GT_OK && i < label_count; ++i) labels[i] = (int32_t)raw[i];
+    for (size_t i = 0; st == GT_OK && i < label_count; ++i)
+        labels[i] = (int32_t)raw[i];
     free(raw);
     if (st == GT_OK) {
         char origin[1024];
@@ -398,7 +439,8 @@ static gt_status load(h5_source *s, const char *x_key, const char *y_key, gt_dat
     }
     free(pixels);
     free(labels);
-    for (int i = 0; i < n_names; ++i) free(names[i]);
+    for (int i = 0; i < n_names; ++i)
+        free(names[i]);
     free(names);
     return st;
 }

@@ -46,12 +46,18 @@ typedef struct idx_reader {
 static const char *idx_type_name(int type)
 {
     switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
+    case 0x08:
+        return "unsigned byte";
+    case 0x09:
+        return "signed byte";
+    case 0x0B:
+        return "int16";
+    case 0x0C:
+        return "int32";
+    case 0x0D:
+        return "float32";
+    case 0x0E:
+        return "float64";
     }
     return "unknown type";
 }
@@ -153,7 +159,8 @@ static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
         return gt_fail(GT_ERR_FORMAT,
                        "%s: IDX header is cut short: expected %zu bytes, found %zu%s", r->path,
                        header_bytes, 4 + got, idx_cut_short_note(r));
-    for (int i = 0; i < rank; ++i) dims[i] = be32(header + 4 + 4 * i);
+    for (int i = 0; i < rank; ++i)
+        dims[i] = be32(header + 4 + 4 * i);
 
     if (dims[0] == 0)
         return gt_fail(GT_ERR_FORMAT, "%s: header says the file holds 0 %s; expected at least 1",
@@ -163,8 +170,8 @@ static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
                        "%s: header says the file holds %u %s, an absurd count (at most %u); "
                        "the header is corrupt",
                        r->path, dims[0], kind, IDX_MAX_COUNT);
-    if (rank == 3 && (dims[1] == 0 || dims[2] == 0 || dims[1] > IDX_MAX_SIDE ||
-                      dims[2] > IDX_MAX_SIDE))
+    if (rank == 3 &&
+        (dims[1] == 0 || dims[2] == 0 || dims[1] > IDX_MAX_SIDE || dims[2] > IDX_MAX_SIDE))
         return gt_fail(GT_ERR_FORMAT,
                        "%s: header says each image is %u x %u pixels; expected rows and columns "
                        "in 1..%u (28 x 28 for MNIST)",
@@ -173,15 +180,14 @@ static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
 }
 
 /* Reads exactly `expected` payload bytes into a new malloc'd buffer. */
-static gt_status idx_read_payload(idx_reader *r, size_t expected, const char *unit,
-                                  uint8_t **out)
+static gt_status idx_read_payload(idx_reader *r, size_t expected, const char *unit, uint8_t **out)
 {
     *out = NULL;
     size_t capacity = expected < IDX_INITIAL_CAPACITY ? expected : IDX_INITIAL_CAPACITY;
     uint8_t *buf = malloc(capacity);
     if (!buf)
-        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %zu bytes of %s",
-                       r->path, capacity, unit);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %zu bytes of %s", r->path,
+                       capacity, unit);
     size_t got = 0;
     for (;;) {
         size_t n = 0;
@@ -245,7 +251,8 @@ static gt_status idx_close(idx_reader *r)
     if (!r->gz) return GT_OK;
     int result = gzclose(r->gz);
     r->gz = NULL;
-    if (result == Z_ERRNO) return gt_fail(GT_ERR_IO, "%s: close failed: %s", r->path, strerror(errno));
+    if (result == Z_ERRNO)
+        return gt_fail(GT_ERR_IO, "%s: close failed: %s", r->path, strerror(errno));
     if (result != Z_OK)
         return gt_fail(GT_ERR_FORMAT, "%s: corrupt gzip stream (zlib error %d at close)", r->path,
                        result);
@@ -391,7 +398,8 @@ static gt_status find_idx_file(const named_dataset *known, const char *split, co
 gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
                                 gt_dataset **out)
 {
-    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_named: out must not be NULL");
+    if (!out)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_named: out must not be NULL");
     *out = NULL;
     const named_dataset *known = NULL;
     for (size_t i = 0; name && i < sizeof known_datasets / sizeof known_datasets[0]; ++i)

@@ -23,8 +23,8 @@ struct gt_dataset {
     size_t count;
     gt_shape3 shape;
     int num_classes;
-    char *origin;                    /* file or description, for messages */
-    const char *const *class_names;  /* class_name_count names, or NULL */
+    char *origin;                   /* file or description, for messages */
+    const char *const *class_names; /* class_name_count names, or NULL */
     int class_name_count;
     /* names copied into the dataset (HDF5 list_classes, --class-names): one
      * block of NUL-terminated strings and the table pointing into it */
@@ -49,8 +49,8 @@ static char *copy_string(const char *s)
 
 static gt_status check_shape(gt_shape3 shape, int num_classes, const char *origin)
 {
-    if (shape.h < 1 || shape.w < 1 || shape.c < 1 || shape.h > GT_MAX_DIM ||
-        shape.w > GT_MAX_DIM || shape.c > GT_MAX_DIM)
+    if (shape.h < 1 || shape.w < 1 || shape.c < 1 || shape.h > GT_MAX_DIM || shape.w > GT_MAX_DIM ||
+        shape.c > GT_MAX_DIM)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "%s: example shape %dx%dx%d is invalid (each of height, width and "
                        "channels must be 1..%d)",
@@ -94,7 +94,8 @@ gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_sh
     }
     *out = NULL;
     if ((status = check_shape(shape, num_classes, origin)) != GT_OK) goto fail;
-    if ((status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK) goto fail;
+    if ((status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK)
+        goto fail;
     ds = calloc(1, sizeof *ds);
     origin_copy = copy_string(origin);
     if (!ds || !origin_copy) {
@@ -137,13 +138,14 @@ gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, 
 {
     if (!ds || !names)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_copy_class_names: dataset or names "
-                       "is NULL");
+                                                "is NULL");
     if (count < ds->num_classes)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "%s: %d class names given for %d classes (expected at least %d)",
-                       ds->origin, count, ds->num_classes, ds->num_classes);
+                       "%s: %d class names given for %d classes (expected at least %d)", ds->origin,
+                       count, ds->num_classes, ds->num_classes);
     size_t bytes = 0;
-    for (int i = 0; i < count; ++i) bytes += strlen(names[i] ? names[i] : "") + 1;
+    for (int i = 0; i < count; ++i)
+        bytes += strlen(names[i] ? names[i] : "") + 1;
     char *block = malloc(bytes);
     const char **table = malloc((size_t)count * sizeof *table);
     if (!block || !table) {
@@ -181,8 +183,9 @@ static gt_status copy_examples(const uint8_t *images, const int32_t *labels, siz
     if (!image_copy || !label_copy) {
         free(image_copy);
         free(label_copy);
-        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory copying %zu examples (%zu bytes)",
-                       origin, count, count * example_bytes);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY,
+                       "%s: out of host memory copying %zu examples (%zu bytes)", origin, count,
+                       count * example_bytes);
     }
     if (count) {
         memcpy(image_copy, images, count * example_bytes);
@@ -204,8 +207,8 @@ gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, s
                        count);
     /* Check before copying so a bad argument costs no allocation. */
     GT_TRY(check_shape(shape, num_classes, "dataset from memory"));
-    GT_TRY(check_labels(labels, count, num_classes, "dataset from memory",
-                        GT_ERR_INVALID_ARGUMENT));
+    GT_TRY(
+        check_labels(labels, count, num_classes, "dataset from memory", GT_ERR_INVALID_ARGUMENT));
     return copy_examples(images, labels, count, shape, num_classes, "dataset from memory", out);
 }
 

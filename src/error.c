@@ -54,17 +54,28 @@ void gt_clear_error(void)
 const char *gt_status_name(gt_status status)
 {
     switch (status) {
-    case GT_OK: return "GT_OK";
-    case GT_ERR_INVALID_ARGUMENT: return "GT_ERR_INVALID_ARGUMENT";
-    case GT_ERR_IO: return "GT_ERR_IO";
-    case GT_ERR_FORMAT: return "GT_ERR_FORMAT";
-    case GT_ERR_SHAPE: return "GT_ERR_SHAPE";
-    case GT_ERR_OUT_OF_MEMORY: return "GT_ERR_OUT_OF_MEMORY";
-    case GT_ERR_UNSUPPORTED: return "GT_ERR_UNSUPPORTED";
-    case GT_ERR_NONFINITE: return "GT_ERR_NONFINITE";
-    case GT_ERR_DEVICE: return "GT_ERR_DEVICE";
-    case GT_ERR_NO_DEVICE: return "GT_ERR_NO_DEVICE";
-    case GT_ERR_INTERNAL: return "GT_ERR_INTERNAL";
+    case GT_OK:
+        return "GT_OK";
+    case GT_ERR_INVALID_ARGUMENT:
+        return "GT_ERR_INVALID_ARGUMENT";
+    case GT_ERR_IO:
+        return "GT_ERR_IO";
+    case GT_ERR_FORMAT:
+        return "GT_ERR_FORMAT";
+    case GT_ERR_SHAPE:
+        return "GT_ERR_SHAPE";
+    case GT_ERR_OUT_OF_MEMORY:
+        return "GT_ERR_OUT_OF_MEMORY";
+    case GT_ERR_UNSUPPORTED:
+        return "GT_ERR_UNSUPPORTED";
+    case GT_ERR_NONFINITE:
+        return "GT_ERR_NONFINITE";
+    case GT_ERR_DEVICE:
+        return "GT_ERR_DEVICE";
+    case GT_ERR_NO_DEVICE:
+        return "GT_ERR_NO_DEVICE";
+    case GT_ERR_INTERNAL:
+        return "GT_ERR_INTERNAL";
     }
     return "GT_ERR_UNKNOWN";
 }

@@ -115,8 +115,7 @@ gt_status gt_history_open(const char *path, int first_epoch, gt_history **out)
     bool resume = first_epoch > 1;
     int flags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_TRUNC);
     int fd = open(path, flags, 0644);
-    if (fd < 0)
-        return gt_fail(GT_ERR_IO, "cannot open history file %s: %s", path, strerror(errno));
+    if (fd < 0) return gt_fail(GT_ERR_IO, "cannot open history file %s: %s", path, strerror(errno));
 
     gt_status status = GT_OK;
     size_t kept = 0;
@@ -177,8 +176,8 @@ static void format_optional(char *buf, size_t size, double value)
         format_value(buf, size, value);
 }
 
-gt_status gt_history_append(gt_history *h, int epoch, double loss, double accuracy,
-                            double val_loss, double val_accuracy, double seconds)
+gt_status gt_history_append(gt_history *h, int epoch, double loss, double accuracy, double val_loss,
+                            double val_accuracy, double seconds)
 {
     if (!h) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_history_append: history is NULL");
     char fields[4][40];
@@ -187,8 +186,9 @@ gt_status gt_history_append(gt_history *h, int epoch, double loss, double accura
     format_optional(fields[2], sizeof fields[2], val_loss);
     format_optional(fields[3], sizeof fields[3], val_accuracy);
     char row[256];
-    int n = snprintf(row, sizeof row, "%d,%s,%s,%s,%s,%.3f\n", epoch, fields[0], fields[1],
-                     fields[2], fields[3], isfinite(seconds) && fabs(seconds) < 1e12 ? seconds : 0.0);
+    int n =
+        snprintf(row, sizeof row, "%d,%s,%s,%s,%s,%.3f\n", epoch, fields[0], fields[1], fields[2],
+                 fields[3], isfinite(seconds) && fabs(seconds) < 1e12 ? seconds : 0.0);
     if (n < 0 || (size_t)n >= sizeof row)
         return gt_fail(GT_ERR_INTERNAL, "%s: history row for epoch %d does not fit", h->path,
                        epoch);

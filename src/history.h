@@ -35,8 +35,8 @@ gt_status gt_history_open(const char *path, int first_epoch, gt_history **out);
 
 /* Appends one row and makes it durable (fsync). NaN val_loss/val_accuracy
  * leave those fields empty. */
-gt_status gt_history_append(gt_history *h, int epoch, double loss, double accuracy,
-                            double val_loss, double val_accuracy, double seconds);
+gt_status gt_history_append(gt_history *h, int epoch, double loss, double accuracy, double val_loss,
+                            double val_accuracy, double seconds);
 
 /* Closes the file and frees h (NULL is fine). Reports a failing close. */
 gt_status gt_history_close(gt_history *h);

@@ -73,23 +73,23 @@ typedef struct gt_layer {
     int units;                /* Dense */
     int use_bias;             /* Conv2D, Dense */
     gt_initializer kernel_init, bias_init;
-    float rate;               /* Dropout */
-    float scale, offset;      /* Rescaling */
-    int height, width;        /* Resizing target */
-    int repeats;              /* RepeatChannels: output channels = input channels * repeats */
+    float rate;          /* Dropout */
+    float scale, offset; /* Rescaling */
+    int height, width;   /* Resizing target */
+    int repeats;         /* RepeatChannels: output channels = input channels * repeats */
 
     /* ---- derived by gt_model_build ---- */
-    gt_shape3 in, out;        /* per-example shapes */
-    int pad_top, pad_left;    /* Conv2D, MaxPooling2D */
-    size_t kernel_offset;     /* floats into the flat parameter buffer */
-    size_t kernel_count;      /* Conv2D: filters*kh*kw*cin (OHWI), Dense: in*units (in, units) */
+    gt_shape3 in, out;     /* per-example shapes */
+    int pad_top, pad_left; /* Conv2D, MaxPooling2D */
+    size_t kernel_offset;  /* floats into the flat parameter buffer */
+    size_t kernel_count;   /* Conv2D: filters*kh*kw*cin (OHWI), Dense: in*units (in, units) */
     size_t bias_offset;
     size_t bias_count;
 } gt_layer;
 
 struct gt_model {
     char name[64];
-    gt_shape3 input;          /* as fed from the dataset */
+    gt_shape3 input; /* as fed from the dataset */
     int n_layers;
     int capacity;
     gt_layer *layers;
@@ -99,8 +99,8 @@ struct gt_model {
     int first_compute;        /* index of the first non-preprocessing layer */
     gt_preprocess preprocess; /* the leading preprocessing layers, folded */
     size_t n_params;
-    int num_classes;          /* units of the output */
-    int logits_output;        /* 1: the output activation is softmax, fused into the loss */
+    int num_classes;   /* units of the output */
+    int logits_output; /* 1: the output activation is softmax, fused into the loss */
     int built;
 };
 

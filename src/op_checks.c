@@ -9,16 +9,14 @@
 #include "error.h"
 
 gt_status gt_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
-                            const float *a, int lda, const float *b, int ldb, const float *c,
-                            int ldc)
+                        const float *a, int lda, const float *b, int ldb, const float *c, int ldc)
 {
     if (m < 0 || n < 0 || k < 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: negative size m=%d n=%d k=%d", op, m, n, k);
     /* Row-major: the stored row of A is op(A)'s row unless transposed. */
     int a_cols = trans_a ? m : k;
     int b_cols = trans_b ? k : n;
-    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) ||
-        ldc < (n > 1 ? n : 1))
+    if (lda < (a_cols > 1 ? a_cols : 1) || ldb < (b_cols > 1 ? b_cols : 1) || ldc < (n > 1 ? n : 1))
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "%s: leading dimension too small (lda=%d needs >= %d, ldb=%d needs >= %d, "
                        "ldc=%d needs >= %d)",
@@ -53,8 +51,8 @@ gt_status gt_check_pool(const char *op, const gt_pool_geom *g)
 {
     if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
     int bad = g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->out_h <= 0 ||
-              g->out_w <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 ||
-              g->stride_w <= 0 || g->pad_top < 0 || g->pad_left < 0;
+              g->out_w <= 0 || g->k_h <= 0 || g->k_w <= 0 || g->stride_h <= 0 || g->stride_w <= 0 ||
+              g->pad_top < 0 || g->pad_left < 0;
     /* Every window must hold at least one real cell: padded cells never win,
      * so an all-padding window would have no maximum. */
     if (!bad)
@@ -124,8 +122,8 @@ gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n)
 }
 
 gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
-                                  const uint8_t *images, const int32_t *labels,
-                                  const int32_t *indices, int n)
+                              const uint8_t *images, const int32_t *labels, const int32_t *indices,
+                              int n)
 {
     GT_TRY(gt_check_preprocess_shape(p, n));
     if (n > 0 && (!x || !images || !indices))

@@ -21,8 +21,8 @@ gt_status gt_check_rate(const char *op, float rate);
 gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n);
 /* Shape, pointers, and non-negative indices (host memory). */
 gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
-                              const uint8_t *images, const int32_t *labels,
-                              const int32_t *indices, int n);
+                              const uint8_t *images, const int32_t *labels, const int32_t *indices,
+                              int n);
 gt_status gt_check_adam(const gt_adam_params *hp);
 gt_status gt_check_sgd(const float *velocity, float momentum);
 

@@ -115,7 +115,8 @@ int gt_progress_format(char *buf, size_t size, long step, long total, double ela
      * '>' head until the epoch is complete. */
     int filled = (int)((double)GT_PROGRESS_BAR_WIDTH * (double)bar_step / (double)bar_total);
     char bar[GT_PROGRESS_BAR_WIDTH + 1];
-    for (int i = 0; i < GT_PROGRESS_BAR_WIDTH; ++i) bar[i] = i < filled ? '=' : '.';
+    for (int i = 0; i < GT_PROGRESS_BAR_WIDTH; ++i)
+        bar[i] = i < filled ? '=' : '.';
     if (filled > 0 && bar_step < bar_total) bar[filled - 1] = '>';
     bar[GT_PROGRESS_BAR_WIDTH] = '\0';
     text_printf(&t, "%s]", bar);
@@ -132,8 +133,7 @@ int gt_progress_format(char *buf, size_t size, long step, long total, double ela
 
 /* Writes one line: in place ('\r', then spaces over whatever the previous,
  * longer line left) on a terminal, plainly otherwise. */
-static void draw(gt_progress *p, long step, double elapsed_seconds, bool final,
-                 const char *metrics)
+static void draw(gt_progress *p, long step, double elapsed_seconds, bool final, const char *metrics)
 {
     char line[4096];
     double per_step = gt_progress_seconds_per_step(p, step, elapsed_seconds);
@@ -143,7 +143,8 @@ static void draw(gt_progress *p, long step, double elapsed_seconds, bool final,
     if (p->interactive) {
         fputc('\r', p->out);
         fputs(line, p->out);
-        for (size_t i = width; i < p->drawn_width; ++i) fputc(' ', p->out);
+        for (size_t i = width; i < p->drawn_width; ++i)
+            fputc(' ', p->out);
     } else {
         fputs(line, p->out);
     }

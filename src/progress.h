@@ -1,7 +1,8 @@
 /* Internal: Keras-style (verbose=1) progress lines for training epochs.
  *
  *   123/600 [=====>........................] - ETA: 12s - loss: 0.4527 - accuracy: 0.8353
- *   600/600 [==============================] - 36s 59ms/step - loss: 0.4527 - accuracy: 0.8353 - val_loss: 0.3984 - val_accuracy: 0.8435
+ *   600/600 [==============================] - 36s 59ms/step - loss: 0.4527 - accuracy: 0.8353 -
+ * val_loss: 0.3984 - val_accuracy: 0.8435
  *
  * Usage, once per epoch (the caller prints "Epoch 1/10" itself):
  *
@@ -33,11 +34,11 @@
 
 typedef struct gt_progress {
     FILE *out;
-    long total;              /* steps in the epoch */
-    bool interactive;        /* redraw in place with '\r' */
-    double last_draw;        /* elapsed seconds at the last redraw; < 0 before the first */
-    double first_step_done;  /* elapsed seconds when step 1 finished; < 0 if not seen */
-    size_t drawn_width;      /* characters of the line now on screen, to blank leftovers */
+    long total;             /* steps in the epoch */
+    bool interactive;       /* redraw in place with '\r' */
+    double last_draw;       /* elapsed seconds at the last redraw; < 0 before the first */
+    double first_step_done; /* elapsed seconds when step 1 finished; < 0 if not seen */
+    size_t drawn_width;     /* characters of the line now on screen, to blank leftovers */
 } gt_progress;
 
 /* True when `stream` is a terminal (so in-place redraws make sense). */

@@ -13,11 +13,13 @@ void gt_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
 {
     uint64_t key = seed ^ GT_SHUFFLE_STREAM;
     uint64_t block_base = (uint64_t)epoch << 40;
-    for (size_t i = 0; i < count; ++i) order[i] = (int32_t)i;
+    for (size_t i = 0; i < count; ++i)
+        order[i] = (int32_t)i;
     for (size_t i = count; i > 1; --i) {
         /* 64 random bits per draw: the modulo bias is below 2^-32 for any dataset size */
         uint64_t block = block_base + (uint64_t)i;
-        uint64_t r = ((uint64_t)gt_philox_word(key, block, 0) << 32) | gt_philox_word(key, block, 1);
+        uint64_t r =
+            ((uint64_t)gt_philox_word(key, block, 0) << 32) | gt_philox_word(key, block, 1);
         size_t j = (size_t)(r % (uint64_t)i);
         int32_t t = order[i - 1];
         order[i - 1] = order[j];

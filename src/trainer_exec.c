@@ -69,8 +69,8 @@ gt_status gt_trainer_forward(gt_trainer *tr, int n, int training)
         case GT_LAYER_ACTIVATION:
             if (l->activation == GT_ACT_RELU) {
                 GT_TRY(be->copy(be, y, x, out_count * sizeof(float)));
-                GT_TRY(be->bias_act_forward(be, y, NULL, n, (int)gt_shape3_size(l->out),
-                                            GT_ACT_RELU));
+                GT_TRY(
+                    be->bias_act_forward(be, y, NULL, n, (int)gt_shape3_size(l->out), GT_ACT_RELU));
                 tr->cur[i] = y;
             } else {
                 tr->cur[i] = x; /* linear, or softmax fused into the loss */
@@ -115,8 +115,8 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
             if (l->activation == GT_ACT_RELU) GT_TRY(be->relu_backward(be, dy, dy, y, out_count));
             gt_conv_geom g = gt_layer_conv_geom(l, n);
             GT_TRY(be->conv2d_backward_filter(be, &g, grads + l->kernel_offset,
-                                              l->bias_count ? grads + l->bias_offset : NULL, dy,
-                                              x, tr->workspace));
+                                              l->bias_count ? grads + l->bias_offset : NULL, dy, x,
+                                              tr->workspace));
             if (need_dx) {
                 GT_TRY(be->conv2d_backward_data(be, &g, spare, dy, params + l->kernel_offset,
                                                 tr->workspace));
@@ -132,7 +132,8 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
             /* dW(in, units) = x^T dy; db = column sums of dy; dx(n, in) = dy W^T */
             GT_TRY(be->gemm(be, 1, 0, in, l->units, n, 1.0f, x, in, dy, l->units, 0.0f,
                             grads + l->kernel_offset, l->units));
-            if (l->bias_count) GT_TRY(be->bias_backward(be, grads + l->bias_offset, dy, n, l->units));
+            if (l->bias_count)
+                GT_TRY(be->bias_backward(be, grads + l->bias_offset, dy, n, l->units));
             if (need_dx) {
                 GT_TRY(be->gemm(be, 0, 1, n, in, l->units, 1.0f, dy, l->units,
                                 params + l->kernel_offset, l->units, 0.0f, spare, in));

@@ -66,8 +66,7 @@ static gt_status ring_drain(stats_ring *r, int wait_all)
 {
     gt_backend *be = r->tr->be;
     if (wait_all && r->consumed < r->issued) GT_TRY(be->synchronize(be));
-    while (r->consumed < r->issued &&
-           be->fence_done(be, (int)(r->consumed % GT_BACKEND_FENCES)))
+    while (r->consumed < r->issued && be->fence_done(be, (int)(r->consumed % GT_BACKEND_FENCES)))
         GT_TRY(ring_consume_one(r));
     return GT_OK;
 }
@@ -141,8 +140,9 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
     GT_TRY(gt_trainer_make_resident(tr, ds, &res));
     for (int i = 0; i < n; ++i)
         if (indices[i] < 0 || (size_t)indices[i] >= res->count)
-            return gt_fail(GT_ERR_INVALID_ARGUMENT, "index %d is outside the dataset (%zu examples)",
-                           (int)indices[i], res->count);
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "index %d is outside the dataset (%zu examples)", (int)indices[i],
+                           res->count);
     gt_backend *be = tr->be;
     /* benchmarks repeat one batch: a device backend then needs no upload per step */
     size_t index_bytes = (size_t)n * sizeof(int32_t);
@@ -172,12 +172,14 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
     gt_resident *res = NULL;
     GT_TRY(gt_trainer_make_resident(tr, ds, &res));
     size_t count = res->count;
-    if (count == 0) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
-                                   gt_dataset_origin(ds));
+    if (count == 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
+                       gt_dataset_origin(ds));
     /* the evaluation order is the identity; it is written to the index buffer once */
     int32_t *identity = malloc(count * sizeof(int32_t));
     if (!identity) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
-    for (size_t i = 0; i < count; ++i) identity[i] = (int32_t)i;
+    for (size_t i = 0; i < count; ++i)
+        identity[i] = (int32_t)i;
     gt_status st = tr->be->upload(tr->be, res->order, identity, count * sizeof(int32_t));
     free(identity);
     GT_TRY(st);
@@ -260,11 +262,11 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     return GT_OK;
 }
 
-gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
-                         int epochs, const gt_fit_callbacks *cb)
+gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
+                         const gt_fit_callbacks *cb)
 {
-    if (epochs < 1) return gt_fail(GT_ERR_INVALID_ARGUMENT, "epochs must be at least 1, found %d",
-                                   epochs);
+    if (epochs < 1)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "epochs must be at least 1, found %d", epochs);
     if (gt_dataset_count(train) == 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no training examples",
                        gt_dataset_origin(train));
@@ -315,9 +317,10 @@ gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state)
                        "the checkpoint's run used seed %llu, this trainer seed %llu",
                        (unsigned long long)state->seed, (unsigned long long)tr->cfg.seed);
     if (state->optimizer_step < 0 || state->epochs_done < 0 || state->steps_done < 0)
-        return gt_fail(GT_ERR_FORMAT, "training state has negative counters (step %lld, epoch "
-                       "%d, steps %d)", (long long)state->optimizer_step, state->epochs_done,
-                       state->steps_done);
+        return gt_fail(GT_ERR_FORMAT,
+                       "training state has negative counters (step %lld, epoch "
+                       "%d, steps %d)",
+                       (long long)state->optimizer_step, state->epochs_done, state->steps_done);
     tr->optimizer_step = state->optimizer_step;
     tr->epochs_done = state->epochs_done;
     tr->steps_done = state->steps_done;

@@ -51,16 +51,16 @@ struct gt_trainer {
     int32_t *step_index; /* (batch) indices for gt_trainer_step */
     float **outputs;     /* outputs[i]: buffer of layer i (NULL for aliasing layers) */
     float *grad_a, *grad_b;
-    float *stats;        /* GT_BACKEND_FENCES x 2: loss sum, correct count */
+    float *stats; /* GT_BACKEND_FENCES x 2: loss sum, correct count */
     void *workspace;
     size_t workspace_bytes;
 
-    float *host_stats;   /* GT_BACKEND_FENCES x 2, from host_alloc */
+    float *host_stats;        /* GT_BACKEND_FENCES x 2, from host_alloc */
     int32_t *host_step_index; /* what step_index holds, so repeated batches skip the upload */
     int step_index_count;
 
     /* per-forward state */
-    const float **cur;   /* cur[i]: what layer i produced in the last forward */
+    const float **cur; /* cur[i]: what layer i produced in the last forward */
     uint64_t *dropout_offsets;
     uint64_t dropout_counter;
 

@@ -84,9 +84,12 @@ gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n)
 static int layer_writes_output(const gt_layer *l)
 {
     switch (l->kind) {
-    case GT_LAYER_FLATTEN: return 0;
-    case GT_LAYER_ACTIVATION: return l->activation == GT_ACT_RELU;
-    default: return 1;
+    case GT_LAYER_FLATTEN:
+        return 0;
+    case GT_LAYER_ACTIVATION:
+        return l->activation == GT_ACT_RELU;
+    default:
+        return 1;
     }
 }
 
@@ -157,8 +160,8 @@ static gt_status plan_arena(gt_trainer *tr)
 
     void *arena = NULL;
     gt_status st = be->alloc(be, bytes, &arena);
-    if (st != GT_OK) return gt_fail_context(st, "allocating activations and workspace for batch %d",
-                                            tr->batch);
+    if (st != GT_OK)
+        return gt_fail_context(st, "allocating activations and workspace for batch %d", tr->batch);
     tr->arena = arena;
     tr->arena_bytes = bytes;
     char *base = arena;
@@ -190,8 +193,11 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n)
     tr->workspace_bytes = 0;
     void *ws = NULL;
     gt_status st = be->alloc(be, need, &ws);
-    if (st != GT_OK) return gt_fail_context(st, "allocating %zu bytes of convolution workspace for "
-                                            "batch %d", need, n);
+    if (st != GT_OK)
+        return gt_fail_context(st,
+                               "allocating %zu bytes of convolution workspace for "
+                               "batch %d",
+                               need, n);
     tr->workspace = ws;
     tr->workspace_bytes = need;
     return GT_OK;
@@ -203,11 +209,14 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     if (!model || !be || !cfg || !out)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: NULL argument");
     *out = NULL;
-    if (!model->built) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: model not built");
+    if (!model->built)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: model not built");
     GT_TRY(validate_config(cfg));
     if (cfg->cuda_graph && !(be->capture_begin && be->capture_end))
-        return gt_fail(GT_ERR_UNSUPPORTED, "CUDA graphs need the cuda backend; '%s' runs ops one "
-                       "by one", be->name);
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "CUDA graphs need the cuda backend; '%s' runs ops one "
+                       "by one",
+                       be->name);
     if (model->first_compute >= model->n_layers)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no trainable or compute layers",
                        model->name);
@@ -237,7 +246,8 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     else if (cfg->momentum > 0.0f)
         tr->opt_state_floats = np;
     if (tr->opt_state_floats) {
-        if ((st = alloc_floats(be, tr->opt_state_floats, "optimizer state", &tr->opt_state)) != GT_OK)
+        if ((st = alloc_floats(be, tr->opt_state_floats, "optimizer state", &tr->opt_state)) !=
+            GT_OK)
             goto fail;
         if ((st = be->zero(be, tr->opt_state, tr->opt_state_floats * sizeof(float))) != GT_OK)
             goto fail;
@@ -301,8 +311,8 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds)
                        gt_dataset_origin(ds));
     if (gt_dataset_num_classes(ds) > m->num_classes)
         return gt_fail(GT_ERR_SHAPE,
-                       "model '%s' has %d output classes but %s has labels for %d classes",
-                       m->name, m->num_classes, gt_dataset_origin(ds), gt_dataset_num_classes(ds));
+                       "model '%s' has %d output classes but %s has labels for %d classes", m->name,
+                       m->num_classes, gt_dataset_origin(ds), gt_dataset_num_classes(ds));
     const int32_t *labels = gt_dataset_labels(ds);
     for (size_t i = 0; i < gt_dataset_count(ds); ++i)
         if (labels[i] < 0 || labels[i] >= m->num_classes)

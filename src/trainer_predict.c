@@ -14,9 +14,11 @@ static void normalize_rows(float *probs, int n, int classes)
     for (int i = 0; i < n; ++i) {
         float *row = probs + (size_t)i * (size_t)classes;
         double sum = 0.0;
-        for (int k = 0; k < classes; ++k) sum += row[k];
+        for (int k = 0; k < classes; ++k)
+            sum += row[k];
         if (sum > 0.0)
-            for (int k = 0; k < classes; ++k) row[k] = (float)(row[k] / sum);
+            for (int k = 0; k < classes; ++k)
+                row[k] = (float)(row[k] / sum);
     }
 }
 
@@ -25,7 +27,7 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
 {
     if (!tr || !ds || (count && !probs))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_predict: trainer, dataset or probs "
-                       "is NULL");
+                                                "is NULL");
     size_t total = gt_dataset_count(ds);
     if (first > total || count > total - first)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: examples %zu..%zu requested, it has %zu",
@@ -40,7 +42,8 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
     gt_status st = GT_OK;
     for (size_t done = 0; done < count && st == GT_OK;) {
         int n = count - done < (size_t)tr->batch ? (int)(count - done) : tr->batch;
-        for (int i = 0; i < n; ++i) index[i] = (int32_t)(first + done + (size_t)i);
+        for (int i = 0; i < n; ++i)
+            index[i] = (int32_t)(first + done + (size_t)i);
         float *out = probs + done * (size_t)classes;
         if (n != tr->batch) st = gt_trainer_reserve_workspace(tr, n);
         if (st == GT_OK) st = be->upload(be, tr->step_index, index, (size_t)n * sizeof *index);
@@ -56,7 +59,8 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
             st = be->softmax_forward(be, tr->grad_a, result, n, classes);
             result = tr->grad_a;
         }
-        if (st == GT_OK) st = be->download(be, out, result, (size_t)n * (size_t)classes * sizeof(float));
+        if (st == GT_OK)
+            st = be->download(be, out, result, (size_t)n * (size_t)classes * sizeof(float));
         if (st == GT_OK) st = be->synchronize(be);
         if (st == GT_OK && !m->logits_output) normalize_rows(out, n, classes);
         done += (size_t)n;

@@ -62,7 +62,8 @@ static inline void keras_pad(int in, int k, int stride, int same, int *out, int 
     }
 }
 
-static inline gt_conv_geom conv_geom(int n, int h, int w, int in_c, int out_c, int k, int stride, int same)
+static inline gt_conv_geom conv_geom(int n, int h, int w, int in_c, int out_c, int k, int stride,
+                                     int same)
 {
     gt_conv_geom g = {0};
     g.n = n;

@@ -32,8 +32,8 @@ int main(void)
         CHECK_OK(gt_model_from_zoo(names[k], &m));
         if (!m) continue;
         /* 43 examples: 5 full batches of 8 (captured after the first) and one of 3 */
-        CHECK_OK(gt_test_synthetic_dataset(gt_model_input_shape(m), 43, gt_model_num_classes(m),
-                                           5, &data));
+        CHECK_OK(gt_test_synthetic_dataset(gt_model_input_shape(m), 43, gt_model_num_classes(m), 5,
+                                           &data));
         size_t np = gt_model_param_count(m);
         float *eager = malloc(np * sizeof(float)), *graph = malloc(np * sizeof(float));
         CHECK_OK(fit(m, gpu, data, 0, eager));

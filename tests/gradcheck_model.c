@@ -10,18 +10,25 @@
 
 static const char *model_json =
     "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"gradcheck\", \"layers\": ["
-    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 10, 10, 2], \"name\": \"in\"}},"
-    "{\"class_name\": \"Rescaling\", \"config\": {\"name\": \"rescaling\", \"scale\": 0.00392156862745098, \"offset\": 0.0}},"
-    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c1\", \"filters\": 3, \"kernel_size\": [3, 3], "
+    "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 10, 10, 2], "
+    "\"name\": \"in\"}},"
+    "{\"class_name\": \"Rescaling\", \"config\": {\"name\": \"rescaling\", \"scale\": "
+    "0.00392156862745098, \"offset\": 0.0}},"
+    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c1\", \"filters\": 3, \"kernel_size\": "
+    "[3, 3], "
     "\"strides\": [2, 2], \"padding\": \"same\", \"activation\": \"relu\"}},"
-    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c2\", \"filters\": 4, \"kernel_size\": [2, 2], "
+    "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"c2\", \"filters\": 4, \"kernel_size\": "
+    "[2, 2], "
     "\"strides\": [1, 1], \"padding\": \"valid\", \"activation\": \"linear\"}},"
-    "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"p\", \"pool_size\": [2, 2], \"padding\": \"valid\"}},"
+    "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"p\", \"pool_size\": [2, 2], "
+    "\"padding\": \"valid\"}},"
     "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"f\"}},"
-    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"units\": 7, \"activation\": \"relu\"}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"units\": 7, \"activation\": "
+    "\"relu\"}},"
     "{\"class_name\": \"Dropout\", \"config\": {\"name\": \"drop\", \"rate\": 0.25}},"
     "{\"class_name\": \"Activation\", \"config\": {\"name\": \"act\", \"activation\": \"relu\"}},"
-    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d2\", \"units\": 4, \"activation\": \"softmax\"}}"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d2\", \"units\": 4, \"activation\": "
+    "\"softmax\"}}"
     "]}}";
 
 /* Batch-mean loss of the current parameters, same dropout mask every call. */

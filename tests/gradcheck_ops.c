@@ -51,7 +51,8 @@ static void fd_check(const char *what, float *param, size_t n, const float *anal
 static double dot(const float *y, const float *r, size_t n)
 {
     double s = 0.0;
-    for (size_t i = 0; i < n; ++i) s += (double)y[i] * (double)r[i];
+    for (size_t i = 0; i < n; ++i)
+        s += (double)y[i] * (double)r[i];
     return s;
 }
 
@@ -135,10 +136,10 @@ static void dense_backward(dense_ctx *c, float *dx, float *dw, float *db, float 
     gt_backend *be = c->be;
     dense_forward(c);
     CHECK_OK(be->relu_backward(be, dpre, c->r, c->y, (size_t)c->n * c->out));
-    CHECK_OK(be->gemm(be, 1, 0, c->in, c->out, c->n, 1.0f, c->x, c->in, dpre, c->out, 0.0f, dw,
-                      c->out));
-    CHECK_OK(be->gemm(be, 0, 1, c->n, c->in, c->out, 1.0f, dpre, c->out, c->w, c->out, 0.0f, dx,
-                      c->in));
+    CHECK_OK(
+        be->gemm(be, 1, 0, c->in, c->out, c->n, 1.0f, c->x, c->in, dpre, c->out, 0.0f, dw, c->out));
+    CHECK_OK(
+        be->gemm(be, 0, 1, c->n, c->in, c->out, 1.0f, dpre, c->out, c->w, c->out, 0.0f, dx, c->in));
     CHECK_OK(be->bias_backward(be, db, dpre, c->n, c->out));
 }
 
@@ -167,7 +168,8 @@ static void gradcheck_dense(unsigned long long *rng)
         }
         if (!moved) break;
     }
-    float *dx = zero_buf(xn), *dw = zero_buf(wn), *db = zero_buf((size_t)c.out), *dpre = zero_buf(yn);
+    float *dx = zero_buf(xn), *dw = zero_buf(wn), *db = zero_buf((size_t)c.out),
+          *dpre = zero_buf(yn);
     dense_backward(&c, dx, dw, db, dpre);
     fd_check("dense dx", c.x, xn, dx, dense_objective, &c, 1e-2f, ATOL, RTOL);
     fd_check("dense dW", c.w, wn, dw, dense_objective, &c, 1e-2f, ATOL, RTOL);
@@ -207,7 +209,9 @@ static void unary_forward(gt_backend *be, unary_ctx *c)
 {
     size_t xn = (size_t)c->rows * c->cols;
     switch (c->op) {
-    case 0: CHECK_OK(be->maxpool_forward(be, &c->pg, c->y, c->x)); break;
+    case 0:
+        CHECK_OK(be->maxpool_forward(be, &c->pg, c->y, c->x));
+        break;
     case 1:
         memcpy(c->y, c->x, xn * sizeof *c->y);
         CHECK_OK(be->bias_act_forward(be, c->y, NULL, c->rows, c->cols, GT_ACT_RELU));
@@ -216,7 +220,9 @@ static void unary_forward(gt_backend *be, unary_ctx *c)
         memcpy(c->y, c->x, xn * sizeof *c->y);
         CHECK_OK(be->bias_act_forward(be, c->y, c->b, c->rows, c->cols, GT_ACT_LINEAR));
         break;
-    default: CHECK_OK(be->dropout_forward(be, c->y, c->x, xn, 0.5f, 99, 3)); break;
+    default:
+        CHECK_OK(be->dropout_forward(be, c->y, c->x, xn, 0.5f, 99, 3));
+        break;
     }
 }
 
@@ -232,13 +238,19 @@ static void unary_backward(gt_backend *be, unary_ctx *c, float *dx, float *db)
     size_t xn = (size_t)c->rows * c->cols;
     unary_forward(be, c);
     switch (c->op) {
-    case 0: CHECK_OK(be->maxpool_backward(be, &c->pg, dx, c->r, c->x, c->y)); break;
-    case 1: CHECK_OK(be->relu_backward(be, dx, c->r, c->y, xn)); break;
+    case 0:
+        CHECK_OK(be->maxpool_backward(be, &c->pg, dx, c->r, c->x, c->y));
+        break;
+    case 1:
+        CHECK_OK(be->relu_backward(be, dx, c->r, c->y, xn));
+        break;
     case 2:
         memcpy(dx, c->r, xn * sizeof *dx); /* y = x + b: dx = dy */
         CHECK_OK(be->bias_backward(be, db, c->r, c->rows, c->cols));
         break;
-    default: CHECK_OK(be->dropout_backward(be, dx, c->r, xn, 0.5f, 99, 3)); break;
+    default:
+        CHECK_OK(be->dropout_backward(be, dx, c->r, xn, 0.5f, 99, 3));
+        break;
     }
 }
 
@@ -259,13 +271,16 @@ static void gradcheck_unary(int op, unsigned long long *rng)
     c.y = zero_buf(xn);
     c.r = rand_buf(c.yn, rng, -1, 1);
     if (op == 0) /* distinct values 0.01 apart: a step of 1e-3 never changes a winner */
-        for (size_t i = 0; i < xn; ++i) c.x[i] = (float)((i * 37) % xn) * 0.01f - 1.0f;
+        for (size_t i = 0; i < xn; ++i)
+            c.x[i] = (float)((i * 37) % xn) * 0.01f - 1.0f;
     if (op == 1) /* ReLU inputs at least 0.05 from the kink */
-        for (size_t i = 0; i < xn; ++i) c.x[i] += c.x[i] >= 0 ? 0.05f : -0.05f;
+        for (size_t i = 0; i < xn; ++i)
+            c.x[i] += c.x[i] >= 0 ? 0.05f : -0.05f;
     float *dx = zero_buf(xn), *db = zero_buf((size_t)c.cols);
     unary_backward(ref_be, &c, dx, db);
     fd_check(names[op], c.x, xn, dx, unary_objective, &c, 1e-3f, ATOL, RTOL);
-    if (op == 2) fd_check("bias db", c.b, (size_t)c.cols, db, unary_objective, &c, 1e-2f, ATOL, RTOL);
+    if (op == 2)
+        fd_check("bias db", c.b, (size_t)c.cols, db, unary_objective, &c, 1e-2f, ATOL, RTOL);
 
     float *fdx = zero_buf(xn), *fdb = zero_buf((size_t)c.cols);
     unary_backward(fast_be, &c, fdx, fdb);
@@ -297,7 +312,8 @@ static double loss_objective(void *p)
     float stats[2];
     const float *row = c->in + (size_t)c->row * c->classes;
     if (c->prob)
-        CHECK_OK(ref_be->prob_xent(ref_be, NULL, stats, row, c->labels + c->row, 1, c->classes, 1.0f));
+        CHECK_OK(
+            ref_be->prob_xent(ref_be, NULL, stats, row, c->labels + c->row, 1, c->classes, 1.0f));
     else
         CHECK_OK(ref_be->softmax_xent(ref_be, NULL, stats, row, c->labels + c->row, 1, c->classes,
                                       1.0f));
@@ -313,7 +329,8 @@ static void gradcheck_loss(int prob, unsigned long long *rng)
      * from the clip bounds); logits in [-3, 3]. */
     c.in = prob ? rand_buf(total, rng, 0.2f, 1.0f) : rand_buf(total, rng, -3, 3);
     c.labels = malloc((size_t)n * sizeof *c.labels);
-    for (int i = 0; i < n; ++i) c.labels[i] = (int32_t)(gt_test_rng_next(rng) % (unsigned)classes);
+    for (int i = 0; i < n; ++i)
+        c.labels[i] = (int32_t)(gt_test_rng_next(rng) % (unsigned)classes);
     float *d = zero_buf(total), *fd = zero_buf(total), stats[2], fstats[2];
     if (prob)
         CHECK_OK(ref_be->prob_xent(ref_be, d, stats, c.in, c.labels, n, classes, 1.0f));
@@ -324,8 +341,8 @@ static void gradcheck_loss(int prob, unsigned long long *rng)
         size_t at = (size_t)c.row * classes;
         /* Smooth functions: h = 1e-2 (logits) or 1e-3 (probabilities, whose
          * third derivative 2/out^3 reaches 250) keeps truncation < 1e-4. */
-        fd_check(what, c.in + at, (size_t)classes, d + at, loss_objective, &c,
-                 prob ? 1e-3f : 1e-2f, prob ? 5e-4 : ATOL, RTOL);
+        fd_check(what, c.in + at, (size_t)classes, d + at, loss_objective, &c, prob ? 1e-3f : 1e-2f,
+                 prob ? 5e-4 : ATOL, RTOL);
     }
     if (prob)
         CHECK_OK(fast_be->prob_xent(fast_be, fd, fstats, c.in, c.labels, n, classes, 1.0f));
@@ -351,7 +368,8 @@ int main(void)
     gradcheck_conv(&valid5, &rng);
     gradcheck_conv(&point, &rng);
     gradcheck_dense(&rng);
-    for (int op = 0; op < 4; ++op) gradcheck_unary(op, &rng);
+    for (int op = 0; op < 4; ++op)
+        gradcheck_unary(op, &rng);
     gradcheck_loss(0, &rng);
     gradcheck_loss(1, &rng);
     gt_backend_destroy(ref_be);

@@ -8,12 +8,14 @@
 #include "test_util.h"
 
 #define TABLE_ENTRIES(X)                                                                           \
-    X(destroy) X(describe) X(alloc) X(free) X(upload) X(download) X(zero) X(copy) X(synchronize)  \
-    X(host_alloc) X(host_free) X(download_async) X(fence_done) X(gemm) X(bias_act_forward)         \
-    X(bias_backward) X(relu_backward) X(conv2d_workspace_bytes) X(conv2d_forward)                  \
-    X(conv2d_backward_data) X(conv2d_backward_filter) X(maxpool_forward) X(maxpool_backward)       \
-    X(softmax_xent) X(prob_xent) X(softmax_forward) X(dropout_forward) X(dropout_backward)         \
-    X(adam_update) X(sgd_update) X(preprocess_gather)
+    X(destroy)                                                                                     \
+    X(describe) X(alloc) X(free) X(upload) X(download) X(zero) X(copy) X(synchronize)              \
+        X(host_alloc) X(host_free) X(download_async) X(fence_done) X(gemm) X(bias_act_forward)     \
+            X(bias_backward) X(relu_backward) X(conv2d_workspace_bytes) X(conv2d_forward)          \
+                X(conv2d_backward_data) X(conv2d_backward_filter) X(maxpool_forward)               \
+                    X(maxpool_backward) X(softmax_xent) X(prob_xent) X(softmax_forward)            \
+                        X(dropout_forward) X(dropout_backward) X(adam_update) X(sgd_update)        \
+                            X(preprocess_gather)
 
 static void check_table(gt_backend *be)
 {
@@ -29,7 +31,8 @@ static void check_memory(gt_backend *be)
     CHECK_OK(be->alloc(be, 0, &b)); /* zero bytes still gives a pointer to free */
     CHECK(a && b && ((uintptr_t)a % 64) == 0 && ((uintptr_t)b % 64) == 0);
     float src[250], back[250];
-    for (int i = 0; i < 250; ++i) src[i] = (float)i * 0.5f;
+    for (int i = 0; i < 250; ++i)
+        src[i] = (float)i * 0.5f;
     CHECK_OK(be->upload(be, a, src, sizeof src));
     CHECK_OK(be->host_alloc(be, sizeof back, &h));
     CHECK_OK(be->download_async(be, h, a, sizeof src, 63));
@@ -43,7 +46,8 @@ static void check_memory(gt_backend *be)
     CHECK(memcmp(back, src, sizeof src) == 0);
     CHECK_OK(be->zero(be, a, sizeof src));
     CHECK_OK(be->download(be, back, a, sizeof back));
-    for (int i = 0; i < 250; ++i) CHECK(back[i] == 0.0f);
+    for (int i = 0; i < 250; ++i)
+        CHECK(back[i] == 0.0f);
     CHECK_FAILS_WITH(be->download_async(be, h, a, 4, GT_BACKEND_FENCES), GT_ERR_INVALID_ARGUMENT,
                      "fence");
     /* Far beyond any machine: the message names the bytes. */

@@ -36,7 +36,8 @@ static float *rounded_copy(const float *x, size_t n)
 {
     float *r = malloc((n ? n : 1) * sizeof *r);
     if (!r) abort();
-    for (size_t i = 0; i < n; ++i) r[i] = gt_bf16_to_f32(gt_f32_to_bf16(x[i]));
+    for (size_t i = 0; i < n; ++i)
+        r[i] = gt_bf16_to_f32(gt_f32_to_bf16(x[i]));
     return r;
 }
 
@@ -102,8 +103,10 @@ static void test_gemm(unsigned long long *rng)
  * class: k_w * in_c = 3, 9 (scalar-length runs), 16, 40 (several vectors). */
 static void test_im2col_rounding(unsigned long long *rng)
 {
-    static const int cases[][8] = {{2, 6, 7, 1, 3, 3, 1, 1}, {1, 5, 5, 3, 2, 3, 2, 0},
-                                   {2, 4, 4, 8, 2, 2, 1, 1}, {1, 6, 6, 8, 2, 5, 1, 1}};
+    static const int cases[][8] = {{2, 6, 7, 1, 3, 3, 1, 1},
+                                   {1, 5, 5, 3, 2, 3, 2, 0},
+                                   {2, 4, 4, 8, 2, 2, 1, 1},
+                                   {1, 6, 6, 8, 2, 5, 1, 1}};
     static const uint32_t specials[] = {0x3f808000u, 0x3f818000u, 0x7f800000u, 0xff800000u,
                                         0x7fc00000u, 0x7f800001u, 0x7f7fffffu, 0x00018000u};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
@@ -119,7 +122,8 @@ static void test_im2col_rounding(unsigned long long *rng)
         gt_cpu_im2col_rows(&g, col, x, 0, rows);
         gt_cpu_im2col_rows_bf16(&g, colb, x, 0, rows);
         size_t bad = 0;
-        for (size_t i = 0; i < rows * taps; ++i) bad += colb[i] != gt_f32_to_bf16(col[i]);
+        for (size_t i = 0; i < rows * taps; ++i)
+            bad += colb[i] != gt_f32_to_bf16(col[i]);
         CHECK_MSG(bad == 0, "im2col bf16 case %zu: %zu of %zu entries differ from gt_f32_to_bf16",
                   c, bad, rows * taps);
         free(x);
@@ -150,8 +154,8 @@ static void check_conv_case(const gt_conv_geom *g, unsigned long long *rng)
     for (int i = 0; i < 2; ++i) {
         gt_backend *be = bf_be[i];
         snprintf(what, sizeof what, "bf16 conv %d threads n%d %dx%dx%d->%dx%dx%d k%d s%d",
-                 gt_cpu_threads(be), g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w,
-                 g->out_c, g->k_h, g->stride_h);
+                 gt_cpu_threads(be), g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c,
+                 g->k_h, g->stride_h);
         void *ws = conv_workspace(be, g);
         CHECK_MSG(ws != NULL, "%s: bf16 needs a workspace (even 1x1)", what);
         CHECK_OK(be->conv2d_forward(be, g, y, x, w, bias, GT_ACT_RELU, ws));
@@ -160,14 +164,16 @@ static void check_conv_case(const gt_conv_geom *g, unsigned long long *rng)
         CHECK_OK(be->conv2d_forward(be, g, again, x, w, bias, GT_ACT_RELU, ws));
         CHECK_MSG(memcmp(again, y, yn * sizeof *y) == 0, "%s: forward not deterministic", what);
 
-        for (size_t e = 0; e < xn; ++e) dx[e] = 1e6f;
+        for (size_t e = 0; e < xn; ++e)
+            dx[e] = 1e6f;
         CHECK_OK(be->conv2d_backward_data(be, g, dx, dy, w, ws));
         CHECK_CLOSE(what, dx, dx_e, xn, EXACT_INPUT_TOL);
         CHECK_CLOSE(what, dx, dx_f, xn, FP32_TOL);
         CHECK_OK(be->conv2d_backward_data(be, g, again, dy, w, ws));
         CHECK_MSG(memcmp(again, dx, xn * sizeof *dx) == 0, "%s: bwd data not deterministic", what);
 
-        for (size_t e = 0; e < wn; ++e) dw[e] = 1e6f;
+        for (size_t e = 0; e < wn; ++e)
+            dw[e] = 1e6f;
         CHECK_OK(be->conv2d_backward_filter(be, g, dw, db, dy, x, ws));
         CHECK_CLOSE(what, dw, dw_e, wn, EXACT_INPUT_TOL);
         CHECK_CLOSE(what, dw, dw_f, wn, FP32_TOL);
@@ -178,9 +184,10 @@ static void check_conv_case(const gt_conv_geom *g, unsigned long long *rng)
                   what);
         be->free(be, ws);
     }
-    float *bufs[] = {x, w, bias, dy, xr, wr, dyr, y_e, dx_e, dw_e, y_f, dx_f, dw_f, db_ref, db,
-                     y, dx, dw, again};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) free(bufs[i]);
+    float *bufs[] = {x,   w,    bias, dy,     xr, wr, dyr, y_e, dx_e, dw_e,
+                     y_f, dx_f, dw_f, db_ref, db, y,  dx,  dw,  again};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+        free(bufs[i]);
 }
 
 static void test_conv(unsigned long long *rng)
@@ -216,7 +223,8 @@ static gt_status train(const char *device, int threads, gt_precision precision, 
     if (st == GT_OK) st = gt_trainer_create(model, be, &cfg, &tr);
     for (int s = 0; s < steps && st == GT_OK; ++s) {
         int32_t idx[16];
-        for (int i = 0; i < 16; ++i) idx[i] = (int32_t)(s * 16 + i);
+        for (int i = 0; i < 16; ++i)
+            idx[i] = (int32_t)(s * 16 + i);
         double loss = 0.0;
         st = gt_trainer_step(tr, data, idx, 16, &loss, NULL);
         if (s == 0 && loss0) *loss0 = loss / 16.0;

@@ -63,7 +63,8 @@ static void check_gemm_case(int ta, int tb, int m, int n, int k, float alpha, fl
 
 static void test_gemm(unsigned long long *rng)
 {
-    static const int sizes[][3] = {{1, 1, 1}, {37, 29, 53}, {5, 300, 7}, {70, 260, 290}, {130, 9, 3}};
+    static const int sizes[][3] = {
+        {1, 1, 1}, {37, 29, 53}, {5, 300, 7}, {70, 260, 290}, {130, 9, 3}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; ++s)
         for (int ta = 0; ta < 2; ++ta)
             for (int tb = 0; tb < 2; ++tb)
@@ -127,7 +128,8 @@ static void test_bias_relu(unsigned long long *rng)
     memcpy(got, dy, n * sizeof *dy);
     CHECK_OK(fast_bes[0]->relu_backward(fast_bes[0], got, got, y, n));
     CHECK_CLOSE("relu_backward", got, want, n, 0.0);
-    for (size_t i = 0; i < n; ++i) CHECK(want[i] == (y[i] > 0 ? dy[i] : 0.0f));
+    for (size_t i = 0; i < n; ++i)
+        CHECK(want[i] == (y[i] > 0 ? dy[i] : 0.0f));
     free(y0);
     free(bias);
     free(want);
@@ -151,7 +153,8 @@ static void check_conv_case(const gt_conv_geom *g, gt_activation act, int with_b
     float *bias = rand_buf((size_t)g->out_c, rng, -1, 1), *dy = rand_buf(yn, rng, -1, 1);
     float *y_ref = zero_buf(yn), *dx_ref = zero_buf(xn), *dw_ref = zero_buf(wn);
     float *db_ref = zero_buf((size_t)g->out_c);
-    float *y = zero_buf(yn), *dx = zero_buf(xn), *dw = zero_buf(wn), *db = zero_buf((size_t)g->out_c);
+    float *y = zero_buf(yn), *dx = zero_buf(xn), *dw = zero_buf(wn),
+          *db = zero_buf((size_t)g->out_c);
     float *again = zero_buf(xn > wn ? (xn > yn ? xn : yn) : (wn > yn ? wn : yn));
     char what[200];
     snprintf(what, sizeof what, "conv n%d %dx%dx%d->%dx%dx%d k%d s%d pad %d,%d", g->n, g->in_h,
@@ -172,13 +175,15 @@ static void check_conv_case(const gt_conv_geom *g, gt_activation act, int with_b
         CHECK_MSG(memcmp(again, y, yn * sizeof *y) == 0, "%s: forward not deterministic", what);
 
         /* dx holds garbage first: the op must overwrite, not accumulate. */
-        for (size_t i = 0; i < xn; ++i) dx[i] = 1e6f;
+        for (size_t i = 0; i < xn; ++i)
+            dx[i] = 1e6f;
         CHECK_OK(be->conv2d_backward_data(be, g, dx, dy, w, ws));
         CHECK_CLOSE(what, dx, dx_ref, xn, CONV_TOL);
         CHECK_OK(be->conv2d_backward_data(be, g, again, dy, w, ws));
         CHECK_MSG(memcmp(again, dx, xn * sizeof *dx) == 0, "%s: bwd data not deterministic", what);
 
-        for (size_t i = 0; i < wn; ++i) dw[i] = 1e6f;
+        for (size_t i = 0; i < wn; ++i)
+            dw[i] = 1e6f;
         CHECK_OK(be->conv2d_backward_filter(be, g, dw, db, dy, x, ws));
         CHECK_CLOSE(what, dw, dw_ref, wn, CONV_TOL);
         CHECK_CLOSE(what, db, db_ref, (size_t)g->out_c, 0.0); /* same double sums */
@@ -229,9 +234,9 @@ static void test_conv(unsigned long long *rng)
     CHECK(ws > 0 && ws < (size_t)30 * 32 * 32 * 9 * 20 * sizeof(float));
 
     /* Workspace stays bounded for VGG-16 at batch 256 on 32x32 inputs. */
-    static const int vgg[][3] = {{32, 3, 64}, {32, 64, 64}, {16, 64, 128}, {16, 128, 128},
-                                 {8, 128, 256}, {8, 256, 256}, {4, 256, 512}, {4, 512, 512},
-                                 {2, 512, 512}};
+    static const int vgg[][3] = {{32, 3, 64},    {32, 64, 64},  {16, 64, 128},
+                                 {16, 128, 128}, {8, 128, 256}, {8, 256, 256},
+                                 {4, 256, 512},  {4, 512, 512}, {2, 512, 512}};
     for (size_t i = 0; i < sizeof vgg / sizeof vgg[0]; ++i) {
         gt_conv_geom g = conv_geom(256, vgg[i][0], vgg[i][0], vgg[i][1], vgg[i][2], 3, 1, 1);
         size_t bytes = fast_bes[0]->conv2d_workspace_bytes(fast_bes[0], &g);
@@ -241,9 +246,9 @@ static void test_conv(unsigned long long *rng)
     gt_conv_geom bad = conv_geom(1, 5, 5, 1, 1, 3, 1, 1);
     bad.stride_h = 0;
     float dummy[64];
-    CHECK_FAILS_WITH(ref_be->conv2d_forward(ref_be, &bad, dummy, dummy, dummy, NULL, GT_ACT_LINEAR,
-                                            NULL),
-                     GT_ERR_SHAPE, "stride");
+    CHECK_FAILS_WITH(
+        ref_be->conv2d_forward(ref_be, &bad, dummy, dummy, dummy, NULL, GT_ACT_LINEAR, NULL),
+        GT_ERR_SHAPE, "stride");
     gt_conv_geom needs_ws = conv_geom(1, 5, 5, 1, 1, 3, 1, 1);
     CHECK_FAILS_WITH(fast_bes[0]->conv2d_forward(fast_bes[0], &needs_ws, dummy, dummy, dummy, NULL,
                                                  GT_ACT_LINEAR, NULL),
@@ -259,7 +264,8 @@ static void check_pool_case(const gt_pool_geom *g, int quantized, unsigned long 
     float *x = rand_buf(xn, rng, -1, 1), *dy = rand_buf(yn, rng, -1, 1);
     /* Few distinct values: windows full of ties, to check the first-maximum rule. */
     if (quantized)
-        for (size_t i = 0; i < xn; ++i) x[i] = floorf(x[i] * 2.0f);
+        for (size_t i = 0; i < xn; ++i)
+            x[i] = floorf(x[i] * 2.0f);
     float *y_ref = zero_buf(yn), *dx_ref = zero_buf(xn), *y = zero_buf(yn), *dx = zero_buf(xn);
     char what[160];
     snprintf(what, sizeof what, "maxpool n%d %dx%dx%d->%dx%d k%d s%d pad %d,%d q%d", g->n, g->in_h,
@@ -269,7 +275,8 @@ static void check_pool_case(const gt_pool_geom *g, int quantized, unsigned long 
     CHECK_OK(ref_be->maxpool_backward(ref_be, g, dx_ref, dy, x, y_ref));
     for (int k = 0; k < 2; ++k) {
         gt_backend *be = fast_bes[k];
-        for (size_t i = 0; i < xn; ++i) dx[i] = 1e6f;
+        for (size_t i = 0; i < xn; ++i)
+            dx[i] = 1e6f;
         CHECK_OK(be->maxpool_forward(be, g, y, x));
         CHECK_OK(be->maxpool_backward(be, g, dx, dy, x, y));
         /* Same winner, same order of the additions into dx: bitwise equal. */
@@ -288,12 +295,17 @@ static void test_pool(unsigned long long *rng)
 {
     /* n, h, w, c, k, stride, same */
     static const int cases[][7] = {
-        {2, 6, 6, 3, 2, 2, 0},  {1, 7, 5, 4, 3, 2, 1}, {3, 9, 9, 70, 3, 2, 0},
-        {2, 5, 8, 2, 3, 1, 1},  {2, 7, 7, 5, 2, 2, 1}, {1, 28, 28, 8, 2, 2, 0},
+        {2, 6, 6, 3, 2, 2, 0},
+        {1, 7, 5, 4, 3, 2, 1},
+        {3, 9, 9, 70, 3, 2, 0},
+        {2, 5, 8, 2, 3, 1, 1},
+        {2, 7, 7, 5, 2, 2, 1},
+        {1, 28, 28, 8, 2, 2, 0},
         {4, 3, 3, 130, 3, 3, 1},
         /* disjoint windows leaving cells no window reads: the last row and
          * column of an odd input, and the gaps of stride 3 over 2x2 windows */
-        {3, 11, 11, 32, 2, 2, 0}, {2, 9, 10, 6, 2, 3, 0},
+        {3, 11, 11, 32, 2, 2, 0},
+        {2, 9, 10, 6, 2, 3, 0},
         /* 81-cell windows: the fast forward's large-window path */
         {2, 12, 12, 5, 9, 3, 1},
     };

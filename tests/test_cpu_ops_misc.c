@@ -17,12 +17,14 @@ static void check_loss_case(int n, int classes, float spread, unsigned long long
     size_t total = (size_t)n * classes;
     float *logits = rand_buf(total, rng, -spread, spread);
     int32_t *labels = malloc((size_t)n * sizeof *labels);
-    for (int i = 0; i < n; ++i) labels[i] = (int32_t)(gt_test_rng_next(rng) % (unsigned)classes);
+    for (int i = 0; i < n; ++i)
+        labels[i] = (int32_t)(gt_test_rng_next(rng) % (unsigned)classes);
     float *d_ref = zero_buf(total), *d = zero_buf(total), *again = zero_buf(total);
     float stats_ref[2], stats[2], stats2[2];
     float scale = 1.0f / (float)n;
     char what[96];
-    snprintf(what, sizeof what, "softmax_xent n=%d classes=%d spread=%g", n, classes, (double)spread);
+    snprintf(what, sizeof what, "softmax_xent n=%d classes=%d spread=%g", n, classes,
+             (double)spread);
 
     CHECK_OK(ref_be->softmax_xent(ref_be, d_ref, stats_ref, logits, labels, n, classes, scale));
     CHECK(isfinite(stats_ref[0]));
@@ -51,7 +53,8 @@ static void check_loss_case(int n, int classes, float spread, unsigned long long
         float *out = malloc(total * sizeof *out);
         memcpy(out, d_ref, total * sizeof *out);
         if (unnorm)
-            for (size_t i = 0; i < total; ++i) out[i] = out[i] * 3.0f + 0.01f;
+            for (size_t i = 0; i < total; ++i)
+                out[i] = out[i] * 3.0f + 0.01f;
         float *g_ref = zero_buf(total);
         CHECK_OK(ref_be->prob_xent(ref_be, g_ref, stats_ref, out, labels, n, classes, scale));
         for (int k = 0; k < 2; ++k) {
@@ -177,8 +180,8 @@ static void test_elementwise(unsigned long long *rng)
         int nesterov = variant == 2;
         memcpy(pr, p0, n * 4);
         memcpy(mr, m0, n * 4);
-        CHECK_OK(ref_be->sgd_update(ref_be, pr, g, momentum ? mr : NULL, n, 0.01f, momentum,
-                                    nesterov));
+        CHECK_OK(
+            ref_be->sgd_update(ref_be, pr, g, momentum ? mr : NULL, n, 0.01f, momentum, nesterov));
         for (int k = 0; k < 2; ++k) {
             memcpy(pf, p0, n * 4);
             memcpy(mf, m0, n * 4);
@@ -211,31 +214,35 @@ static void test_gather(unsigned long long *rng)
 {
     /* in_h, in_w, in_c, out_h, out_w, out_c */
     static const int cases[][6] = {
-        {28, 28, 1, 32, 32, 3}, /* Fashion-MNIST into VGG-16: resize + repeat */
-        {28, 28, 1, 28, 28, 1}, /* plain copy */
-        {5, 7, 3, 9, 4, 3},     /* up in h, down in w */
+        {28, 28, 1, 32, 32, 3},                     /* Fashion-MNIST into VGG-16: resize + repeat */
+        {28, 28, 1, 28, 28, 1},                     /* plain copy */
+        {5, 7, 3, 9, 4, 3},                         /* up in h, down in w */
         {6, 6, 3, 6, 6, 3},     {8, 8, 1, 8, 5, 2}, /* only the width differs */
     };
     const int count = 10, n = 7;
     int32_t labels[10], indices[7] = {3, 0, 9, 3, 5, 1, 8};
-    for (int i = 0; i < count; ++i) labels[i] = 100 + i;
+    for (int i = 0; i < count; ++i)
+        labels[i] = 100 + i;
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
-        gt_preprocess p = {cases[c][0], cases[c][1], cases[c][2], cases[c][3],
+        gt_preprocess p = {cases[c][0], cases[c][1], cases[c][2],   cases[c][3],
                            cases[c][4], cases[c][5], 1.0f / 255.0f, -0.5f};
-        size_t img = (size_t)p.in_h * p.in_w * p.in_c, out = (size_t)n * p.out_h * p.out_w * p.out_c;
+        size_t img = (size_t)p.in_h * p.in_w * p.in_c,
+               out = (size_t)n * p.out_h * p.out_w * p.out_c;
         uint8_t *images = malloc(img * count);
-        for (size_t i = 0; i < img * count; ++i) images[i] = (uint8_t)(gt_test_rng_next(rng) >> 56);
+        for (size_t i = 0; i < img * count; ++i)
+            images[i] = (uint8_t)(gt_test_rng_next(rng) >> 56);
         float *x_ref = zero_buf(out), *x = zero_buf(out);
         int32_t y_ref[7], y[7];
         CHECK_OK(ref_be->preprocess_gather(ref_be, &p, x_ref, y_ref, images, labels, indices, n));
         for (int k = 0; k < 2; ++k) {
-            CHECK_OK(fast_bes[k]->preprocess_gather(fast_bes[k], &p, x, y, images, labels, indices,
-                                                    n));
+            CHECK_OK(
+                fast_bes[k]->preprocess_gather(fast_bes[k], &p, x, y, images, labels, indices, n));
             /* The same tap and mix functions in the same order: bitwise equal. */
             CHECK_CLOSE("preprocess_gather", x, x_ref, out, 0.0);
             CHECK(memcmp(y, y_ref, sizeof y) == 0);
         }
-        for (int i = 0; i < n; ++i) CHECK(y_ref[i] == 100 + indices[i]);
+        for (int i = 0; i < n; ++i)
+            CHECK(y_ref[i] == 100 + indices[i]);
         if (p.in_h == p.out_h && p.in_w == p.out_w) /* no resize: exact pixel * scale + offset */
             for (size_t i = 0; i < out; ++i) {
                 size_t pix = i / (size_t)p.out_c, e = pix / ((size_t)p.out_h * p.out_w);
@@ -245,7 +252,8 @@ static void test_gather(unsigned long long *rng)
                 CHECK(x_ref[i] == (float)v * p.scale + p.offset);
             }
         if (p.in_c == 1 && p.out_c == 3) /* channel repeat: three equal channels */
-            for (size_t i = 0; i < out; i += 3) CHECK(x_ref[i] == x_ref[i + 1] && x_ref[i] == x_ref[i + 2]);
+            for (size_t i = 0; i < out; i += 3)
+                CHECK(x_ref[i] == x_ref[i + 1] && x_ref[i] == x_ref[i + 2]);
         free(images);
         free(x_ref);
         free(x);
@@ -266,8 +274,9 @@ static void test_gather(unsigned long long *rng)
         CHECK(xs[0] == 0.0f && xs[15] == 40.0f);
     }
     gt_preprocess bad = {4, 4, 3, 4, 4, 1, 1.0f, 0.0f};
-    CHECK_FAILS_WITH(fast_bes[0]->preprocess_gather(fast_bes[0], &bad, xs, NULL, tiny, NULL, &idx0, 1),
-                     GT_ERR_INVALID_ARGUMENT, "3 input channels into 1");
+    CHECK_FAILS_WITH(
+        fast_bes[0]->preprocess_gather(fast_bes[0], &bad, xs, NULL, tiny, NULL, &idx0, 1),
+        GT_ERR_INVALID_ARGUMENT, "3 input channels into 1");
 }
 
 int main(void)

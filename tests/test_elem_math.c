@@ -30,7 +30,8 @@ static void test_philox_known_answers(void)
     uint64_t seed = 0x299f31d0a4093822ull, block = 0x85a308d3243f6a88ull;
     gt_u32x4 r = gt_philox4x32_10((uint32_t)block, (uint32_t)(block >> 32), 0, 0, (uint32_t)seed,
                                   (uint32_t)(seed >> 32));
-    for (unsigned lane = 0; lane < 4; ++lane) CHECK(gt_philox_word(seed, block, lane) == r.v[lane]);
+    for (unsigned lane = 0; lane < 4; ++lane)
+        CHECK(gt_philox_word(seed, block, lane) == r.v[lane]);
 }
 
 static void test_unit_float(void)
@@ -84,7 +85,8 @@ static void test_dropout(void)
         differ += gt_dropout_factor(seed, 0, i, rate) != gt_dropout_factor(seed + 1, 0, i, rate);
     CHECK(differ > 50);
     /* Rate 0 keeps everything unscaled. */
-    for (uint64_t i = 0; i < 1000; ++i) CHECK(gt_dropout_factor(seed, 0, i, 0.0f) == 1.0f);
+    for (uint64_t i = 0; i < 1000; ++i)
+        CHECK(gt_dropout_factor(seed, 0, i, 0.0f) == 1.0f);
 }
 
 static void check_tap(int out, int in_size, int out_size, int lower, int upper, float lerp)
@@ -116,7 +118,8 @@ static void test_bilinear(void)
     check_tap(16, 28, 32, 13, 14, 0.9375f);
     check_tap(31, 28, 32, 27, 27, 0.0625f);
     /* Equal sizes are the identity: lower == upper == o. */
-    for (int o = 0; o < 28; ++o) check_tap(o, 28, 28, o, o, 0.0f);
+    for (int o = 0; o < 28; ++o)
+        check_tap(o, 28, 28, o, o, 0.0f);
     /* Downscale 4 -> 2: in = (o + 0.5) * 2 - 0.5 = 0.5, 2.5. */
     check_tap(0, 4, 2, 0, 1, 0.5f);
     check_tap(1, 4, 2, 2, 3, 0.5f);

@@ -72,7 +72,8 @@ static uint8_t *make_labels(uint32_t magic, uint32_t count, size_t *len)
     uint8_t *buf = malloc(8 + count);
     put_be32(buf, magic);
     put_be32(buf + 4, count);
-    for (uint32_t i = 0; i < count; ++i) buf[8 + i] = (uint8_t)(i % 10);
+    for (uint32_t i = 0; i < count; ++i)
+        buf[8 + i] = (uint8_t)(i % 10);
     *len = 8 + count;
     return buf;
 }
@@ -102,15 +103,14 @@ static void check_good_dataset(const gt_dataset *ds)
         for (size_t j = 0; j < 12; ++j)
             if (px[i * 12 + j] != (uint8_t)((i * 7 + j) & 255)) pixels_ok = 0;
     CHECK(pixels_ok);
-    for (int i = 0; i < 5; ++i) CHECK(lab[i] == i % 10);
+    for (int i = 0; i < 5; ++i)
+        CHECK(lab[i] == i % 10);
 }
 
 static void test_good_files(void)
 {
-    const char *kinds[4][2] = {{"a-img", "a-lab"},
-                               {"b-img.gz", "b-lab.gz"},
-                               {"c-img.gz", "c-lab"},
-                               {"d-img", "d-lab.gz"}};
+    const char *kinds[4][2] = {
+        {"a-img", "a-lab"}, {"b-img.gz", "b-lab.gz"}, {"c-img.gz", "c-lab"}, {"d-img", "d-lab.gz"}};
     for (int k = 0; k < 4; ++k) {
         write_good_pair(kinds[k][0], kinds[k][1]);
         gt_dataset *ds = NULL;
@@ -179,8 +179,7 @@ static void test_bad_headers(void)
                      "file has 3 bytes, too short for an IDX header");
     CHECK_FAILS_WITH(load_with_images(img, 10, "short-dims"), GT_ERR_FORMAT,
                      "IDX header is cut short: expected 16 bytes, found 10");
-    CHECK_FAILS_WITH(load_with_images(img, 0, "empty.gz"), GT_ERR_FORMAT,
-                     "file has 0 bytes");
+    CHECK_FAILS_WITH(load_with_images(img, 0, "empty.gz"), GT_ERR_FORMAT, "file has 0 bytes");
 
     memcpy(bad, img, len);
     put_be32(bad + 8, 0);
@@ -191,8 +190,7 @@ static void test_bad_headers(void)
     CHECK_FAILS_WITH(load_with_images(bad, len, "huge-cols"), GT_ERR_FORMAT,
                      "each image is 4 x 3000000 pixels");
     uint8_t *zero = make_images(0x803, 0, 4, 3, &len);
-    CHECK_FAILS_WITH(load_with_images(zero, len, "zero-count"), GT_ERR_FORMAT,
-                     "holds 0 images");
+    CHECK_FAILS_WITH(load_with_images(zero, len, "zero-count"), GT_ERR_FORMAT, "holds 0 images");
     free(zero);
     memcpy(bad, img, 16 + 60);
     put_be32(bad + 4, 0xFFFFFFFFu);
@@ -271,7 +269,8 @@ static void test_corrupt_gzip(void)
 
     uint8_t damaged[4096];
     memcpy(damaged, bytes, n);
-    for (size_t i = 10; i < n - 8; ++i) damaged[i] = 0xFF; /* deflate stream: invalid blocks */
+    for (size_t i = 10; i < n - 8; ++i)
+        damaged[i] = 0xFF; /* deflate stream: invalid blocks */
     CHECK_FAILS_WITH(load_with_images(damaged, n, "damaged-raw-name"), GT_ERR_FORMAT,
                      "corrupt gzip stream (zlib: ");
 
@@ -374,7 +373,8 @@ static void test_named(void)
 static void test_memory_and_slice(void)
 {
     uint8_t images[4 * 2 * 2 * 3];
-    for (size_t i = 0; i < sizeof images; ++i) images[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof images; ++i)
+        images[i] = (uint8_t)i;
     int32_t labels[4] = {0, 1, 2, 1};
     gt_shape3 shape = {2, 2, 3};
     gt_dataset *ds = NULL;

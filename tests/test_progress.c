@@ -38,7 +38,8 @@ static void test_metrics_text(void)
 static void test_lines(void)
 {
     char line[512];
-    const char *metrics = " - loss: 0.4527 - accuracy: 0.8353 - val_loss: 0.3984 - val_accuracy: 0.8435";
+    const char *metrics =
+        " - loss: 0.4527 - accuracy: 0.8353 - val_loss: 0.3984 - val_accuracy: 0.8435";
     /* The notebook's final line: 600 steps in 35.6 s, 59.3 ms each. */
     gt_progress_format(line, sizeof line, 600, 600, 35.6, 35.6 / 600, true, metrics);
     CHECK_STR(line, "600/600 [==============================] - 36s 59ms/step - loss: 0.4527 - "
@@ -104,10 +105,11 @@ static void test_drawing(void)
     gt_progress_update(&p, 4, 0.61, " - loss: 0.7000"); /* last step: left to _end */
     gt_progress_end(&p, 4, 0.61, " - loss: 0.7000");
     read_back(f, out, sizeof out);
-    const char *expected = "\r1/4 [======>.......................] - ETA: 0s - loss: 12.3456 - accuracy: 0.5000"
-                           "\r3/4 [=====================>........] - ETA: 0s - loss: 0.8000"
-                           "                    "
-                           "\r4/4 [==============================] - 1s 200ms/step - loss: 0.7000\n";
+    const char *expected =
+        "\r1/4 [======>.......................] - ETA: 0s - loss: 12.3456 - accuracy: 0.5000"
+        "\r3/4 [=====================>........] - ETA: 0s - loss: 0.8000"
+        "                    "
+        "\r4/4 [==============================] - 1s 200ms/step - loss: 0.7000\n";
     CHECK_STR(out, expected);
     gt_progress_interrupt(&p); /* nothing half-drawn after _end */
     read_back(f, out, sizeof out);
@@ -158,8 +160,8 @@ static void test_history(const char *dir)
     snprintf(path, sizeof path, "%s/history.csv", dir);
     gt_history *h = NULL;
     CHECK_OK(gt_history_open(path, 1, &h));
-    CHECK_OK(gt_history_append(h, 1, 0.45271432399749756, 0.8353333473205566, 0.3984, 0.8435,
-                               35.6123));
+    CHECK_OK(
+        gt_history_append(h, 1, 0.45271432399749756, 0.8353333473205566, 0.3984, 0.8435, 35.6123));
     CHECK_OK(gt_history_append(h, 2, 0.3, 0.9, NAN, NAN, 30.0));
     CHECK_OK(gt_history_append(h, 3, NAN, 0.1, INFINITY, 0.1, 1.0));
     CHECK_OK(gt_history_close(h));

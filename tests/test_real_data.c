@@ -43,8 +43,10 @@ static int check_fashion_mnist(void)
         CHECK(strstr(gt_dataset_origin(train), "train-images-idx3-ubyte") != NULL);
         /* Every class has 6,000 training images. */
         long per_class[10] = {0};
-        for (size_t i = 0; i < gt_dataset_count(train); ++i) ++per_class[gt_dataset_labels(train)[i]];
-        for (int c = 0; c < 10; ++c) CHECK_MSG(per_class[c] == 6000, "class %d: %ld", c, per_class[c]);
+        for (size_t i = 0; i < gt_dataset_count(train); ++i)
+            ++per_class[gt_dataset_labels(train)[i]];
+        for (int c = 0; c < 10; ++c)
+            CHECK_MSG(per_class[c] == 6000, "class %d: %ld", c, per_class[c]);
     }
     if (test) {
         CHECK(gt_dataset_count(test) == 10000);
@@ -77,12 +79,14 @@ static int check_mnist_test_set(void)
         gt_shape3 s = gt_dataset_shape(test);
         CHECK(s.h == 28 && s.w == 28 && s.c == 1);
         const int first[10] = {7, 2, 1, 0, 4, 1, 4, 9, 5, 9};
-        for (int i = 0; i < 10; ++i) CHECK(gt_dataset_labels(test)[i] == first[i]);
+        for (int i = 0; i < 10; ++i)
+            CHECK(gt_dataset_labels(test)[i] == first[i]);
         CHECK(strcmp(gt_dataset_class_name(test, 7), "7") == 0);
         /* README: the mean pixel value is 33.79. */
         const uint8_t *px = gt_dataset_images(test);
         double sum = 0.0;
-        for (size_t i = 0; i < 10000u * 784u; ++i) sum += px[i];
+        for (size_t i = 0; i < 10000u * 784u; ++i)
+            sum += px[i];
         CHECK_NEAR(sum / (10000.0 * 784.0), 33.79, 0.01);
     }
     gt_dataset_free(test);

@@ -95,7 +95,8 @@ static inline float gt_test_uniform(unsigned long long *s, float lo, float hi)
 
 static inline void gt_test_fill(float *x, size_t n, unsigned long long *s, float lo, float hi)
 {
-    for (size_t i = 0; i < n; ++i) x[i] = gt_test_uniform(s, lo, hi);
+    for (size_t i = 0; i < n; ++i)
+        x[i] = gt_test_uniform(s, lo, hi);
 }
 
 #endif

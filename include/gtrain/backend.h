@@ -20,11 +20,7 @@
 extern "C" {
 #endif
 
-typedef enum gt_activation {
-    GT_ACT_LINEAR = 0,
-    GT_ACT_RELU,
-    GT_ACT_SOFTMAX
-} gt_activation;
+typedef enum gt_activation { GT_ACT_LINEAR = 0, GT_ACT_RELU, GT_ACT_SOFTMAX } gt_activation;
 
 typedef enum gt_precision {
     GT_PRECISION_FP32 = 0, /* IEEE fp32 everywhere */
@@ -128,15 +124,14 @@ struct gt_backend {
     gt_status (*conv2d_backward_data)(gt_backend *be, const gt_conv_geom *g, float *dx,
                                       const float *dy, const float *w, void *workspace);
     /* dw (OHWI) and db (out_c, may be NULL) from dy and x. */
-    gt_status (*conv2d_backward_filter)(gt_backend *be, const gt_conv_geom *g, float *dw,
-                                        float *db, const float *dy, const float *x,
-                                        void *workspace);
+    gt_status (*conv2d_backward_filter)(gt_backend *be, const gt_conv_geom *g, float *dw, float *db,
+                                        const float *dy, const float *x, void *workspace);
 
     /* ---- pooling ---- */
     gt_status (*maxpool_forward)(gt_backend *be, const gt_pool_geom *g, float *y, const float *x);
     /* Each dy goes to the first maximum of its window (row-major scan order). */
-    gt_status (*maxpool_backward)(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                  const float *dy, const float *x, const float *y);
+    gt_status (*maxpool_backward)(gt_backend *be, const gt_pool_geom *g, float *dx, const float *dy,
+                                  const float *x, const float *y);
 
     /* ---- losses ---- */
     /* Fused softmax + sparse cross-entropy on logits (n, classes).
@@ -156,8 +151,8 @@ struct gt_backend {
                                  int classes);
 
     /* ---- dropout (Philox4x32-10; element i uses counter offset + i / 4, lane i % 4) ---- */
-    gt_status (*dropout_forward)(gt_backend *be, float *y, const float *x, size_t count,
-                                 float rate, uint64_t seed, uint64_t offset);
+    gt_status (*dropout_forward)(gt_backend *be, float *y, const float *x, size_t count, float rate,
+                                 uint64_t seed, uint64_t offset);
     gt_status (*dropout_backward)(gt_backend *be, float *dx, const float *dy, size_t count,
                                   float rate, uint64_t seed, uint64_t offset);
 

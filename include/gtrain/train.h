@@ -28,7 +28,7 @@ typedef struct gt_train_config {
     float momentum;              /* SGD */
     int nesterov;                /* SGD */
     gt_loss_reduction reduction;
-    uint64_t seed; /* weights, shuffling and dropout all derive from it */
+    uint64_t seed;       /* weights, shuffling and dropout all derive from it */
     int steps_per_epoch; /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
     int cuda_graph;      /* run each full training step as a captured CUDA graph */
 } gt_train_config;
@@ -92,12 +92,11 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
  * checkpoint resumes where it stopped, mid-epoch included). Validates on `val`
  * (may be NULL) at each epoch's end. A non-finite loss stops with
  * GT_ERR_NONFINITE and a message naming the epoch and step. */
-gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
-                         int epochs, const gt_fit_callbacks *callbacks);
+gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
+                         const gt_fit_callbacks *callbacks);
 
 /* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
-gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss,
-                              double *accuracy);
+gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy);
 
 /* One training step on dataset examples indices[0..n) (n <= batch size). The
  * batch loss sum and correct count are returned when the pointers are non-NULL

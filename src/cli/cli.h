@@ -54,7 +54,6 @@ gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char
                               const char *x_key, const char *y_key, gt_dataset **out);
 /* The architecture for a weights file: --model when given (needed for a
  * Keras save_weights file), else the file's model_config. */
-gt_status gt_cli_load_trained_model(const char *weights, const char *model_option,
-                                    gt_model **out);
+gt_status gt_cli_load_trained_model(const char *weights, const char *model_option, gt_model **out);
 
 #endif

@@ -33,7 +33,8 @@ static int parse_sizes(const char *text, int *sizes, int *count)
     while (*p) {
         char *end = NULL;
         long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > 65536 || (*end && *end != ',') || *count >= GT_BENCH_MAX_SIZES) {
+        if (end == p || v < 1 || v > 65536 || (*end && *end != ',') ||
+            *count >= GT_BENCH_MAX_SIZES) {
             gt_cli_error(GT_EXIT_USAGE,
                          "--batch-sizes expects up to %d comma-separated sizes in [1, 65536], "
                          "found '%s'",
@@ -91,7 +92,8 @@ static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_datas
         gt_trainer_destroy(tr);
         return GT_ERR_OUT_OF_MEMORY;
     }
-    for (int i = 0; i < batch; ++i) idx[i] = i;
+    for (int i = 0; i < batch; ++i)
+        idx[i] = i;
     for (int s = 0; s < warmup + steps && st == GT_OK; ++s) {
         double t0 = gt_now_seconds();
         st = gt_trainer_step(tr, data, idx, batch, NULL, NULL);
@@ -104,8 +106,8 @@ static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_datas
         row->batch = batch;
         row->min_ms = times_ms[0];
         row->max_ms = times_ms[steps - 1];
-        row->median_ms = steps % 2 ? times_ms[steps / 2]
-                                   : 0.5 * (times_ms[steps / 2 - 1] + times_ms[steps / 2]);
+        row->median_ms =
+            steps % 2 ? times_ms[steps / 2] : 0.5 * (times_ms[steps / 2 - 1] + times_ms[steps / 2]);
         row->images_per_s = batch / (row->median_ms * 1e-3);
         row->planned_bytes = gt_trainer_planned_bytes(tr);
         row->peak_rss = peak_rss_bytes();
@@ -134,7 +136,8 @@ static gt_status synthetic_data(const gt_model *model, int count, uint64_t seed,
         s ^= s << 17;
         images[i] = (uint8_t)(s >> 24);
     }
-    for (int i = 0; i < count; ++i) labels[i] = (int32_t)(i % gt_model_num_classes(model));
+    for (int i = 0; i < count; ++i)
+        labels[i] = (int32_t)(i % gt_model_num_classes(model));
     gt_status st = gt_dataset_from_memory(images, labels, (size_t)count, shape,
                                           gt_model_num_classes(model), out);
     free(images);
@@ -164,8 +167,10 @@ int gt_cli_bench(int argc, char **argv)
             return gt_cli_error(GT_EXIT_USAGE, "unexpected argument '%s'", a);
         }
         const char *v = argv[++i];
-        if (strcmp(a, "--model") == 0) model_name = v;
-        else if (strcmp(a, "--csv") == 0) csv_path = v;
+        if (strcmp(a, "--model") == 0)
+            model_name = v;
+        else if (strcmp(a, "--csv") == 0)
+            csv_path = v;
         else if (strcmp(a, "--batch-sizes") == 0) {
             if (!parse_sizes(v, sizes, &n_sizes)) return GT_EXIT_USAGE;
         } else if (strcmp(a, "--steps") == 0) {
@@ -230,9 +235,8 @@ int gt_cli_bench(int argc, char **argv)
         fflush(stdout);
         if (csv)
             fprintf(csv, "%s,%s%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu\n", gt_model_name(model), be->name,
-                    dev.cuda_graph ? "-graph" : "",
-                    row.batch, row.median_ms, row.min_ms, row.max_ms, row.images_per_s,
-                    row.planned_bytes, row.peak_rss);
+                    dev.cuda_graph ? "-graph" : "", row.batch, row.median_ms, row.min_ms,
+                    row.max_ms, row.images_per_s, row.planned_bytes, row.peak_rss);
     }
     if (csv && fclose(csv) != 0 && code == GT_EXIT_OK)
         code = gt_cli_error(GT_EXIT_RUNTIME, "writing %s failed", csv_path);

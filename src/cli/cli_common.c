@@ -46,8 +46,8 @@ int gt_cli_parse_float(const char *option, const char *text, double min, double 
     errno = 0;
     double v = text ? strtod(text, &end) : 0.0;
     if (!text || !*text || *end || errno || !isfinite(v) || v < min || v > max) {
-        gt_cli_error(GT_EXIT_USAGE, "%s expects a number in [%g, %g], found '%s'", option, min,
-                     max, text ? text : "");
+        gt_cli_error(GT_EXIT_USAGE, "%s expects a number in [%g, %g], found '%s'", option, min, max,
+                     text ? text : "");
         return 0;
     }
     *out = v;

@@ -10,13 +10,12 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gtrain convert --weights IN.h5 --save OUT.h5 [--model NAME|FILE.json]\n\n"
-            "Reads Keras-layout weights (conv kernels HWIO, transposed to gtrain's OHWI) and\n"
-            "writes them back as a gtrain checkpoint in Keras 2's model.save() layout.\n"
-            "  --weights IN.h5   Keras model.save() or save_weights() file, or a checkpoint\n"
-            "  --model M         the architecture, needed for a save_weights() file\n"
-            "  --save OUT.h5     the checkpoint to write (atomically)\n");
+    fprintf(out, "usage: gtrain convert --weights IN.h5 --save OUT.h5 [--model NAME|FILE.json]\n\n"
+                 "Reads Keras-layout weights (conv kernels HWIO, transposed to gtrain's OHWI) and\n"
+                 "writes them back as a gtrain checkpoint in Keras 2's model.save() layout.\n"
+                 "  --weights IN.h5   Keras model.save() or save_weights() file, or a checkpoint\n"
+                 "  --model M         the architecture, needed for a save_weights() file\n"
+                 "  --save OUT.h5     the checkpoint to write (atomically)\n");
 }
 
 int gt_cli_convert(int argc, char **argv)
@@ -28,15 +27,19 @@ int gt_cli_convert(int argc, char **argv)
             usage(stdout);
             return GT_EXIT_OK;
         }
-        if (i + 1 < argc && strcmp(a, "--weights") == 0) in = argv[++i];
-        else if (i + 1 < argc && strcmp(a, "--save") == 0) out = argv[++i];
-        else if (i + 1 < argc && strcmp(a, "--model") == 0) model_option = argv[++i];
+        if (i + 1 < argc && strcmp(a, "--weights") == 0)
+            in = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--save") == 0)
+            out = argv[++i];
+        else if (i + 1 < argc && strcmp(a, "--model") == 0)
+            model_option = argv[++i];
         else {
             usage(stderr);
             return gt_cli_error(GT_EXIT_USAGE, "unexpected argument '%s'", a);
         }
     }
-    if (!in || !out) return gt_cli_error(GT_EXIT_USAGE, "convert needs --weights IN.h5 and --save OUT.h5");
+    if (!in || !out)
+        return gt_cli_error(GT_EXIT_USAGE, "convert needs --weights IN.h5 and --save OUT.h5");
     gt_model *model = NULL;
     gt_backend *be = NULL;
     gt_trainer *tr = NULL;

@@ -53,8 +53,10 @@ gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char
                               const char *x_key, const char *y_key, gt_dataset **out)
 {
     gt_status st;
-    if (gt_cli_data_is_hdf5(spec)) st = gt_dataset_load_hdf5(spec + 5, x_key, y_key, out);
-    else st = gt_dataset_load_named(spec, d->data_dir, split, out);
+    if (gt_cli_data_is_hdf5(spec))
+        st = gt_dataset_load_hdf5(spec + 5, x_key, y_key, out);
+    else
+        st = gt_dataset_load_named(spec, d->data_dir, split, out);
     if (st == GT_OK && d->class_names) {
         st = apply_class_names(*out, d->class_names);
         if (st != GT_OK) {
@@ -65,8 +67,7 @@ gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char
     return st;
 }
 
-gt_status gt_cli_load_trained_model(const char *weights, const char *model_option,
-                                    gt_model **out)
+gt_status gt_cli_load_trained_model(const char *weights, const char *model_option, gt_model **out)
 {
     if (model_option) return gt_cli_load_model(model_option, out);
     return gt_checkpoint_load_model(weights, out);

@@ -34,7 +34,8 @@ int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts
     }
     const char *v = argv[++*i];
     if (is_device) {
-        if (strcmp(v, "auto") && strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "cpu-reference")) {
+        if (strcmp(v, "auto") && strcmp(v, "cpu") && strcmp(v, "cuda") &&
+            strcmp(v, "cpu-reference")) {
             gt_cli_error(GT_EXIT_USAGE, "--device expects auto, cpu or cuda, found '%s'", v);
             return -1;
         }
@@ -79,8 +80,7 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
     if (strcmp(device, "auto") == 0 || strcmp(device, "cuda") == 0) {
         st = gt_backend_create("cuda", opts->threads, precision_for(precision, 1), out);
         if (st == GT_OK) return finish(opts, out);
-        if (strcmp(device, "cuda") == 0 ||
-            (st != GT_ERR_NO_DEVICE && st != GT_ERR_UNSUPPORTED))
+        if (strcmp(device, "cuda") == 0 || (st != GT_ERR_NO_DEVICE && st != GT_ERR_UNSUPPORTED))
             return gt_cli_status_error(st);
         if (strcmp(precision, "tf32") == 0)
             return gt_cli_error(GT_EXIT_USAGE, "--precision tf32 needs a GPU: %s", gt_last_error());

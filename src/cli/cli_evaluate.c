@@ -14,7 +14,8 @@ static void usage(FILE *out)
             "                       [--batch-size N] [--device auto|cpu|cuda]\n\n"
             "Prints the loss and accuracy of saved weights on a dataset as Keras'\n"
             "model.evaluate() does:\n"
-            "  313/313 [==============================] - 1s 3ms/step - loss: 0.3100 - accuracy: 0.8900\n"
+            "  313/313 [==============================] - 1s 3ms/step - loss: 0.3100 - accuracy: "
+            "0.8900\n"
             "%s%s",
             gt_cli_trained_help, gt_cli_device_help);
 }
@@ -37,7 +38,8 @@ int gt_cli_evaluate(int argc, char **argv)
     }
     int code = gt_cli_trained_open(&t);
     if (code == GT_EXIT_OK) {
-        long steps = (long)((gt_dataset_count(t.ds) + (size_t)t.batch_size - 1) / (size_t)t.batch_size);
+        long steps =
+            (long)((gt_dataset_count(t.ds) + (size_t)t.batch_size - 1) / (size_t)t.batch_size);
         gt_progress p;
         gt_progress_begin(&p, stdout, steps, false);
         double start = gt_now_seconds(), loss = 0, acc = 0;

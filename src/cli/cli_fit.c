@@ -57,16 +57,18 @@ static void usage(FILE *out)
 
 static int parse_validation(const char *v, gt_fit_run *o)
 {
-    if (strcmp(v, "test") == 0) o->validation = GT_VAL_TEST;
-    else if (strcmp(v, "none") == 0) o->validation = GT_VAL_NONE;
+    if (strcmp(v, "test") == 0)
+        o->validation = GT_VAL_TEST;
+    else if (strcmp(v, "none") == 0)
+        o->validation = GT_VAL_NONE;
     else if (strncmp(v, "first:", 6) == 0 || strncmp(v, "last:", 5) == 0) {
         int first = v[0] == 'f';
         o->validation = first ? GT_VAL_FIRST : GT_VAL_LAST;
         return gt_cli_parse_int("--validation", v + (first ? 6 : 5), 1, 100000000,
                                 &o->validation_count);
     } else {
-        gt_cli_error(GT_EXIT_USAGE, "--validation expects test, first:N, last:N or none, found '%s'",
-                     v);
+        gt_cli_error(GT_EXIT_USAGE,
+                     "--validation expects test, first:N, last:N or none, found '%s'", v);
         return 0;
     }
     return 1;
@@ -104,46 +106,69 @@ static int parse_args(int argc, char **argv, fit_options *o)
         }
         const char *v = argv[++i];
         int ok = 1;
-        if (strcmp(a, "--model") == 0) o->model = v;
-        else if (strcmp(a, "--data") == 0) ok = gt_cli_check_data_spec(a, r->data = v);
-        else if (strcmp(a, "--test-data") == 0) ok = gt_cli_check_data_spec(a, r->test_data = v);
-        else if (strcmp(a, "--x-key") == 0) r->x_key = v;
-        else if (strcmp(a, "--y-key") == 0) r->y_key = v;
-        else if (strcmp(a, "--test-x-key") == 0) r->test_x_key = v;
-        else if (strcmp(a, "--test-y-key") == 0) r->test_y_key = v;
-        else if (strcmp(a, "--class-names") == 0) r->class_names = v;
-        else if (strcmp(a, "--data-dir") == 0) r->data_dir = v;
-        else if (strcmp(a, "--history") == 0) r->history = v;
-        else if (strcmp(a, "--save") == 0) o->save = v;
-        else if (strcmp(a, "--resume") == 0) o->resume = v;
+        if (strcmp(a, "--model") == 0)
+            o->model = v;
+        else if (strcmp(a, "--data") == 0)
+            ok = gt_cli_check_data_spec(a, r->data = v);
+        else if (strcmp(a, "--test-data") == 0)
+            ok = gt_cli_check_data_spec(a, r->test_data = v);
+        else if (strcmp(a, "--x-key") == 0)
+            r->x_key = v;
+        else if (strcmp(a, "--y-key") == 0)
+            r->y_key = v;
+        else if (strcmp(a, "--test-x-key") == 0)
+            r->test_x_key = v;
+        else if (strcmp(a, "--test-y-key") == 0)
+            r->test_y_key = v;
+        else if (strcmp(a, "--class-names") == 0)
+            r->class_names = v;
+        else if (strcmp(a, "--data-dir") == 0)
+            r->data_dir = v;
+        else if (strcmp(a, "--history") == 0)
+            r->history = v;
+        else if (strcmp(a, "--save") == 0)
+            o->save = v;
+        else if (strcmp(a, "--resume") == 0)
+            o->resume = v;
         else if (strcmp(a, "--save-every") == 0)
             ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->save_every);
-        else if (strcmp(a, "--epochs") == 0) ok = gt_cli_parse_int(a, v, 1, 1000000, &r->epochs);
+        else if (strcmp(a, "--epochs") == 0)
+            ok = gt_cli_parse_int(a, v, 1, 1000000, &r->epochs);
         else if (strcmp(a, "--steps-per-epoch") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 30, &o->steps_per_epoch);
         else if (strcmp(a, "--batch-size") == 0)
             ok = gt_cli_parse_int(a, v, 1, 1 << 20, &o->batch_size);
-        else if (strcmp(a, "--lr") == 0) ok = gt_cli_parse_float(a, v, 1e-12, 1e6, &o->lr);
-        else if (strcmp(a, "--momentum") == 0) ok = gt_cli_parse_float(a, v, 0, 0.999999, &o->momentum);
-        else if (strcmp(a, "--seed") == 0) ok = (o->seed_given = gt_cli_parse_u64(a, v, &o->seed));
-        else if (strcmp(a, "--validation") == 0) ok = parse_validation(v, r);
+        else if (strcmp(a, "--lr") == 0)
+            ok = gt_cli_parse_float(a, v, 1e-12, 1e6, &o->lr);
+        else if (strcmp(a, "--momentum") == 0)
+            ok = gt_cli_parse_float(a, v, 0, 0.999999, &o->momentum);
+        else if (strcmp(a, "--seed") == 0)
+            ok = (o->seed_given = gt_cli_parse_u64(a, v, &o->seed));
+        else if (strcmp(a, "--validation") == 0)
+            ok = parse_validation(v, r);
         else if (strcmp(a, "--optimizer") == 0) {
-            if (strcmp(v, "adam") == 0) o->optimizer = GT_OPT_ADAM;
-            else if (strcmp(v, "sgd") == 0) o->optimizer = GT_OPT_SGD;
-            else return gt_cli_error(GT_EXIT_USAGE, "--optimizer expects adam or sgd, found '%s'", v);
+            if (strcmp(v, "adam") == 0)
+                o->optimizer = GT_OPT_ADAM;
+            else if (strcmp(v, "sgd") == 0)
+                o->optimizer = GT_OPT_SGD;
+            else
+                return gt_cli_error(GT_EXIT_USAGE, "--optimizer expects adam or sgd, found '%s'",
+                                    v);
         } else if (strcmp(a, "--preprocess") == 0) {
-            if (strcmp(v, "none") == 0) o->strip_preprocessing = 1;
+            if (strcmp(v, "none") == 0)
+                o->strip_preprocessing = 1;
             else if (strcmp(v, "auto") != 0)
-                return gt_cli_error(GT_EXIT_USAGE, "--preprocess expects auto or none, found '%s'", v);
+                return gt_cli_error(GT_EXIT_USAGE, "--preprocess expects auto or none, found '%s'",
+                                    v);
         } else {
             usage(stderr);
             return gt_cli_error(GT_EXIT_USAGE, "unexpected argument '%s'", a);
         }
         if (!ok) return GT_EXIT_USAGE;
     }
-    if (o->resume && (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 ||
-                      o->batch_size > 0 || o->seed_given || o->strip_preprocessing ||
-                      o->steps_per_epoch > 0))
+    if (o->resume &&
+        (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 || o->batch_size > 0 ||
+         o->seed_given || o->strip_preprocessing || o->steps_per_epoch > 0))
         return gt_cli_error(GT_EXIT_USAGE,
                             "--resume continues the saved run with its own model, optimizer, "
                             "learning rate, batch size, steps per epoch and seed; drop --model, "
@@ -213,8 +238,7 @@ static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *l
 }
 
 /* Builds the model and the training configuration, fresh or from --resume. */
-static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg,
-                   gt_checkpoint_info *info)
+static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_checkpoint_info *info)
 {
     gt_status st;
     if (o->resume) {
@@ -224,7 +248,8 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg,
         if (!info->has_state)
             return gt_cli_error(GT_EXIT_RUNTIME,
                                 "%s holds no gtrain training state (/gtrain_state): it cannot be "
-                                "resumed; use it with 'gtrain evaluate --weights'", o->resume);
+                                "resumed; use it with 'gtrain evaluate --weights'",
+                                o->resume);
         int code = gt_fit_run_merge(&o->run, info->run_info, o->resume);
         if (code != GT_EXIT_OK) return code;
         *cfg = info->config;
@@ -319,7 +344,8 @@ int gt_cli_fit(int argc, char **argv)
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;
     rep.run_info = run_info;
-    gt_fit_callbacks cb = {&rep, on_epoch_begin, on_step, o.save_every > 0 ? on_step_end : NULL,
+    gt_fit_callbacks cb = {&rep,         on_epoch_begin,
+                           on_step,      o.save_every > 0 ? on_step_end : NULL,
                            on_epoch_end, (int)o.save_every};
     st = gt_trainer_fit(tr, data.train, data.val, (int)o.run.epochs, &cb);
     if (rep.line_open) gt_progress_interrupt(&rep.progress); /* before any error message */

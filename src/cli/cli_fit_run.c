@@ -15,7 +15,8 @@ void gt_fit_run_init(gt_fit_run *r)
 
 void gt_fit_run_free(gt_fit_run *r)
 {
-    for (int i = 0; i < r->n_owned; ++i) free(r->owned[i]);
+    for (int i = 0; i < r->n_owned; ++i)
+        free(r->owned[i]);
     r->n_owned = 0;
 }
 
@@ -23,8 +24,9 @@ static const char *const validation_names[] = {"none", "test", "first", "last"};
 
 /* The string fields, by JSON key, for writing and merging alike. */
 #define RUN_STRINGS(X)                                                                             \
-    X(data) X(test_data) X(x_key) X(y_key) X(test_x_key) X(test_y_key) X(class_names)            \
-    X(data_dir) X(history)
+    X(data)                                                                                        \
+    X(test_data) X(x_key) X(y_key) X(test_x_key) X(test_y_key) X(class_names) X(data_dir)          \
+        X(history)
 
 gt_status gt_fit_run_to_json(const gt_fit_run *r, char **out)
 {
@@ -37,7 +39,8 @@ gt_status gt_fit_run_to_json(const gt_fit_run *r, char **out)
     if (ok) ok = cJSON_AddNumberToObject(obj, "epochs", (double)r->epochs) != NULL;
     if (ok && r->validation >= 0 && r->validation <= GT_VAL_LAST)
         ok = cJSON_AddStringToObject(obj, "validation", validation_names[r->validation]) != NULL;
-    if (ok) ok = cJSON_AddNumberToObject(obj, "validation_count", (double)r->validation_count) != NULL;
+    if (ok)
+        ok = cJSON_AddNumberToObject(obj, "validation_count", (double)r->validation_count) != NULL;
     char *text = ok ? cJSON_PrintUnformatted(obj) : NULL;
     cJSON_Delete(obj);
     *out = NULL;
@@ -86,8 +89,10 @@ int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin)
     }
     cJSON_Delete(obj);
     if (!r->data)
-        return gt_cli_error(GT_EXIT_USAGE, "%s does not say which data it was trained on: pass "
-                            "--data", origin);
+        return gt_cli_error(GT_EXIT_USAGE,
+                            "%s does not say which data it was trained on: pass "
+                            "--data",
+                            origin);
     if (r->validation < 0) r->validation = GT_VAL_NONE;
     if (r->epochs <= 0) r->epochs = 1;
     return GT_EXIT_OK;
@@ -107,7 +112,8 @@ gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
     long count = r->validation_count;
     if (r->validation == GT_VAL_TEST) {
         if (!d->test)
-            return gt_fail(GT_ERR_INVALID_ARGUMENT, "--validation test needs a test set: pass "
+            return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                           "--validation test needs a test set: pass "
                            "--test-data hdf5:FILE.h5, or --validation first:N, last:N or none");
         d->val = d->test;
     }

@@ -9,11 +9,11 @@
 #define GT_FIT_RUN_MAX_OWNED 16
 
 typedef struct gt_fit_run {
-    const char *data, *test_data;     /* "fashion-mnist", "mnist", "hdf5:PATH" */
+    const char *data, *test_data; /* "fashion-mnist", "mnist", "hdf5:PATH" */
     const char *x_key, *y_key, *test_x_key, *test_y_key;
     const char *class_names, *data_dir, *history;
-    long epochs;                      /* total; <= 0: the model's recipe */
-    int validation;                   /* gt_validation_kind, -1: the model's recipe */
+    long epochs;    /* total; <= 0: the model's recipe */
+    int validation; /* gt_validation_kind, -1: the model's recipe */
     long validation_count;
     char *owned[GT_FIT_RUN_MAX_OWNED]; /* strings taken from a checkpoint */
     int n_owned;

@@ -35,16 +35,18 @@ static int argmax(const float *p, int n)
 static void class_text(const gt_dataset *ds, int k, char *buf, size_t size)
 {
     const char *name = gt_dataset_class_name(ds, k);
-    if (name) snprintf(buf, size, "%s", name);
-    else snprintf(buf, size, "%d", k);
+    if (name)
+        snprintf(buf, size, "%s", name);
+    else
+        snprintf(buf, size, "%d", k);
 }
 
 static int show_one(gt_cli_trained *t, long index, int classes)
 {
     size_t count = gt_dataset_count(t->ds);
     if (index < 0 || (size_t)index >= count)
-        return gt_cli_error(GT_EXIT_USAGE, "--index %ld is outside %s (%zu examples, 0..%zu)", index,
-                            gt_dataset_origin(t->ds), count, count ? count - 1 : 0);
+        return gt_cli_error(GT_EXIT_USAGE, "--index %ld is outside %s (%zu examples, 0..%zu)",
+                            index, gt_dataset_origin(t->ds), count, count ? count - 1 : 0);
     float *p = malloc((size_t)classes * sizeof *p);
     if (!p) return gt_cli_error(GT_EXIT_RUNTIME, "out of host memory");
     gt_status st = gt_trainer_predict(t->tr, t->ds, (size_t)index, 1, p);
@@ -78,7 +80,8 @@ static int write_csv(gt_cli_trained *t, const char *path, int classes)
         return gt_cli_error(GT_EXIT_RUNTIME, "out of host memory");
     }
     fprintf(f, "index,label,predicted");
-    for (int k = 0; k < classes; ++k) fprintf(f, ",p%d", k);
+    for (int k = 0; k < classes; ++k)
+        fprintf(f, ",p%d", k);
     fputc('\n', f);
     size_t count = gt_dataset_count(t->ds);
     const int32_t *labels = gt_dataset_labels(t->ds);
@@ -89,7 +92,8 @@ static int write_csv(gt_cli_trained *t, const char *path, int classes)
         for (size_t i = 0; st == GT_OK && i < n; ++i) {
             const float *row = p + i * (size_t)classes;
             fprintf(f, "%zu,%d,%d", first + i, (int)labels[first + i], argmax(row, classes));
-            for (int k = 0; k < classes; ++k) fprintf(f, ",%.6g", (double)row[k]);
+            for (int k = 0; k < classes; ++k)
+                fprintf(f, ",%.6g", (double)row[k]);
             fputc('\n', f);
         }
     }

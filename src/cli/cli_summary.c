@@ -10,7 +10,8 @@ static void usage(FILE *out)
                  "Prints the layer table and the parameter counts, as Keras' model.summary().\n"
                  "  --model        a zoo model (");
     const char *const *names = gt_zoo_names();
-    for (int i = 0; names[i]; ++i) fprintf(out, "%s%s", i ? ", " : "", names[i]);
+    for (int i = 0; names[i]; ++i)
+        fprintf(out, "%s%s", i ? ", " : "", names[i]);
     fprintf(out, ") or a Keras model JSON file\n"
                  "  --preprocess   none drops the model's leading preprocessing layers\n");
 }
@@ -27,9 +28,11 @@ int gt_cli_summary(int argc, char **argv)
             model_name = argv[++i];
         } else if (strcmp(argv[i], "--preprocess") == 0 && i + 1 < argc) {
             const char *v = argv[++i];
-            if (strcmp(v, "none") == 0) strip = 1;
+            if (strcmp(v, "none") == 0)
+                strip = 1;
             else if (strcmp(v, "auto") != 0)
-                return gt_cli_error(GT_EXIT_USAGE, "--preprocess expects auto or none, found '%s'", v);
+                return gt_cli_error(GT_EXIT_USAGE, "--preprocess expects auto or none, found '%s'",
+                                    v);
         } else {
             usage(stderr);
             return gt_cli_error(GT_EXIT_USAGE, "unexpected argument '%s'", argv[i]);

@@ -32,8 +32,9 @@ int gt_cli_trained_option(int argc, char **argv, int *i, gt_cli_trained *t)
     int c = gt_cli_device_option(argc, argv, i, &t->device);
     if (c != 0) return c;
     const char *a = argv[*i];
-    static const char *const known[] = {"--weights", "--model", "--data", "--x-key", "--y-key",
-                                        "--split", "--class-names", "--data-dir", "--batch-size"};
+    static const char *const known[] = {"--weights",     "--model",    "--data",
+                                        "--x-key",       "--y-key",    "--split",
+                                        "--class-names", "--data-dir", "--batch-size"};
     int which = -1;
     for (int k = 0; k < (int)(sizeof known / sizeof known[0]); ++k)
         if (strcmp(a, known[k]) == 0) which = k;
@@ -44,11 +45,21 @@ int gt_cli_trained_option(int argc, char **argv, int *i, gt_cli_trained *t)
     }
     const char *v = argv[++*i];
     switch (which) {
-    case 0: t->weights = v; break;
-    case 1: t->model = v; break;
-    case 2: t->data = v; return gt_cli_check_data_spec(a, v) ? 1 : -1;
-    case 3: t->x_key = v; break;
-    case 4: t->y_key = v; break;
+    case 0:
+        t->weights = v;
+        break;
+    case 1:
+        t->model = v;
+        break;
+    case 2:
+        t->data = v;
+        return gt_cli_check_data_spec(a, v) ? 1 : -1;
+    case 3:
+        t->x_key = v;
+        break;
+    case 4:
+        t->y_key = v;
+        break;
     case 5:
         if (strcmp(v, "test") != 0 && strcmp(v, "train") != 0) {
             gt_cli_error(GT_EXIT_USAGE, "--split expects test or train, found '%s'", v);
@@ -56,9 +67,14 @@ int gt_cli_trained_option(int argc, char **argv, int *i, gt_cli_trained *t)
         }
         t->split = v;
         break;
-    case 6: t->where.class_names = v; break;
-    case 7: t->where.data_dir = v; break;
-    default: return gt_cli_parse_int(a, v, 1, 1 << 20, &t->batch_size) ? 1 : -1;
+    case 6:
+        t->where.class_names = v;
+        break;
+    case 7:
+        t->where.data_dir = v;
+        break;
+    default:
+        return gt_cli_parse_int(a, v, 1, 1 << 20, &t->batch_size) ? 1 : -1;
     }
     return 1;
 }

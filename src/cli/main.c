@@ -25,8 +25,9 @@ static void usage(FILE *out)
     fprintf(out, "usage: gtrain <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; ++i)
         fprintf(out, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
-    fprintf(out, "\nRun 'gtrain <command> --help' for a command's options.\n"
-                 "gtrain %s\n",
+    fprintf(out,
+            "\nRun 'gtrain <command> --help' for a command's options.\n"
+            "gtrain %s\n",
             GTRAIN_VERSION_STRING);
 }
 
@@ -36,7 +37,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return GT_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return GT_EXIT_OK;
     }
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
         return GT_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; ++i)
-        if (strcmp(argv[1], subcommands[i].name) == 0) return subcommands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
     return gt_cli_error(GT_EXIT_USAGE, "unknown command '%s' (try 'gtrain --help')", argv[1]);
 }

@@ -83,7 +83,8 @@ static gt_status cpu_zero(gt_backend *be, void *dst, size_t bytes)
 {
     (void)be;
     if (bytes == 0) return GT_OK;
-    if (!dst) return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu zero: NULL pointer for %zu bytes", bytes);
+    if (!dst)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu zero: NULL pointer for %zu bytes", bytes);
     memset(dst, 0, bytes);
     return GT_OK;
 }
@@ -200,7 +201,8 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
     if (!be || !impl) {
         free(be);
         free(impl);
-        return gt_fail(GT_ERR_OUT_OF_MEMORY, "cpu backend: out of host memory creating the backend");
+        return gt_fail(GT_ERR_OUT_OF_MEMORY,
+                       "cpu backend: out of host memory creating the backend");
     }
     /* The reference ops are single-threaded by design: they are the oracle. */
     impl->threads = reference ? 1 : threads;

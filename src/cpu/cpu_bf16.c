@@ -39,8 +39,10 @@ static void gemm_plain(const bf16_key *k, const uint16_t *a, const uint16_t *b, 
         for (int j = 0; j < k->n; ++j) {
             float acc = 0.0f;
             for (int p = 0; p < k->k; ++p) {
-                float av = gt_bf16_to_f32(k->trans_a ? a[(size_t)p * k->lda + i] : a[(size_t)i * k->lda + p]);
-                float bv = gt_bf16_to_f32(k->trans_b ? b[(size_t)j * k->ldb + p] : b[(size_t)p * k->ldb + j]);
+                float av = gt_bf16_to_f32(k->trans_a ? a[(size_t)p * k->lda + i]
+                                                     : a[(size_t)i * k->lda + p]);
+                float bv = gt_bf16_to_f32(k->trans_b ? b[(size_t)j * k->ldb + p]
+                                                     : b[(size_t)p * k->ldb + j]);
                 acc += av * bv;
             }
             float *cij = c + (size_t)i * k->ldc + j;
@@ -90,7 +92,8 @@ static unsigned key_hash(const bf16_key *k)
 {
     unsigned h = 2166136261u;
     const int v[8] = {k->m, k->n, k->k, k->trans_a, k->trans_b, k->lda, k->ldb, k->ldc};
-    for (int i = 0; i < 8; ++i) h = (h ^ (unsigned)v[i]) * 16777619u;
+    for (int i = 0; i < 8; ++i)
+        h = (h ^ (unsigned)v[i]) * 16777619u;
     uint32_t ab[2];
     memcpy(&ab[0], &k->alpha, 4);
     memcpy(&ab[1], &k->beta, 4);
@@ -109,15 +112,18 @@ static dnnl_status_t create_pd(dnnl_engine_t engine, const bf16_key *k, dnnl_pri
     dnnl_dims_t b_strides = {k->trans_b ? 1 : k->ldb, k->trans_b ? k->ldb : 1};
     dnnl_dims_t c_strides = {k->ldc, 1};
     dnnl_status_t st = dnnl_memory_desc_init_by_strides(&a, 2, a_dims, dnnl_bf16, a_strides);
-    if (st == dnnl_success) st = dnnl_memory_desc_init_by_strides(&b, 2, b_dims, dnnl_bf16, b_strides);
-    if (st == dnnl_success) st = dnnl_memory_desc_init_by_strides(&c, 2, c_dims, dnnl_f32, c_strides);
+    if (st == dnnl_success)
+        st = dnnl_memory_desc_init_by_strides(&b, 2, b_dims, dnnl_bf16, b_strides);
+    if (st == dnnl_success)
+        st = dnnl_memory_desc_init_by_strides(&c, 2, c_dims, dnnl_f32, c_strides);
     dnnl_matmul_desc_t md;
     if (st == dnnl_success) st = dnnl_matmul_desc_init(&md, &a, &b, NULL, &c);
     if (st != dnnl_success) return st;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t post = NULL;
     st = dnnl_primitive_attr_create(&attr);
-    if (st == dnnl_success) st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
     if (st == dnnl_success && k->alpha != 1.0f)
         st = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &k->alpha);
     if (st == dnnl_success && k->beta != 0.0f) {
@@ -228,7 +234,8 @@ void gt_cpu_bf16_gemm_serial(gt_cpu_bf16 *s, int trans_a, int trans_b, int m, in
         me->scratch = aligned_alloc(64, (p->scratch_bytes + 63) & ~(size_t)63);
         if (me->scratch) me->scratch_bytes = p->scratch_bytes;
     }
-    dnnl_status_t st = p && p->scratch_bytes <= me->scratch_bytes ? dnnl_success : dnnl_out_of_memory;
+    dnnl_status_t st =
+        p && p->scratch_bytes <= me->scratch_bytes ? dnnl_success : dnnl_out_of_memory;
     dnnl_memory_t *mem = p ? p->mem + 4 * t : NULL;
     if (st == dnnl_success) st = dnnl_memory_set_data_handle(mem[0], (void *)a);
     if (st == dnnl_success) st = dnnl_memory_set_data_handle(mem[1], (void *)b);
@@ -261,12 +268,14 @@ gt_status gt_cpu_bf16_create(int threads, gt_cpu_bf16 **out)
     if (!s->streams || !s->per_thread) {
         result = gt_fail(GT_ERR_OUT_OF_MEMORY, "cpu backend: out of memory for the bf16 state");
     } else if (dnnl_engine_create(&s->engine, dnnl_cpu, 0) != dnnl_success) {
-        result = gt_fail(GT_ERR_UNSUPPORTED, "precision bf16: oneDNN could not create a CPU engine");
+        result =
+            gt_fail(GT_ERR_UNSUPPORTED, "precision bf16: oneDNN could not create a CPU engine");
     } else {
         for (int t = 0; t < threads && result == GT_OK; ++t)
             if (dnnl_stream_create(&s->streams[t], s->engine, dnnl_stream_default_flags) !=
                 dnnl_success)
-                result = gt_fail(GT_ERR_UNSUPPORTED, "precision bf16: oneDNN stream creation failed");
+                result =
+                    gt_fail(GT_ERR_UNSUPPORTED, "precision bf16: oneDNN stream creation failed");
     }
     if (result == GT_OK) {
         /* oneDNN falls back to reference loops where its JIT has no bf16
@@ -296,12 +305,14 @@ gt_status gt_cpu_bf16_create(int threads, gt_cpu_bf16 **out)
 void gt_cpu_bf16_destroy(gt_cpu_bf16 *s)
 {
     if (!s) return;
-    for (int i = 0; i < BF16_CACHE_SLOTS; ++i) prim_free(s->slots[i], s->threads);
+    for (int i = 0; i < BF16_CACHE_SLOTS; ++i)
+        prim_free(s->slots[i], s->threads);
     if (s->streams)
         for (int t = 0; t < s->threads; ++t)
             if (s->streams[t]) dnnl_stream_destroy(s->streams[t]);
     if (s->per_thread)
-        for (int t = 0; t < s->threads; ++t) free(s->per_thread[t].scratch);
+        for (int t = 0; t < s->threads; ++t)
+            free(s->per_thread[t].scratch);
     if (s->engine) dnnl_engine_destroy(s->engine);
     free(s->streams);
     free(s->per_thread);

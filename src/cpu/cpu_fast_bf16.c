@@ -32,7 +32,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl")))
 #endif
 void gt_cpu_bf16_convert(uint16_t *restrict dst, const float *restrict src, size_t n)
 {
-    for (size_t i = 0; i < n; ++i) dst[i] = gt_f32_to_bf16(src[i]);
+    for (size_t i = 0; i < n; ++i)
+        dst[i] = gt_f32_to_bf16(src[i]);
 }
 
 /* Threads worth using for an m x n x k product, as the fp32 path decides. */
@@ -41,7 +42,8 @@ static int gemm_parts(int threads, int m, int n, int k)
     int extent = m >= n ? m : n;
     int parts = threads;
     double flops = 2.0 * m * n * (double)(k > 0 ? k : 1);
-    while (parts > 1 && (flops / parts < 1e6 || extent / parts < 16)) --parts;
+    while (parts > 1 && (flops / parts < 1e6 || extent / parts < 16))
+        --parts;
     return parts;
 }
 
@@ -78,8 +80,8 @@ void gt_cpu_bf16_gemm_fast(gt_cpu_bf16 *s, int threads, int trans_a, int trans_b
     /* Always inside a region of ours, even for one part: the primitives run
      * on the calling thread with per-thread scratchpads indexed by its number. */
 #pragma omp parallel num_threads(parts)
-    slice_of_gemm(s, omp_get_thread_num(), omp_get_num_threads(), trans_a, trans_b, m, n, k,
-                  alpha, a, lda, b, ldb, beta, c, ldc);
+    slice_of_gemm(s, omp_get_thread_num(), omp_get_num_threads(), trans_a, trans_b, m, n, k, alpha,
+                  a, lda, b, ldb, beta, c, ldc);
 }
 
 /* Rows [r0, r1) of a stored rows x cols matrix (leading dimension ld) to a

@@ -60,10 +60,10 @@ static size_t out_pixels(const gt_conv_geom *g)
 
 /* How the workspace is cut. The ops and conv2d_workspace_bytes must agree. */
 typedef struct conv_plan {
-    int threads;        /* threads the ops may use (the backend's count) */
-    size_t chunk_rows;  /* column rows per GEMM call (forward, filter gradient) */
-    size_t slice_rows;  /* column rows in each thread's slice: >= chunk, >= one image */
-    size_t partial;     /* floats of one partial filter gradient (out_c x K) */
+    int threads;       /* threads the ops may use (the backend's count) */
+    size_t chunk_rows; /* column rows per GEMM call (forward, filter gradient) */
+    size_t slice_rows; /* column rows in each thread's slice: >= chunk, >= one image */
+    size_t partial;    /* floats of one partial filter gradient (out_c x K) */
 } conv_plan;
 
 static conv_plan make_plan(int threads, const gt_conv_geom *g)
@@ -124,8 +124,7 @@ size_t gt_cpu_fast_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g)
 {
     if (!g || g->n <= 0 || pointwise_for(be, g)) return 0;
     conv_plan p = make_plan(gt_cpu_threads(be), g);
-    if (gt_cpu_bf16_of(be))
-        return bf16_w_offset(&p, g) + align64(p.partial * sizeof(uint16_t));
+    if (gt_cpu_bf16_of(be)) return bf16_w_offset(&p, g) + align64(p.partial * sizeof(uint16_t));
     return plan_bytes(&p, g);
 }
 
@@ -163,7 +162,8 @@ static void add_partials_in_order(float *dw, const float *partials, size_t count
     share_of(count, t, nt, &e0, &e1);
     for (int u = 1; u < nt; ++u) {
         const float *other = partials + (size_t)(u - 1) * count;
-        for (size_t e = e0; e < e1; ++e) dw[e] += other[e];
+        for (size_t e = e0; e < e1; ++e)
+            dw[e] += other[e];
     }
 }
 
@@ -246,8 +246,8 @@ static gt_status conv_backward_data_bf16(gt_backend *be, const gt_conv_geom *g, 
             size_t count = hi - i0 < (size_t)per_chunk ? hi - i0 : (size_t)per_chunk;
             size_t rows = count * out_pix;
             gt_cpu_bf16_convert(my_dy, dy + i0 * out_pix * out_c, rows * out_c);
-            gt_cpu_bf16_gemm_serial(s, 0, 0, (int)rows, k_all, out_c, 1.0f, my_dy, out_c, wb,
-                                    k_all, 0.0f, my_col, k_all);
+            gt_cpu_bf16_gemm_serial(s, 0, 0, (int)rows, k_all, out_c, 1.0f, my_dy, out_c, wb, k_all,
+                                    0.0f, my_col, k_all);
             for (size_t i = 0; i < count; ++i)
                 gt_cpu_col2im_image(g, dx + (i0 + i) * image_floats, my_col + i * out_pix * k_all);
         }

@@ -15,11 +15,14 @@ void gt_cpu_bias_act_serial(float *y, const float *bias, size_t rows, int cols, 
     for (size_t r = 0; r < rows; ++r) {
         float *row = y + r * (size_t)cols;
         if (bias && act == GT_ACT_RELU)
-            for (int j = 0; j < cols; ++j) row[j] = gt_relu(row[j] + bias[j]);
+            for (int j = 0; j < cols; ++j)
+                row[j] = gt_relu(row[j] + bias[j]);
         else if (bias)
-            for (int j = 0; j < cols; ++j) row[j] += bias[j];
+            for (int j = 0; j < cols; ++j)
+                row[j] += bias[j];
         else if (act == GT_ACT_RELU)
-            for (int j = 0; j < cols; ++j) row[j] = gt_relu(row[j]);
+            for (int j = 0; j < cols; ++j)
+                row[j] = gt_relu(row[j]);
     }
 }
 
@@ -56,16 +59,19 @@ void gt_cpu_fast_bias_sum_rows(int threads, float *db, const float *dy, size_t r
     if (width_max > BIAS_COL_BLOCK) width_max = BIAS_COL_BLOCK;
     if (width_max < 4) width_max = 4;
     int blocks = (cols + width_max - 1) / width_max;
-#pragma omp parallel for num_threads(threads) schedule(static) if (blocks > 1 && rows * (size_t)cols > 32768)
+#pragma omp parallel for num_threads(threads)                                                      \
+    schedule(static) if (blocks > 1 && rows * (size_t)cols > 32768)
     for (int blk = 0; blk < blocks; ++blk) {
         int c0 = blk * width_max;
         int width = cols - c0 < width_max ? cols - c0 : width_max;
         double acc[BIAS_COL_BLOCK] = {0};
         for (size_t r = 0; r < rows; ++r) {
             const float *row = dy + r * (size_t)cols + c0;
-            for (int j = 0; j < width; ++j) acc[j] += (double)row[j];
+            for (int j = 0; j < width; ++j)
+                acc[j] += (double)row[j];
         }
-        for (int j = 0; j < width; ++j) db[c0 + j] = (float)acc[j];
+        for (int j = 0; j < width; ++j)
+            db[c0 + j] = (float)acc[j];
     }
 }
 
@@ -82,6 +88,7 @@ gt_status gt_cpu_fast_relu_backward(gt_backend *be, float *dx, const float *dy, 
 {
     long long n = (long long)count;
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > 65536)
-    for (long long i = 0; i < n; ++i) dx[i] = gt_relu_grad(dy[i], y[i]);
+    for (long long i = 0; i < n; ++i)
+        dx[i] = gt_relu_grad(dy[i], y[i]);
     return GT_OK;
 }

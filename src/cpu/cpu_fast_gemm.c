@@ -46,7 +46,8 @@ const char *gt_cpu_gemm_library(void)
     const char *config = openblas_get_config();
     snprintf(text, sizeof text, "%s", config ? config : "OpenBLAS");
     size_t len = strlen(text);
-    while (len > 0 && text[len - 1] == ' ') text[--len] = '\0';
+    while (len > 0 && text[len - 1] == ' ')
+        text[--len] = '\0';
 #else
     snprintf(text, sizeof text, "built-in blocked sgemm");
 #endif
@@ -62,10 +63,10 @@ void gt_cpu_blas_single_threaded(void)
 
 #ifdef GTRAIN_HAVE_DNNL
 static void onednn_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-                      int lda, const float *b, int ldb, float beta, float *c, int ldc)
+                        int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
-    dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a,
-                                  lda, b, ldb, beta, c, ldc);
+    dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda,
+                                  b, ldb, beta, c, ldc);
     /* The arguments were checked; should oneDNN still refuse (it cannot get
      * scratch memory), compute the same product without it. */
     if (st != dnnl_success)
@@ -115,7 +116,8 @@ static void gemm_slices(int threads, int trans_a, int trans_b, int m, int n, int
      * call is faster than splitting. */
     int parts = threads;
     double flops = 2.0 * m * n * (double)(k > 0 ? k : 1);
-    while (parts > 1 && (flops / parts < 1e6 || extent / parts < 16)) --parts;
+    while (parts > 1 && (flops / parts < 1e6 || extent / parts < 16))
+        --parts;
     if (parts <= 1) {
         gt_cpu_gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;

@@ -16,7 +16,8 @@
  * the shared body is never taken (bf16 = 0), but it has to compile. */
 #define IM2COL_ROUND_RUN(dst, src, len)                                                            \
     do {                                                                                           \
-        for (int j_ = 0; j_ < (len); ++j_) (dst)[j_] = gt_f32_to_bf16((src)[j_]);                 \
+        for (int j_ = 0; j_ < (len); ++j_)                                                         \
+            (dst)[j_] = gt_f32_to_bf16((src)[j_]);                                                 \
     } while (0)
 #include "cpu/cpu_im2col_body.h"
 
@@ -29,7 +30,8 @@ void gt_cpu_im2col_rows(const gt_conv_geom *g, float *col, const float *x, size_
 /* dst[0 .. len) += src[0 .. len) */
 static inline void add_run(float *restrict dst, const float *restrict src, int len)
 {
-    for (int j = 0; j < len; ++j) dst[j] += src[j];
+    for (int j = 0; j < len; ++j)
+        dst[j] += src[j];
 }
 
 void gt_cpu_col2im_image(const gt_conv_geom *g, float *dx_image, const float *col)

@@ -16,7 +16,8 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl"))),                 \
+                             apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl")
@@ -46,7 +47,8 @@ static inline void round_run_avx512(uint16_t *dst, const float *src, int len)
 #else
 #define IM2COL_ROUND_RUN(dst, src, len)                                                            \
     do {                                                                                           \
-        for (int j_ = 0; j_ < (len); ++j_) (dst)[j_] = gt_f32_to_bf16((src)[j_]);                 \
+        for (int j_ = 0; j_ < (len); ++j_)                                                         \
+            (dst)[j_] = gt_f32_to_bf16((src)[j_]);                                                 \
     } while (0)
 #endif
 

@@ -48,7 +48,8 @@ static double prob_row(float *drow, const float *row, int label, int classes, fl
                        int *correct)
 {
     double sum_d = 0.0;
-    for (int j = 0; j < classes; ++j) sum_d += (double)row[j];
+    for (int j = 0; j < classes; ++j)
+        sum_d += (double)row[j];
     float sum = (float)sum_d;
     float out_label = row[label];
     float p = out_label / sum; /* zero sum: NaN, as in Keras (not guarded) */
@@ -118,7 +119,8 @@ gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float 
 {
     if (n < 0 || classes <= 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "softmax_forward: n=%d classes=%d", n, classes);
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if ((size_t)n * classes >= LOSS_PARALLEL_MIN)
+#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
+    schedule(static) if ((size_t)n * classes >= LOSS_PARALLEL_MIN)
     for (int i = 0; i < n; ++i) {
         const float *row = logits + (size_t)i * classes;
         float *prow = probs + (size_t)i * classes;
@@ -129,7 +131,8 @@ gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float 
             sum += prow[j];
         }
         float inv = 1.0f / sum;
-        for (int j = 0; j < classes; ++j) prow[j] *= inv;
+        for (int j = 0; j < classes; ++j)
+            prow[j] *= inv;
     }
     return GT_OK;
 }

@@ -15,8 +15,10 @@ gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, 
 {
     GT_TRY(gt_check_rate("dropout_forward", rate));
     long long n = (long long)count;
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > RNG_PARALLEL_MIN)
-    for (long long i = 0; i < n; ++i) y[i] = x[i] * gt_dropout_factor(seed, offset, (uint64_t)i, rate);
+#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
+    schedule(static) if (count > RNG_PARALLEL_MIN)
+    for (long long i = 0; i < n; ++i)
+        y[i] = x[i] * gt_dropout_factor(seed, offset, (uint64_t)i, rate);
     return GT_OK;
 }
 
@@ -25,7 +27,8 @@ gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *d
 {
     GT_TRY(gt_check_rate("dropout_backward", rate));
     long long n = (long long)count;
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > RNG_PARALLEL_MIN)
+#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
+    schedule(static) if (count > RNG_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
         dx[i] = dy[i] * gt_dropout_factor(seed, offset, (uint64_t)i, rate);
     return GT_OK;
@@ -38,19 +41,20 @@ gt_status gt_cpu_fast_adam_update(gt_backend *be, float *params, const float *gr
     float lr_t = gt_adam_lr_t(hp->learning_rate, hp->beta1, hp->beta2, hp->step);
     float b1 = hp->beta1, b2 = hp->beta2, eps = hp->epsilon;
     long long n = (long long)count;
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > ELEM_PARALLEL_MIN)
+#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
+    schedule(static) if (count > ELEM_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
         params[i] = gt_adam_elem(params[i], grads[i], &m[i], &v[i], lr_t, b1, b2, eps);
     return GT_OK;
 }
 
-gt_status gt_cpu_fast_sgd_update(gt_backend *be, float *params, const float *grads,
-                                 float *velocity, size_t count, float learning_rate,
-                                 float momentum, int nesterov)
+gt_status gt_cpu_fast_sgd_update(gt_backend *be, float *params, const float *grads, float *velocity,
+                                 size_t count, float learning_rate, float momentum, int nesterov)
 {
     GT_TRY(gt_check_sgd(velocity, momentum));
     long long n = (long long)count;
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (count > ELEM_PARALLEL_MIN)
+#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
+    schedule(static) if (count > ELEM_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
         params[i] = gt_sgd_elem(params[i], grads[i], velocity ? &velocity[i] : NULL, learning_rate,
                                 momentum, nesterov);
@@ -85,21 +89,23 @@ gt_status gt_cpu_fast_preprocess_gather(gt_backend *be, const gt_preprocess *p, 
             gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
             if (in_c == 1) { /* one interpolation, repeated into every channel */
                 float v = gt_bilinear_mix((float)top[tx.lower], (float)top[tx.upper],
-                                          (float)bottom[tx.lower], (float)bottom[tx.upper],
-                                          tx.lerp, ty.lerp);
-                for (int c = 0; c < out_c; ++c) out[c] = v * scale + offset;
+                                          (float)bottom[tx.lower], (float)bottom[tx.upper], tx.lerp,
+                                          ty.lerp);
+                for (int c = 0; c < out_c; ++c)
+                    out[c] = v * scale + offset;
             } else {
                 size_t l = (size_t)tx.lower * in_c, u = (size_t)tx.upper * in_c;
                 for (int c = 0; c < out_c; ++c)
-                    out[c] = gt_bilinear_mix((float)top[l + c], (float)top[u + c],
-                                             (float)bottom[l + c], (float)bottom[u + c], tx.lerp,
-                                             ty.lerp) *
-                                 scale +
-                             offset;
+                    out[c] =
+                        gt_bilinear_mix((float)top[l + c], (float)top[u + c], (float)bottom[l + c],
+                                        (float)bottom[u + c], tx.lerp, ty.lerp) *
+                            scale +
+                        offset;
             }
         }
     }
     if (y)
-        for (int i = 0; i < n; ++i) y[i] = labels[indices[i]];
+        for (int i = 0; i < n; ++i)
+            y[i] = labels[indices[i]];
     return GT_OK;
 }

@@ -86,7 +86,8 @@ static inline void window_block(float *dimage, const float *image, const float *
                 best = image[cell[k] + ch];
                 win = k;
             }
-        for (int k = 0; k < cells; ++k) dimage[cell[k] + ch] = k == win ? 0.0f + grad[ch] : 0.0f;
+        for (int k = 0; k < cells; ++k)
+            dimage[cell[k] + ch] = k == win ? 0.0f + grad[ch] : 0.0f;
     }
 }
 
@@ -105,7 +106,8 @@ static inline void window_max(float *out, const float *image, const size_t *cell
     }
     for (; ch < width; ++ch) {
         float best = image[cell[0] + ch];
-        for (int k = 1; k < cells; ++k) best = image[cell[k] + ch] > best ? image[cell[k] + ch] : best;
+        for (int k = 1; k < cells; ++k)
+            best = image[cell[k] + ch] > best ? image[cell[k] + ch] : best;
         out[ch] = best;
     }
 }
@@ -181,7 +183,8 @@ static gt_status pool_forward_large(gt_backend *be, const gt_pool_geom *g, float
                         memcpy(out, cell, (size_t)c * sizeof *out);
                         first = 0;
                     } else {
-                        for (int ch = 0; ch < c; ++ch) out[ch] = cell[ch] > out[ch] ? cell[ch] : out[ch];
+                        for (int ch = 0; ch < c; ++ch)
+                            out[ch] = cell[ch] > out[ch] ? cell[ch] : out[ch];
                     }
                 }
             }
@@ -222,7 +225,8 @@ gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, fl
     if (windows_disjoint(g)) {
         int lines = g->n * g->out_h, cover = windows_cover(g);
 #pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (lines > 1)
-        for (int line = 0; line < lines; ++line) backward_disjoint_line(g, dx, dy, x, line, cover);
+        for (int line = 0; line < lines; ++line)
+            backward_disjoint_line(g, dx, dy, x, line, cover);
         return GT_OK;
     }
     int c = g->c;
@@ -259,7 +263,8 @@ gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, fl
                     }
                 }
                 const float *grad = dy + (((size_t)n * g->out_h + oh) * g->out_w + ow) * c + c0;
-                for (int ch = 0; ch < width; ++ch) dimage[arg[ch]] += grad[ch];
+                for (int ch = 0; ch < width; ++ch)
+                    dimage[arg[ch]] += grad[ch];
             }
     }
     return GT_OK;

@@ -34,11 +34,11 @@ IM2COL_INLINE void zero_run(void *col, size_t at, int len, int bf16)
 }
 
 /* `count` runs of `run` floats: run p from src + p * src_step to col + at + p * dst_step. */
-IM2COL_INLINE void copy_runs_fixed(void *col, size_t at, size_t dst_step,
-                                   const float *restrict src, size_t src_step, int count, int run,
-                                   int bf16)
+IM2COL_INLINE void copy_runs_fixed(void *col, size_t at, size_t dst_step, const float *restrict src,
+                                   size_t src_step, int count, int run, int bf16)
 {
-    for (int p = 0; p < count; ++p) put_run(col, at + p * dst_step, src + p * src_step, run, bf16);
+    for (int p = 0; p < count; ++p)
+        put_run(col, at + p * dst_step, src + p * src_step, run, bf16);
 }
 
 /* The zoo's short runs (k_w * in_c = 3, 5, 9, 12, 16, 24, 48) get a copy whose
@@ -50,14 +50,30 @@ IM2COL_INLINE void copy_runs(void *col, size_t at, size_t dst_step, const float 
                              size_t src_step, int count, int run, int bf16)
 {
     switch (run) {
-    case 3: copy_runs_fixed(col, at, dst_step, src, src_step, count, 3, bf16); break;
-    case 5: copy_runs_fixed(col, at, dst_step, src, src_step, count, 5, bf16); break;
-    case 9: copy_runs_fixed(col, at, dst_step, src, src_step, count, 9, bf16); break;
-    case 12: copy_runs_fixed(col, at, dst_step, src, src_step, count, 12, bf16); break;
-    case 16: copy_runs_fixed(col, at, dst_step, src, src_step, count, 16, bf16); break;
-    case 24: copy_runs_fixed(col, at, dst_step, src, src_step, count, 24, bf16); break;
-    case 48: copy_runs_fixed(col, at, dst_step, src, src_step, count, 48, bf16); break;
-    default: copy_runs_fixed(col, at, dst_step, src, src_step, count, run, bf16); break;
+    case 3:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 3, bf16);
+        break;
+    case 5:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 5, bf16);
+        break;
+    case 9:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 9, bf16);
+        break;
+    case 12:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 12, bf16);
+        break;
+    case 16:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 16, bf16);
+        break;
+    case 24:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 24, bf16);
+        break;
+    case 48:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, 48, bf16);
+        break;
+    default:
+        copy_runs_fixed(col, at, dst_step, src, src_step, count, run, bf16);
+        break;
     }
 }
 

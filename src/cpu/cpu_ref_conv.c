@@ -32,9 +32,9 @@ size_t gt_cpu_ref_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g)
     return 0; /* the loops need no scratch */
 }
 
-gt_status gt_cpu_ref_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y,
-                                    const float *x, const float *w, const float *bias,
-                                    gt_activation act, void *workspace)
+gt_status gt_cpu_ref_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
+                                    const float *w, const float *bias, gt_activation act,
+                                    void *workspace)
 {
     (void)be;
     (void)workspace;
@@ -129,7 +129,8 @@ gt_status gt_cpu_ref_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *
             double sum = 0.0;
             for (int n = 0; n < g->n; ++n)
                 for (int oh = 0; oh < g->out_h; ++oh)
-                    for (int ow = 0; ow < g->out_w; ++ow) sum += (double)dy[y_at(g, n, oh, ow, oc)];
+                    for (int ow = 0; ow < g->out_w; ++ow)
+                        sum += (double)dy[y_at(g, n, oh, ow, oc)];
             db[oc] = (float)sum;
         }
     }

@@ -11,8 +11,8 @@ static float op_at(const float *mat, int ld, int trans, int row, int col)
 }
 
 gt_status gt_cpu_ref_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k,
-                          float alpha, const float *a, int lda, const float *b, int ldb,
-                          float beta, float *c, int ldc)
+                          float alpha, const float *a, int lda, const float *b, int ldb, float beta,
+                          float *c, int ldc)
 {
     (void)be;
     GT_TRY(gt_check_gemm("gemm", trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc));
@@ -54,7 +54,8 @@ gt_status gt_cpu_ref_bias_backward(gt_backend *be, float *db, const float *dy, i
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "bias_backward: rows=%d cols=%d", rows, cols);
     for (int col = 0; col < cols; ++col) {
         double sum = 0.0;
-        for (int r = 0; r < rows; ++r) sum += (double)dy[(size_t)r * cols + col];
+        for (int r = 0; r < rows; ++r)
+            sum += (double)dy[(size_t)r * cols + col];
         db[col] = (float)sum;
     }
     return GT_OK;
@@ -64,6 +65,7 @@ gt_status gt_cpu_ref_relu_backward(gt_backend *be, float *dx, const float *dy, c
                                    size_t count)
 {
     (void)be;
-    for (size_t i = 0; i < count; ++i) dx[i] = gt_relu_grad(dy[i], y[i]);
+    for (size_t i = 0; i < count; ++i)
+        dx[i] = gt_relu_grad(dy[i], y[i]);
     return GT_OK;
 }

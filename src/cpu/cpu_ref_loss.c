@@ -16,9 +16,8 @@ static int row_argmax(const float *row, int classes)
     return best;
 }
 
-gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats,
-                                  const float *logits, const int32_t *labels, int n, int classes,
-                                  float grad_scale)
+gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats, const float *logits,
+                                  const int32_t *labels, int n, int classes, float grad_scale)
 {
     (void)be;
     GT_TRY(gt_check_labels("softmax_xent", labels, n, classes));
@@ -31,7 +30,8 @@ gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats,
         /* Subtracting the maximum keeps exp() from overflowing. */
         double mx = (double)row[top];
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += exp((double)row[j] - mx);
+        for (int j = 0; j < classes; ++j)
+            sum += exp((double)row[j] - mx);
         loss_sum += log(sum) + mx - (double)row[label]; /* log-sum-exp - logit[label] */
         correct += top == label;
         if (dlogits) {
@@ -60,7 +60,8 @@ gt_status gt_cpu_ref_prob_xent(gt_backend *be, float *dout, float *stats, const 
         const float *row = out + (size_t)i * classes;
         int label = labels[i];
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += (double)row[j];
+        for (int j = 0; j < classes; ++j)
+            sum += (double)row[j];
         /* Keras normalises in float: p = out / sum(out). A zero sum gives NaN,
          * as in Keras, and is deliberately not guarded. */
         float p = row[label] / (float)sum;
@@ -96,7 +97,8 @@ gt_status gt_cpu_ref_softmax_forward(gt_backend *be, float *probs, const float *
         const float *row = logits + (size_t)i * classes;
         double mx = (double)row[row_argmax(row, classes)];
         double sum = 0.0;
-        for (int j = 0; j < classes; ++j) sum += exp((double)row[j] - mx);
+        for (int j = 0; j < classes; ++j)
+            sum += exp((double)row[j] - mx);
         for (int j = 0; j < classes; ++j)
             probs[(size_t)i * classes + j] = (float)(exp((double)row[j] - mx) / sum);
     }

@@ -10,7 +10,8 @@ gt_status gt_cpu_ref_dropout_forward(gt_backend *be, float *y, const float *x, s
 {
     (void)be;
     GT_TRY(gt_check_rate("dropout_forward", rate));
-    for (size_t i = 0; i < count; ++i) y[i] = x[i] * gt_dropout_factor(seed, offset, i, rate);
+    for (size_t i = 0; i < count; ++i)
+        y[i] = x[i] * gt_dropout_factor(seed, offset, i, rate);
     return GT_OK;
 }
 
@@ -20,7 +21,8 @@ gt_status gt_cpu_ref_dropout_backward(gt_backend *be, float *dx, const float *dy
     (void)be;
     GT_TRY(gt_check_rate("dropout_backward", rate));
     /* y = x * factor, so dx = dy * the same factor (same seed and offset). */
-    for (size_t i = 0; i < count; ++i) dx[i] = dy[i] * gt_dropout_factor(seed, offset, i, rate);
+    for (size_t i = 0; i < count; ++i)
+        dx[i] = dy[i] * gt_dropout_factor(seed, offset, i, rate);
     return GT_OK;
 }
 
@@ -31,14 +33,13 @@ gt_status gt_cpu_ref_adam_update(gt_backend *be, float *params, const float *gra
     GT_TRY(gt_check_adam(hp));
     float lr_t = gt_adam_lr_t(hp->learning_rate, hp->beta1, hp->beta2, hp->step);
     for (size_t i = 0; i < count; ++i)
-        params[i] =
-            gt_adam_elem(params[i], grads[i], &m[i], &v[i], lr_t, hp->beta1, hp->beta2, hp->epsilon);
+        params[i] = gt_adam_elem(params[i], grads[i], &m[i], &v[i], lr_t, hp->beta1, hp->beta2,
+                                 hp->epsilon);
     return GT_OK;
 }
 
-gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grads,
-                                float *velocity, size_t count, float learning_rate,
-                                float momentum, int nesterov)
+gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grads, float *velocity,
+                                size_t count, float learning_rate, float momentum, int nesterov)
 {
     (void)be;
     GT_TRY(gt_check_sgd(velocity, momentum));
@@ -58,14 +59,14 @@ static float gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, 
         return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];
     gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);
     gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
-#define PIX(yy, xx) ((float)image[((size_t)(yy) * p->in_w + (xx)) * p->in_c + sc])
-    return gt_bilinear_mix(PIX(ty.lower, tx.lower), PIX(ty.lower, tx.upper), PIX(ty.upper, tx.lower),
-                           PIX(ty.upper, tx.upper), tx.lerp, ty.lerp);
+#define PIX(yy, xx) ((float)image[((size_t)(yy)*p->in_w + (xx)) * p->in_c + sc])
+    return gt_bilinear_mix(PIX(ty.lower, tx.lower), PIX(ty.lower, tx.upper),
+                           PIX(ty.upper, tx.lower), PIX(ty.upper, tx.upper), tx.lerp, ty.lerp);
 #undef PIX
 }
 
-gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x,
-                                       int32_t *y, const uint8_t *images, const int32_t *labels,
+gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,
+                                       const uint8_t *images, const int32_t *labels,
                                        const int32_t *indices, int n)
 {
     (void)be;

@@ -11,11 +11,11 @@
 
 #include "cpu/cpu_internal.h"
 
-#define MR 4   /* rows of the register tile */
-#define NR 8   /* columns of the register tile: two SSE / one AVX vector */
-#define MC 64  /* rows of an A block (64 x 256 floats = 64 KiB: L2) */
-#define KC 256 /* depth of a panel */
-#define NC 256 /* columns of a B panel (256 KiB: L2/L3) */
+#define MR 4      /* rows of the register tile */
+#define NR 8      /* columns of the register tile: two SSE / one AVX vector */
+#define MC 64     /* rows of an A block (64 x 256 floats = 64 KiB: L2) */
+#define KC 256    /* depth of a panel */
+#define NC 256    /* columns of a B panel (256 KiB: L2/L3) */
 #define TILE_N 64 /* columns of C per parallel task */
 
 static float op_at(const float *mat, int ld, int trans, int row, int col)
@@ -32,9 +32,11 @@ static void pack_a(float *dst, const float *a, int lda, int trans, int i0, int m
             int i = iq * MR + r;
             float *out = dst + (size_t)iq * kc * MR + r;
             if (i >= mc) {
-                for (int p = 0; p < kc; ++p) out[(size_t)p * MR] = 0.0f;
+                for (int p = 0; p < kc; ++p)
+                    out[(size_t)p * MR] = 0.0f;
             } else {
-                for (int p = 0; p < kc; ++p) out[(size_t)p * MR] = op_at(a, lda, trans, i0 + i, p0 + p);
+                for (int p = 0; p < kc; ++p)
+                    out[(size_t)p * MR] = op_at(a, lda, trans, i0 + i, p0 + p);
             }
         }
 }
@@ -61,12 +63,14 @@ static void micro_kernel(int kc, const float *ap, const float *bp, float acc[MR]
 {
     float t[MR][NR];
     for (int r = 0; r < MR; ++r)
-        for (int jj = 0; jj < NR; ++jj) t[r][jj] = 0.0f;
+        for (int jj = 0; jj < NR; ++jj)
+            t[r][jj] = 0.0f;
     for (int p = 0; p < kc; ++p) {
         const float *av = ap + (size_t)p * MR;
         const float *bv = bp + (size_t)p * NR;
         for (int r = 0; r < MR; ++r)
-            for (int jj = 0; jj < NR; ++jj) t[r][jj] += av[r] * bv[jj];
+            for (int jj = 0; jj < NR; ++jj)
+                t[r][jj] += av[r] * bv[jj];
     }
     memcpy(acc, t, sizeof t);
 }
@@ -80,7 +84,8 @@ static void scale_c(int threads, int m, int n, float beta, float *c, int ldc)
         if (beta == 0.0f) /* BLAS: beta 0 ignores C's old content, NaN included */
             memset(row, 0, (size_t)n * sizeof *row);
         else
-            for (int j = 0; j < n; ++j) row[j] *= beta;
+            for (int j = 0; j < n; ++j)
+                row[j] *= beta;
     }
 }
 
@@ -118,7 +123,8 @@ void gt_cpu_sgemm(int threads, int trans_a, int trans_b, int m, int n, int k, fl
                         int nrows = mc - iq * MR < MR ? mc - iq * MR : MR;
                         for (int r = 0; r < nrows; ++r) {
                             float *crow = c + (size_t)(i0 + iq * MR + r) * ldc + j0 + jq * NR;
-                            for (int jj = 0; jj < ncols; ++jj) crow[jj] += alpha * acc[r][jj];
+                            for (int jj = 0; jj < ncols; ++jj)
+                                crow[jj] += alpha * acc[r][jj];
                         }
                     }
                 }

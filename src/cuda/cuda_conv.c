@@ -212,9 +212,9 @@ static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op
                        "cuDNN offers no usable %s%s algorithm (precision %s) for conv n=%d "
                        "in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d",
                        cu->deterministic_only ? "deterministic " : "", op_name(op),
-                       cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n,
-                       g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w,
-                       g->stride_h, g->stride_w);
+                       cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n, g->in_h, g->in_w,
+                       g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w, g->stride_h,
+                       g->stride_w);
     }
     return GT_OK;
 }
@@ -385,7 +385,7 @@ static gt_status run_conv(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op which, void
 {
     static const char *const calls[] = {"cudnnConvolutionForward", "cudnnConvolutionBackwardData",
                                         "cudnnConvolutionBackwardFilter"};
-    conv_op_plan *op = which == CONV_FWD ? &p->fwd
+    conv_op_plan *op = which == CONV_FWD        ? &p->fwd
                        : which == CONV_BWD_DATA ? &p->bwd_data
                                                 : &p->bwd_filter;
     const float one = 1.0f, zero = 0.0f;
