@@ -87,7 +87,7 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
         if (opts->cuda_graph)
             return gt_cli_error(GT_EXIT_USAGE, "--cuda-graph needs a GPU: %s", gt_last_error());
         /* the backend's message already starts with "no usable GPU" where it applies */
-        fprintf(stderr, "gtrain: %s; training on the CPU\n", gt_last_error());
+        fprintf(stderr, "gtrain: %s; running on the CPU\n", gt_last_error());
         device = "cpu";
     }
     if (opts->cuda_graph)
