@@ -125,4 +125,34 @@ static inline void *conv_workspace(gt_backend *be, const gt_conv_geom *g)
     return ws;
 }
 
+/* Runs conv forward, backward-data and backward-filter (with the bias
+ * gradient) on `be`. Each output starts as garbage (the ops must overwrite,
+ * not accumulate) and each op runs a second time into `again`, which must
+ * give the same bits. The caller then compares y, dx, dw and db with its
+ * references. */
+static inline void run_conv_ops(const char *what, gt_backend *be, const gt_conv_geom *g,
+                                gt_activation act, const float *x, const float *w,
+                                const float *bias, const float *dy, void *ws, float *y, float *dx,
+                                float *dw, float *db, float *again)
+{
+    size_t xn = conv_x_size(g), yn = conv_y_size(g), wn = conv_w_size(g);
+    for (size_t i = 0; i < yn; ++i)
+        y[i] = 1e6f;
+    CHECK_OK(be->conv2d_forward(be, g, y, x, w, bias, act, ws));
+    CHECK_OK(be->conv2d_forward(be, g, again, x, w, bias, act, ws));
+    CHECK_MSG(memcmp(again, y, yn * sizeof *y) == 0, "%s: forward not deterministic", what);
+
+    for (size_t i = 0; i < xn; ++i)
+        dx[i] = 1e6f;
+    CHECK_OK(be->conv2d_backward_data(be, g, dx, dy, w, ws));
+    CHECK_OK(be->conv2d_backward_data(be, g, again, dy, w, ws));
+    CHECK_MSG(memcmp(again, dx, xn * sizeof *dx) == 0, "%s: bwd data not deterministic", what);
+
+    for (size_t i = 0; i < wn; ++i)
+        dw[i] = 1e6f;
+    CHECK_OK(be->conv2d_backward_filter(be, g, dw, db, dy, x, ws));
+    CHECK_OK(be->conv2d_backward_filter(be, g, again, NULL, dy, x, ws));
+    CHECK_MSG(memcmp(again, dw, wn * sizeof *dw) == 0, "%s: bwd filter not deterministic", what);
+}
+
 #endif
