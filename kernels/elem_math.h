@@ -101,6 +101,82 @@ GT_HD float gt_prob_xent_clip(float p)
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
 }
 
+/* ---- One row of a classifier's output (the CPU reference and the CUDA
+ * kernels run these per row; rows are computed in double) ---- */
+
+/* Index of the first maximum of row[0..classes). */
+GT_HD int gt_row_argmax(const float *row, int classes)
+{
+    int best = 0;
+    for (int j = 1; j < classes; ++j)
+        if (row[j] > row[best]) best = j;
+    return best;
+}
+
+/* probs = softmax(row), the maximum subtracted so exp() cannot overflow. */
+GT_HD void gt_softmax_row(float *probs, const float *row, int classes)
+{
+    double mx = (double)row[gt_row_argmax(row, classes)];
+    double sum = 0.0;
+    for (int j = 0; j < classes; ++j)
+        sum += exp((double)row[j] - mx);
+    for (int j = 0; j < classes; ++j)
+        probs[j] = (float)(exp((double)row[j] - mx) / sum);
+}
+
+/* Fused softmax + cross-entropy of one row of logits: returns the loss
+ * (log-sum-exp - logit[label]), sets *top to the row's first maximum, and
+ * writes drow = (softmax - onehot) * grad_scale unless drow is NULL. A label
+ * outside [0, classes) gives a NaN loss (device code cannot report it). */
+GT_HD double gt_softmax_xent_row(float *drow, const float *row, int classes, int label,
+                                 float grad_scale, int *top)
+{
+    int best = gt_row_argmax(row, classes);
+    double mx = (double)row[best];
+    double sum = 0.0;
+    for (int j = 0; j < classes; ++j)
+        sum += exp((double)row[j] - mx);
+    *top = best;
+    if (drow)
+        for (int j = 0; j < classes; ++j) {
+            double p = exp((double)row[j] - mx) / sum;
+            drow[j] = (float)((p - (j == label ? 1.0 : 0.0)) * (double)grad_scale);
+        }
+    if (label < 0 || label >= classes) return (double)NAN;
+    return log(sum) + mx - (double)row[label];
+}
+
+/* Keras categorical cross-entropy on one row of probabilities-to-be: p =
+ * out_label / sum(out) in float (as Keras normalises), clipped; returns
+ * -log(clipped p) and writes drow unless NULL. The gradient of
+ * -log(out_label / sum) w.r.t. out_j is 1/sum - [j == label] / out_label;
+ * TF's clip_by_value passes none where it clipped (strict comparisons, so NaN
+ * passes through as in TF). A zero sum gives NaN, as in Keras, and is not
+ * guarded; a label outside [0, classes) gives NaN everywhere. */
+GT_HD double gt_prob_xent_row(float *drow, const float *row, int classes, int label,
+                              float grad_scale)
+{
+    if (label < 0 || label >= classes) {
+        if (drow)
+            for (int j = 0; j < classes; ++j)
+                drow[j] = NAN;
+        return (double)NAN;
+    }
+    double sum = 0.0;
+    for (int j = 0; j < classes; ++j)
+        sum += (double)row[j];
+    float p = row[label] / (float)sum;
+    if (drow) {
+        int was_clipped = p < GT_KERAS_EPSILON || p > 1.0f - GT_KERAS_EPSILON;
+        double inv_label = 1.0 / (double)row[label];
+        for (int j = 0; j < classes; ++j) {
+            double g = was_clipped ? 0.0 : 1.0 / sum - (j == label ? inv_label : 0.0);
+            drow[j] = (float)(g * (double)grad_scale);
+        }
+    }
+    return -log((double)gt_prob_xent_clip(p));
+}
+
 /* ---- bf16: the upper 16 bits of an fp32 (8-bit exponent, 8-bit mantissa) ---- */
 /* fp32 -> bf16 bits, rounding to nearest with ties to even (what PyTorch and
  * oneDNN do): adding 0x7fff plus the lowest kept bit carries into the kept

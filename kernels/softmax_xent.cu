@@ -38,43 +38,18 @@ static __device__ void block_write_stats(float *stats, double loss, double corre
     }
 }
 
-/* Index of the first maximum of row[0..classes). */
-static __device__ int row_argmax(const float *row, int classes)
-{
-    int best = 0;
-    for (int j = 1; j < classes; ++j)
-        if (row[j] > row[best]) best = j;
-    return best;
-}
-
 static __global__ void softmax_xent_kernel(float *dlogits, float *stats, const float *logits,
                                            const int32_t *labels, int n, int classes,
                                            float grad_scale)
 {
     double loss = 0.0, correct = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        const float *row = logits + (size_t)i * classes;
-        int label = labels[i];
-        int best = row_argmax(row, classes);
-        /* Subtracting the maximum keeps exp() from overflowing. */
-        double mx = (double)row[best];
-        double sum = 0.0;
-        for (int j = 0; j < classes; ++j)
-            sum += exp((double)row[j] - mx);
-        if (label < 0 || label >= classes) {
-            /* The trainer checks labels up front; a bad one shows as NaN. */
-            loss += (double)NAN;
-        } else {
-            loss += log(sum) + mx - (double)row[label]; /* log-sum-exp - logit[label] */
-            correct += best == label ? 1.0 : 0.0;
-        }
-        if (dlogits) {
-            float *d = dlogits + (size_t)i * classes;
-            for (int j = 0; j < classes; ++j) {
-                double p = exp((double)row[j] - mx) / sum;
-                d[j] = (float)((p - (j == label ? 1.0 : 0.0)) * (double)grad_scale);
-            }
-        }
+        int top;
+        /* a bad label (the trainer checks them up front) shows as a NaN loss */
+        loss +=
+            gt_softmax_xent_row(dlogits ? dlogits + (size_t)i * classes : NULL,
+                                logits + (size_t)i * classes, classes, labels[i], grad_scale, &top);
+        correct += top == labels[i] ? 1.0 : 0.0;
     }
     block_write_stats(stats, loss, correct);
 }
@@ -94,34 +69,9 @@ static __global__ void prob_xent_kernel(float *dout, float *stats, const float *
     double loss = 0.0, correct = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         const float *row = out + (size_t)i * classes;
-        int label = labels[i];
-        if (label < 0 || label >= classes) {
-            loss += (double)NAN;
-            if (dout)
-                for (int j = 0; j < classes; ++j)
-                    dout[(size_t)i * classes + j] = NAN;
-            continue;
-        }
-        double sum = 0.0;
-        for (int j = 0; j < classes; ++j)
-            sum += (double)row[j];
-        /* Keras normalises in float: p = out / sum(out). */
-        float p = row[label] / (float)sum;
-        float clipped = gt_prob_xent_clip(p);
-        loss += -log((double)clipped);
-        correct += row_argmax(row, classes) == label ? 1.0 : 0.0;
-        if (dout) {
-            /* d(-log(out_label / sum)) / d out_j = 1/sum - [j == label] / out_label;
-             * TF's clip_by_value passes no gradient where it clipped (strict
-             * comparisons, so NaN passes through as in TF). */
-            int was_clipped = p < GT_KERAS_EPSILON || p > 1.0f - GT_KERAS_EPSILON;
-            double inv_label = 1.0 / (double)row[label];
-            float *d = dout + (size_t)i * classes;
-            for (int j = 0; j < classes; ++j) {
-                double g = was_clipped ? 0.0 : 1.0 / sum - (j == label ? inv_label : 0.0);
-                d[j] = (float)(g * (double)grad_scale);
-            }
-        }
+        loss += gt_prob_xent_row(dout ? dout + (size_t)i * classes : NULL, row, classes, labels[i],
+                                 grad_scale);
+        correct += gt_row_argmax(row, classes) == labels[i] ? 1.0 : 0.0;
     }
     block_write_stats(stats, loss, correct);
 }
@@ -141,14 +91,7 @@ static __global__ void softmax_forward_kernel(float *probs, const float *logits,
 {
     GT_GRID_STRIDE_LOOP(i, (size_t)n)
     {
-        const float *row = logits + i * (size_t)classes;
-        float *p = probs + i * (size_t)classes;
-        double mx = (double)row[row_argmax(row, classes)];
-        double sum = 0.0;
-        for (int j = 0; j < classes; ++j)
-            sum += exp((double)row[j] - mx);
-        for (int j = 0; j < classes; ++j)
-            p[j] = (float)(exp((double)row[j] - mx) / sum);
+        gt_softmax_row(probs + i * (size_t)classes, logits + i * (size_t)classes, classes);
     }
 }
 

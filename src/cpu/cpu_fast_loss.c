@@ -13,20 +13,12 @@
 /* Below this many logits one thread is faster than waking the team. */
 #define LOSS_PARALLEL_MIN 8192
 
-static int row_argmax(const float *row, int classes)
-{
-    int best = 0;
-    for (int j = 1; j < classes; ++j)
-        if (row[j] > row[best]) best = j;
-    return best;
-}
-
 /* One row of softmax + cross-entropy; returns the loss, adds to *correct.
  * Safe when drow aliases row: everything read is read before it is written. */
 static double xent_row(float *drow, const float *row, int label, int classes, float grad_scale,
                        int *correct)
 {
-    int top = row_argmax(row, classes);
+    int top = gt_row_argmax(row, classes);
     float mx = row[top], x_label = row[label];
     float sum = 0.0f;
     for (int j = 0; j < classes; ++j) {
@@ -53,7 +45,7 @@ static double prob_row(float *drow, const float *row, int label, int classes, fl
     float sum = (float)sum_d;
     float out_label = row[label];
     float p = out_label / sum; /* zero sum: NaN, as in Keras (not guarded) */
-    *correct += row_argmax(row, classes) == label;
+    *correct += gt_row_argmax(row, classes) == label;
     if (drow) {
         int was_clipped = p < GT_KERAS_EPSILON || p > 1.0f - GT_KERAS_EPSILON;
         float inv_sum = 1.0f / sum, inv_label = 1.0f / out_label;
@@ -124,7 +116,7 @@ gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float 
     for (int i = 0; i < n; ++i) {
         const float *row = logits + (size_t)i * classes;
         float *prow = probs + (size_t)i * classes;
-        float mx = row[row_argmax(row, classes)];
+        float mx = row[gt_row_argmax(row, classes)];
         float sum = 0.0f;
         for (int j = 0; j < classes; ++j) {
             prow[j] = expf(row[j] - mx);
