@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gt_hd.h"
+#include "gtrain/backend.h"
 #include "philox.h"
 
 /* ---- ReLU ---- */
@@ -85,6 +86,23 @@ GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, 
     float top = top_left + (top_right - top_left) * x_lerp;
     float bottom = bottom_left + (bottom_right - bottom_left) * x_lerp;
     return top + (bottom - top) * y_lerp;
+}
+
+/* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather from one
+ * uint8 image: the channel repeat picks the source channel; the bilinear taps
+ * run only when the size differs (equal sizes are an exact copy). */
+GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
+{
+    int sc = p->in_c == 1 ? 0 : c;
+    if (p->in_h == p->out_h && p->in_w == p->out_w)
+        return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];
+    gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);
+    gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
+    size_t row_top = (size_t)ty.lower * p->in_w, row_bottom = (size_t)ty.upper * p->in_w;
+    return gt_bilinear_mix((float)image[(row_top + tx.lower) * p->in_c + sc],
+                           (float)image[(row_top + tx.upper) * p->in_c + sc],
+                           (float)image[(row_bottom + tx.lower) * p->in_c + sc],
+                           (float)image[(row_bottom + tx.upper) * p->in_c + sc], tx.lerp, ty.lerp);
 }
 
 /* ---- Cross-entropy ---- */

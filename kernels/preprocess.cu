@@ -2,7 +2,7 @@
  * resident on the device, so a step moves only the index list to the GPU.
  * Per output element: the source image is images[indices[i]], the channel is
  * repeated when the dataset has one channel, the pixel is bilinearly
- * resampled with tf.image.resize's taps (gt_bilinear_tap_at/gt_bilinear_mix,
+ * resampled with tf.image.resize's taps (gt_gather_pixel in elem_math.h,
  * shared with the CPU) when the size changes, then x * scale + offset. */
 #include "elem_math.h"
 #include "kernels.h"
@@ -13,7 +13,6 @@ static __global__ void preprocess_kernel(const gt_preprocess p, float *x, int32_
                                          const int32_t *indices, int n, size_t count)
 {
     size_t image_size = (size_t)p.in_h * p.in_w * p.in_c;
-    int resize = p.in_h != p.out_h || p.in_w != p.out_w;
     GT_GRID_STRIDE_LOOP(i, count)
     {
         if (y && i < (size_t)n) y[i] = labels[indices[i]];
@@ -24,20 +23,7 @@ static __global__ void preprocess_kernel(const gt_preprocess p, float *x, int32_
         int oy = (int)(r % p.out_h);
         size_t e = r / p.out_h;
         const uint8_t *img = images + (size_t)indices[e] * image_size;
-        int ic = p.in_c == 1 ? 0 : c;
-        float v;
-        if (!resize) {
-            v = (float)img[((size_t)oy * p.in_w + ox) * p.in_c + ic];
-        } else {
-            gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p.in_h, p.out_h);
-            gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p.in_w, p.out_w);
-            float tl = (float)img[((size_t)ty.lower * p.in_w + tx.lower) * p.in_c + ic];
-            float tr = (float)img[((size_t)ty.lower * p.in_w + tx.upper) * p.in_c + ic];
-            float bl = (float)img[((size_t)ty.upper * p.in_w + tx.lower) * p.in_c + ic];
-            float br = (float)img[((size_t)ty.upper * p.in_w + tx.upper) * p.in_c + ic];
-            v = gt_bilinear_mix(tl, tr, bl, br, tx.lerp, ty.lerp);
-        }
-        x[i] = v * p.scale + p.offset;
+        x[i] = gt_gather_pixel(&p, img, oy, ox, c) * p.scale + p.offset;
     }
 }
 

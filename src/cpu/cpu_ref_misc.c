@@ -49,22 +49,6 @@ gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grad
     return GT_OK;
 }
 
-/* Unscaled value of output pixel (oy, ox, c) of one example: the channel
- * repeat picks the source channel; the bilinear taps run only when the size
- * differs (equal sizes are an exact copy). */
-static float gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
-{
-    int sc = p->in_c == 1 ? 0 : c;
-    if (p->in_h == p->out_h && p->in_w == p->out_w)
-        return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];
-    gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);
-    gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
-#define PIX(yy, xx) ((float)image[((size_t)(yy)*p->in_w + (xx)) * p->in_c + sc])
-    return gt_bilinear_mix(PIX(ty.lower, tx.lower), PIX(ty.lower, tx.upper),
-                           PIX(ty.upper, tx.lower), PIX(ty.upper, tx.upper), tx.lerp, ty.lerp);
-#undef PIX
-}
-
 gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,
                                        const uint8_t *images, const int32_t *labels,
                                        const int32_t *indices, int n)
@@ -78,7 +62,7 @@ gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, f
             for (int ox = 0; ox < p->out_w; ++ox)
                 for (int c = 0; c < p->out_c; ++c)
                     x[(((size_t)i * p->out_h + oy) * p->out_w + ox) * p->out_c + c] =
-                        gather_pixel(p, image, oy, ox, c) * p->scale + p->offset;
+                        gt_gather_pixel(p, image, oy, ox, c) * p->scale + p->offset;
         if (y) y[i] = labels[indices[i]];
     }
     return GT_OK;
