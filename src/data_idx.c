@@ -1,4 +1,5 @@
-/* IDX loader (the MNIST / Fashion-MNIST file format) and the named datasets.
+/* IDX loader: the MNIST / Fashion-MNIST file format (data_named.c finds the
+ * named datasets' files).
  *
  * IDX: a 4-byte magic 0x00 0x00 <element type> <rank>, then <rank> big-endian
  * uint32 dimensions, then the elements. Images are rank 3 (count, rows, cols),
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
 
 #include "dataset_internal.h"
@@ -343,104 +343,4 @@ gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, 
     }
     gt_shape3 shape = {(int)dims[1], (int)dims[2], 1};
     return gt_dataset_adopt(pixels, labels, label_count, shape, num_classes, images_path, out);
-}
-
-/* ---- named datasets ---- */
-
-typedef struct named_dataset {
-    const char *name;         /* as accepted on the command line */
-    const char *display_name; /* for messages */
-    const char *const *class_names;
-    int has_default_dir;
-} named_dataset;
-
-static const named_dataset known_datasets[] = {
-    {"fashion-mnist", "Fashion-MNIST", gt_fashion_mnist_class_names, 1},
-    {"fashion_mnist", "Fashion-MNIST", gt_fashion_mnist_class_names, 1}, /* Keras' spelling */
-    {"mnist", "MNIST", gt_digit_class_names, 0},
-};
-
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* Finds dir/<base>.gz, else dir/<base>; on failure names both paths tried and
- * how to get the files. */
-static gt_status find_idx_file(const named_dataset *known, const char *split, const char *what,
-                               const char *dir, const char *dir_source, const char *base,
-                               char *path, size_t path_size)
-{
-    char gz_path[4096];
-    int n_gz = snprintf(gz_path, sizeof gz_path, "%s/%s.gz", dir, base);
-    int n_raw = snprintf(path, path_size, "%s/%s", dir, base);
-    if (n_gz < 0 || (size_t)n_gz >= sizeof gz_path || n_raw < 0 || (size_t)n_raw >= path_size)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "data directory path is too long: %s", dir);
-    if (file_exists(gz_path)) {
-        snprintf(path, path_size, "%s", gz_path);
-        return GT_OK;
-    }
-    if (file_exists(path)) return GT_OK;
-    if (known->has_default_dir)
-        return gt_fail(GT_ERR_IO,
-                       "%s %s %s not found in %s (%s): tried %s and %s. Install the dataset with "
-                       "`apt-get install dataset-fashion-mnist`, or pass --data-dir DIR or set "
-                       "GTRAIN_DATA_DIR to a directory holding the IDX files",
-                       known->display_name, split, what, dir, dir_source, gz_path, path);
-    return gt_fail(GT_ERR_IO,
-                   "%s %s %s not found in %s (%s): tried %s and %s. Pass --data-dir DIR or set "
-                   "GTRAIN_DATA_DIR to a directory holding the %s IDX files",
-                   known->display_name, split, what, dir, dir_source, gz_path, path,
-                   known->display_name);
-}
-
-gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
-                                gt_dataset **out)
-{
-    if (!out)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_named: out must not be NULL");
-    *out = NULL;
-    const named_dataset *known = NULL;
-    for (size_t i = 0; name && i < sizeof known_datasets / sizeof known_datasets[0]; ++i)
-        if (strcmp(name, known_datasets[i].name) == 0) known = &known_datasets[i];
-    if (!known)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "unknown dataset '%s': expected fashion-mnist or mnist",
-                       name ? name : "(null)");
-    const char *prefix = NULL;
-    if (split && strcmp(split, "train") == 0) prefix = "train";
-    if (split && strcmp(split, "test") == 0) prefix = "t10k";
-    if (!prefix)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown split '%s' of %s: expected train or test",
-                       split ? split : "(null)", known->display_name);
-
-    /* Where the directory came from goes into messages: a stale
-     * GTRAIN_DATA_DIR is easier to spot when the message says it was used. */
-    const char *dir_source = "--data-dir";
-    if (!dir || !*dir) {
-        dir = getenv("GTRAIN_DATA_DIR");
-        dir_source = "GTRAIN_DATA_DIR";
-    }
-    if (!dir || !*dir) {
-        if (!known->has_default_dir)
-            return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                           "%s has no default data directory: pass --data-dir DIR or set "
-                           "GTRAIN_DATA_DIR to a directory holding its IDX files "
-                           "(%s-images-idx3-ubyte.gz, %s-labels-idx1-ubyte.gz)",
-                           known->display_name, prefix, prefix);
-        dir = GT_FASHION_MNIST_DEFAULT_DIR;
-        dir_source = "the default directory";
-    }
-
-    char base[64], images_path[4096], labels_path[4096];
-    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
-    GT_TRY(find_idx_file(known, split, "images", dir, dir_source, base, images_path,
-                         sizeof images_path));
-    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
-    GT_TRY(find_idx_file(known, split, "labels", dir, dir_source, base, labels_path,
-                         sizeof labels_path));
-    GT_TRY(gt_dataset_load_idx(images_path, labels_path, 10, out));
-    gt_dataset_set_class_names(*out, known->class_names);
-    return GT_OK;
 }

@@ -302,6 +302,9 @@ static void test_io_errors(void)
 
 static void test_named(void)
 {
+    /* ctest points GTRAIN_TEST_DATA at the real data; these cases use their own */
+    unsetenv("GTRAIN_TEST_DATA");
+    unsetenv("GTRAIN_DATA_DIR");
     /* A directory with Fashion-MNIST-named files: train gzip, test raw. */
     char dir[600];
     snprintf(dir, sizeof dir, "%s/named", tmp_dir);
@@ -359,14 +362,63 @@ static void test_named(void)
                      "MNIST test labels not found");
     setenv("GTRAIN_DATA_DIR", tmp_dir, 1);
     CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "test", &ds), GT_ERR_IO,
-                     "(GTRAIN_DATA_DIR)");
+                     "(GTRAIN_DATA_DIR; --data-dir not given)");
     unsetenv("GTRAIN_DATA_DIR");
+    /* Nowhere to look: the message lists every place and how to fix it. */
+    CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "test", &ds), GT_ERR_INVALID_ARGUMENT,
+                     "--data-dir was not given and neither GTRAIN_DATA_DIR nor GTRAIN_TEST_DATA "
+                     "is set");
     CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "test", &ds), GT_ERR_INVALID_ARGUMENT,
                      "pass --data-dir");
     CHECK_FAILS_WITH(gt_dataset_load_named("cifar10", dir, "test", &ds), GT_ERR_INVALID_ARGUMENT,
                      "unknown dataset 'cifar10'");
     CHECK_FAILS_WITH(gt_dataset_load_named("mnist", dir, "validation", &ds),
                      GT_ERR_INVALID_ARGUMENT, "unknown split 'validation'");
+    CHECK(ds == NULL);
+}
+
+/* MNIST's default place is $GTRAIN_TEST_DATA/mnist, after --data-dir and
+ * GTRAIN_DATA_DIR; an explicit directory without the files is an error, not
+ * a reason to look further. */
+static void test_mnist_lookup(void)
+{
+    char root[600], mnist[700], other[700];
+    snprintf(root, sizeof root, "%s/testdata", tmp_dir);
+    snprintf(mnist, sizeof mnist, "%s/mnist", root);
+    snprintf(other, sizeof other, "%s/other", tmp_dir);
+    CHECK(mkdir(root, 0755) == 0 && mkdir(mnist, 0755) == 0 && mkdir(other, 0755) == 0);
+    write_good_pair("testdata/mnist/train-images-idx3-ubyte.gz",
+                    "testdata/mnist/train-labels-idx1-ubyte.gz");
+    unsetenv("GTRAIN_DATA_DIR");
+    setenv("GTRAIN_TEST_DATA", root, 1);
+    gt_dataset *ds = NULL;
+    CHECK_OK(gt_dataset_load_named("mnist", NULL, "train", &ds));
+    if (ds) {
+        check_good_dataset(ds);
+        CHECK(strstr(gt_dataset_origin(ds), "testdata/mnist/train-images-idx3-ubyte.gz") != NULL);
+        gt_dataset_free(ds);
+        ds = NULL;
+    }
+    /* "" counts as not given, as an unset variable does */
+    CHECK_OK(gt_dataset_load_named("mnist", "", "train", &ds));
+    gt_dataset_free(ds);
+    ds = NULL;
+    /* the test split is missing there: the message names the place and its source */
+    CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "test", &ds), GT_ERR_IO,
+                     "(GTRAIN_TEST_DATA/mnist; neither --data-dir nor GTRAIN_DATA_DIR given)");
+    /* --data-dir and GTRAIN_DATA_DIR come first and are not passed over */
+    CHECK_FAILS_WITH(gt_dataset_load_named("mnist", other, "train", &ds), GT_ERR_IO,
+                     "(--data-dir)");
+    setenv("GTRAIN_DATA_DIR", other, 1);
+    CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "train", &ds), GT_ERR_IO,
+                     "MNIST train images not found in");
+    CHECK_FAILS_WITH(gt_dataset_load_named("mnist", NULL, "train", &ds), GT_ERR_IO,
+                     "(GTRAIN_DATA_DIR; --data-dir not given)");
+    unsetenv("GTRAIN_DATA_DIR");
+    /* Fashion-MNIST keeps its own default directory and never reads GTRAIN_TEST_DATA */
+    CHECK_FAILS_WITH(gt_dataset_load_named("fashion-mnist", other, "train", &ds), GT_ERR_IO,
+                     "apt-get install dataset-fashion-mnist");
+    unsetenv("GTRAIN_TEST_DATA");
     CHECK(ds == NULL);
 }
 
@@ -431,6 +483,7 @@ int main(void)
     test_corrupt_gzip();
     test_io_errors();
     test_named();
+    test_mnist_lookup();
     test_memory_and_slice();
 
     /* Leave nothing behind when all passed; keep the files to inspect otherwise. */

@@ -1,7 +1,9 @@
 /* The real datasets load with the counts, shapes and labels the notebooks show:
- * Fashion-MNIST from its Debian package directory, MNIST's test set from
- * $GTRAIN_TEST_DATA/mnist. Each part is skipped with a line when its files are
- * absent; the test reports "skipped" (77) only when no part could run. */
+ * Fashion-MNIST from its Debian package directory, MNIST's test and training
+ * sets from $GTRAIN_TEST_DATA/mnist (the training set found by the named
+ * lookup alone, as `gtrain fit --data mnist` finds it). Each part is skipped
+ * with a line when its files are absent; the test reports "skipped" (77) only
+ * when no part could run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +95,51 @@ static int check_mnist_test_set(void)
     return 1;
 }
 
+/* ../shared/data/README.md: the rebuilt training images are byte-identical to
+ * the official file: 60,000, first labels 5 0 4 1 9 2 1 3 1 4, these class
+ * counts, mean pixel 33.318421. */
+static int check_mnist_train_set(void)
+{
+    const char *root = getenv("GTRAIN_TEST_DATA");
+    char images[4200];
+    snprintf(images, sizeof images, "%s/mnist/train-images-idx3-ubyte.gz", root ? root : "");
+    struct stat st;
+    if (!root || stat(images, &st) != 0) {
+        printf("SKIPPED part: MNIST training set not found (%s)\n",
+               root ? images : "GTRAIN_TEST_DATA is not set");
+        return 0;
+    }
+    unsetenv("GTRAIN_DATA_DIR"); /* so that the lookup falls to GTRAIN_TEST_DATA */
+    gt_dataset *train = NULL;
+    CHECK_OK(gt_dataset_load_named("mnist", NULL, "train", &train));
+    if (train) {
+        CHECK(gt_dataset_count(train) == 60000);
+        CHECK(strstr(gt_dataset_origin(train), "mnist/train-images-idx3-ubyte.gz") != NULL);
+        const int first[10] = {5, 0, 4, 1, 9, 2, 1, 3, 1, 4};
+        for (int i = 0; i < 10; ++i)
+            CHECK(gt_dataset_labels(train)[i] == first[i]);
+        const long want[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+        long per_class[10] = {0};
+        for (size_t i = 0; i < gt_dataset_count(train); ++i)
+            ++per_class[gt_dataset_labels(train)[i]];
+        for (int c = 0; c < 10; ++c)
+            CHECK_MSG(per_class[c] == want[c], "class %d: %ld, expected %ld", c, per_class[c],
+                      want[c]);
+        const uint8_t *px = gt_dataset_images(train);
+        double sum = 0.0;
+        for (size_t i = 0; i < 60000u * 784u; ++i)
+            sum += px[i];
+        CHECK_NEAR(sum / (60000.0 * 784.0), 33.318421, 1e-6);
+    }
+    gt_dataset_free(train);
+    return 1;
+}
+
 int main(void)
 {
     int checked = check_fashion_mnist();
     checked += check_mnist_test_set();
-    if (!checked) TEST_SKIP("neither Fashion-MNIST nor the MNIST test set is available");
+    checked += check_mnist_train_set();
+    if (!checked) TEST_SKIP("neither Fashion-MNIST nor MNIST is available");
     TEST_EXIT();
 }

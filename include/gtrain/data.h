@@ -42,9 +42,13 @@ gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *
  * at least the dataset's number of classes (--class-names). */
 gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, int count);
 
-/* Loads "fashion-mnist" or "mnist", split "train" or "test", from `dir` (NULL:
- * GTRAIN_DATA_DIR, else the default above). For each file the .gz name is tried
- * first, then the raw name. */
+/* Loads "fashion-mnist" or "mnist", split "train" or "test", from the first
+ * of: `dir` (--data-dir; NULL or "" for none), $GTRAIN_DATA_DIR, then the
+ * dataset's default: GT_FASHION_MNIST_DEFAULT_DIR for Fashion-MNIST,
+ * $GTRAIN_TEST_DATA/mnist for MNIST (the project's test data). A directory
+ * that lacks the files is an error naming it, where it came from and the
+ * places not set; no later place is tried. For each file the .gz name is
+ * tried first, then the raw name. */
 gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
                                 gt_dataset **out);
 
