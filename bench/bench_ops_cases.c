@@ -180,7 +180,7 @@ static gt_status call_dropout_backward(gt_backend *be, const bench_case *c, void
 static gt_status call_softmax_xent(gt_backend *be, const bench_case *c, void *const *b, void *ws)
 {
     (void)ws;
-    return be->softmax_xent(be, b[3], b[2], b[0], b[1], c->m, c->classes, c->scale);
+    return be->softmax_xent(be, b[3], b[2], b[0], b[1], c->m, c->classes, c->scale, 0.0f);
 }
 
 static gt_status call_prob_xent(gt_backend *be, const bench_case *c, void *const *b, void *ws)

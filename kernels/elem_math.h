@@ -142,12 +142,23 @@ GT_HD void gt_softmax_row(float *probs, const float *row, int classes)
         probs[j] = (float)(exp((double)row[j] - mx) / sum);
 }
 
-/* Fused softmax + cross-entropy of one row of logits: returns the loss
- * (log-sum-exp - logit[label]), sets *top to the row's first maximum, and
- * writes drow = (softmax - onehot) * grad_scale unless drow is NULL. A label
- * outside [0, classes) gives a NaN loss (device code cannot report it). */
+/* Share of an example's gradient that -log(p + log_epsilon) keeps: TF's
+ * gradient of that expression through the softmax is (softmax - onehot) *
+ * p / (p + log_epsilon), p the label's probability, so a confidently wrong
+ * example (p far below log_epsilon) passes almost none. */
+GT_HD double gt_log_epsilon_share(double p, double log_epsilon)
+{
+    return p / (p + log_epsilon);
+}
+
+/* Fused softmax + cross-entropy of one row of logits: returns the loss, sets
+ * *top to the row's first maximum, and writes drow = (softmax - onehot) *
+ * grad_scale unless drow is NULL. log_epsilon 0: the loss is log-sum-exp -
+ * logit[label]; > 0: notebook 004's hand-written -log(softmax[label] +
+ * log_epsilon), its gradient scaled by gt_log_epsilon_share. A label outside
+ * [0, classes) gives a NaN loss (device code cannot report it). */
 GT_HD double gt_softmax_xent_row(float *drow, const float *row, int classes, int label,
-                                 float grad_scale, int *top)
+                                 float grad_scale, float log_epsilon, int *top)
 {
     int best = gt_row_argmax(row, classes);
     double mx = (double)row[best];
@@ -155,12 +166,17 @@ GT_HD double gt_softmax_xent_row(float *drow, const float *row, int classes, int
     for (int j = 0; j < classes; ++j)
         sum += exp((double)row[j] - mx);
     *top = best;
+    int valid = label >= 0 && label < classes;
+    double p_label = valid ? exp((double)row[label] - mx) / sum : (double)NAN;
+    double scale = (double)grad_scale;
+    if (log_epsilon > 0.0f) scale *= gt_log_epsilon_share(p_label, (double)log_epsilon);
     if (drow)
         for (int j = 0; j < classes; ++j) {
             double p = exp((double)row[j] - mx) / sum;
-            drow[j] = (float)((p - (j == label ? 1.0 : 0.0)) * (double)grad_scale);
+            drow[j] = (float)((p - (j == label ? 1.0 : 0.0)) * scale);
         }
-    if (label < 0 || label >= classes) return (double)NAN;
+    if (!valid) return (double)NAN;
+    if (log_epsilon > 0.0f) return -log(p_label + (double)log_epsilon);
     return log(sum) + mx - (double)row[label];
 }
 

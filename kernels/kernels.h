@@ -37,7 +37,7 @@ cudaError_t gt_launch_relu_backward(float *dx, const float *dy, const float *y, 
  * correct count (written, not accumulated) by one block in a fixed order. */
 cudaError_t gt_launch_softmax_xent(float *dlogits, float *stats, const float *logits,
                                    const int32_t *labels, int n, int classes, float grad_scale,
-                                   cudaStream_t stream);
+                                   float log_epsilon, cudaStream_t stream);
 /* Keras categorical cross-entropy on probabilities (from_logits=False). */
 cudaError_t gt_launch_prob_xent(float *dout, float *stats, const float *out, const int32_t *labels,
                                 int n, int classes, float grad_scale, cudaStream_t stream);

@@ -40,15 +40,15 @@ static __device__ void block_write_stats(float *stats, double loss, double corre
 
 static __global__ void softmax_xent_kernel(float *dlogits, float *stats, const float *logits,
                                            const int32_t *labels, int n, int classes,
-                                           float grad_scale)
+                                           float grad_scale, float log_epsilon)
 {
     double loss = 0.0, correct = 0.0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         int top;
         /* a bad label (the trainer checks them up front) shows as a NaN loss */
-        loss +=
-            gt_softmax_xent_row(dlogits ? dlogits + (size_t)i * classes : NULL,
-                                logits + (size_t)i * classes, classes, labels[i], grad_scale, &top);
+        loss += gt_softmax_xent_row(dlogits ? dlogits + (size_t)i * classes : NULL,
+                                    logits + (size_t)i * classes, classes, labels[i], grad_scale,
+                                    log_epsilon, &top);
         correct += top == labels[i] ? 1.0 : 0.0;
     }
     block_write_stats(stats, loss, correct);
@@ -56,10 +56,11 @@ static __global__ void softmax_xent_kernel(float *dlogits, float *stats, const f
 
 extern "C" cudaError_t gt_launch_softmax_xent(float *dlogits, float *stats, const float *logits,
                                               const int32_t *labels, int n, int classes,
-                                              float grad_scale, cudaStream_t stream)
+                                              float grad_scale, float log_epsilon,
+                                              cudaStream_t stream)
 {
     softmax_xent_kernel<<<1, GT_XENT_THREADS, 0, stream>>>(dlogits, stats, logits, labels, n,
-                                                           classes, grad_scale);
+                                                           classes, grad_scale, log_epsilon);
     return cudaGetLastError();
 }
 

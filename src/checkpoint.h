@@ -26,7 +26,10 @@
  *   /gtrain_state              format_version int64 (GT_CHECKPOINT_FORMAT_VERSION)
  *                              optimizer "adam"|"sgd", learning_rate, beta1, beta2,
  *                              epsilon, momentum (float64), nesterov, batch_size,
- *                              steps_per_epoch (int64), reduction "mean"|"sum", seed (uint64)
+ *                              steps_per_epoch (int64), reduction "mean"|"sum",
+ *                              loss_log_epsilon (float64; 0: the exact cross-entropy)
+ *                              and data_order "shuffled"|"file" (format 2 on; format 1
+ *                              files have neither: 0 and shuffled), seed (uint64)
  *                              optimizer_step, epochs_done, steps_done (int64),
  *                              dropout_counter (uint64), epoch_loss_sum,
  *                              epoch_correct, epoch_examples, epoch_seconds (float64)
@@ -37,7 +40,12 @@
  *                              the optimizer keeps no moments
  *
  * The data order needs no cursor of its own: epoch e's order is the shuffle
- * of (seed, e), and steps_done says how far into it the run got. */
+ * of (seed, e), or the file's order when data_order is "file" (--no-shuffle),
+ * and steps_done says how far into it the run got.
+ *
+ * Format versions: 1 as above without loss_log_epsilon and data_order; 2 adds
+ * them, so that a gtrain that knows only 1 refuses such a run instead of
+ * resuming it shuffled or with another loss. Both are read. */
 #ifndef GT_CHECKPOINT_H
 #define GT_CHECKPOINT_H
 
@@ -46,7 +54,7 @@
 #include "gtrain/train.h"
 #include "model_internal.h"
 
-#define GT_CHECKPOINT_FORMAT_VERSION 1
+#define GT_CHECKPOINT_FORMAT_VERSION 2
 #define GT_CHECKPOINT_STATE_GROUP "gtrain_state"
 #define GT_KERAS_FILE_VERSION "2.11.0"
 #define GT_KERAS_BACKEND "tensorflow"

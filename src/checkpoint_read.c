@@ -236,6 +236,16 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
     GET_I("nesterov", c->nesterov);
     GET_I("batch_size", c->batch_size);
     GET_I("steps_per_epoch", c->steps_per_epoch);
+    /* format 1 predates --no-shuffle and the loss epsilon: its runs were
+     * shuffled and used the exact cross-entropy */
+    c->order = GT_ORDER_SHUFFLED;
+    c->loss_log_epsilon = 0.0f;
+    if (info->format_version >= 2) {
+        GT_TRY(read_choice(g, "data_order", where, gt_data_order_name(GT_ORDER_SHUFFLED),
+                           gt_data_order_name(GT_ORDER_FILE), &flag));
+        c->order = flag ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
+        GET_F("loss_log_epsilon", c->loss_log_epsilon);
+    }
     GET_U("seed", c->seed);
     t->seed = c->seed;
     GET_I("optimizer_step", t->optimizer_step);

@@ -140,6 +140,8 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
     PUT(gt_h5_write_int64_attr(g, "steps_per_epoch", c->steps_per_epoch, where));
     PUT(gt_h5_write_string_attr(g, "reduction", c->reduction == GT_REDUCE_SUM ? "sum" : "mean", 1,
                                 where));
+    PUT(gt_h5_write_double_attr(g, "loss_log_epsilon", c->loss_log_epsilon, where));
+    PUT(gt_h5_write_string_attr(g, "data_order", gt_data_order_name(c->order), 1, where));
     PUT(gt_h5_write_uint64_attr(g, "seed", c->seed, where));
     PUT(gt_h5_write_int64_attr(g, "optimizer_step", t->optimizer_step, where));
     PUT(gt_h5_write_int64_attr(g, "epochs_done", t->epochs_done, where));

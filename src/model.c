@@ -31,8 +31,9 @@ gt_status gt_model_new(const char *name, gt_shape3 input, gt_model **out)
                        name, sizeof m->name - 1);
     }
     m->input = input;
-    /* Keras' defaults: fit(batch_size=32, epochs=1), compile(optimizer='adam')
-     * with learning rate 1e-3, no validation, mean loss over the batch. */
+    /* Keras' defaults: fit(batch_size=32, epochs=1, shuffle=True),
+     * compile(optimizer='adam') with learning rate 1e-3, no validation, mean
+     * loss over the batch. */
     snprintf(m->recipe.dataset, sizeof m->recipe.dataset, "%s", "fashion-mnist");
     m->recipe.batch_size = 32;
     m->recipe.epochs = 1;
@@ -42,6 +43,7 @@ gt_status gt_model_new(const char *name, gt_shape3 input, gt_model **out)
     m->recipe.validation = GT_VAL_NONE;
     m->recipe.validation_count = 0;
     m->recipe.reduction = GT_REDUCE_MEAN;
+    m->recipe.order = GT_ORDER_SHUFFLED;
     *out = m;
     return GT_OK;
 }
@@ -244,6 +246,17 @@ gt_shape3 gt_model_input_shape(const gt_model *model)
 int gt_model_num_classes(const gt_model *model)
 {
     return model ? model->num_classes : 0;
+}
+
+const char *gt_data_order_name(gt_data_order order)
+{
+    switch (order) {
+    case GT_ORDER_SHUFFLED:
+        return "shuffled";
+    case GT_ORDER_FILE:
+        return "file";
+    }
+    return NULL;
 }
 
 const gt_recipe *gt_model_recipe(const gt_model *model)

@@ -1,5 +1,6 @@
 /* The trainer's side of the input pipeline: datasets uploaded once to the
- * backend, the epoch's shuffled order, and the per-batch gather. */
+ * backend, the epoch's order (shuffled, or the file's), and the per-batch
+ * gather. */
 #include <stdlib.h>
 
 #include "error.h"
@@ -9,12 +10,18 @@
 /* Key of the shuffle stream, kept apart from the weight and dropout streams. */
 #define GT_SHUFFLE_STREAM 0x73687566666c65ULL /* "shuffle" */
 
-void gt_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
+void gt_identity_order(int32_t *order, size_t count)
+{
+    for (size_t i = 0; i < count; ++i)
+        order[i] = (int32_t)i;
+}
+
+/* Fisher-Yates order of 0..count-1 for (seed, epoch), identical on every machine. */
+static void shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
 {
     uint64_t key = seed ^ GT_SHUFFLE_STREAM;
     uint64_t block_base = (uint64_t)epoch << 40;
-    for (size_t i = 0; i < count; ++i)
-        order[i] = (int32_t)i;
+    gt_identity_order(order, count);
     for (size_t i = count; i > 1; --i) {
         /* 64 random bits per draw: the modulo bias is below 2^-32 for any dataset size */
         uint64_t block = block_base + (uint64_t)i;
@@ -25,6 +32,14 @@ void gt_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
         order[i - 1] = order[j];
         order[j] = t;
     }
+}
+
+void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch)
+{
+    if (cfg->order == GT_ORDER_FILE)
+        gt_identity_order(order, count);
+    else
+        shuffle_order(order, count, cfg->seed, epoch);
 }
 
 static void release(gt_backend *be, gt_resident *r)

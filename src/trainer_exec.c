@@ -92,7 +92,8 @@ gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gra
     float scale = tr->cfg.reduction == GT_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
     float *grad = want_gradient ? tr->grad_a : NULL;
     if (m->logits_output)
-        return be->softmax_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale);
+        return be->softmax_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale,
+                                tr->cfg.loss_log_epsilon);
     return be->prob_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale);
 }
 

@@ -178,8 +178,7 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
     /* the evaluation order is the identity; it is written to the index buffer once */
     int32_t *identity = malloc(count * sizeof(int32_t));
     if (!identity) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
-    for (size_t i = 0; i < count; ++i)
-        identity[i] = (int32_t)i;
+    gt_identity_order(identity, count);
     gt_status st = tr->be->upload(tr->be, res->order, identity, count * sizeof(int32_t));
     free(identity);
     GT_TRY(st);
@@ -217,7 +216,7 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     if (tr->cfg.steps_per_epoch > 0 && tr->cfg.steps_per_epoch < steps)
         steps = tr->cfg.steps_per_epoch;
     int first_step = tr->steps_done; /* > 0 when resuming mid-epoch */
-    gt_shuffle_order(host_order, count, tr->cfg.seed, epoch);
+    gt_epoch_order(host_order, count, &tr->cfg, epoch);
     GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));
     if (cb && cb->on_epoch_begin) cb->on_epoch_begin(cb->user, epoch, epochs, steps);
 

@@ -29,6 +29,7 @@ gt_train_config gt_train_config_for(const gt_model *model)
     c.momentum = 0.0f;
     c.nesterov = 0;
     c.reduction = GT_REDUCE_MEAN;
+    c.order = GT_ORDER_SHUFFLED;
     c.seed = 1;
     if (model) {
         const gt_recipe *r = gt_model_recipe(model);
@@ -37,6 +38,8 @@ gt_train_config gt_train_config_for(const gt_model *model)
         if (r->learning_rate > 0) c.learning_rate = r->learning_rate;
         c.momentum = r->momentum;
         c.reduction = r->reduction;
+        c.order = r->order;
+        c.loss_log_epsilon = r->loss_log_epsilon;
     }
     return c;
 }
@@ -113,6 +116,13 @@ static gt_status validate_config(const gt_train_config *c)
     if (c->optimizer == GT_OPT_SGD && !(c->momentum >= 0.0f && c->momentum < 1.0f))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "SGD momentum must be in [0, 1), found %g",
                        (double)c->momentum);
+    if (!(c->loss_log_epsilon >= 0.0f && c->loss_log_epsilon < 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "loss log epsilon must be in [0, 1), found %g",
+                       (double)c->loss_log_epsilon);
+    if (c->order != GT_ORDER_SHUFFLED && c->order != GT_ORDER_FILE)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "data order must be GT_ORDER_SHUFFLED (%d) or GT_ORDER_FILE (%d), found %d",
+                       GT_ORDER_SHUFFLED, GT_ORDER_FILE, (int)c->order);
     return GT_OK;
 }
 
@@ -212,6 +222,11 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     if (!model->built)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_trainer_create: model not built");
     GT_TRY(validate_config(cfg));
+    if (cfg->loss_log_epsilon > 0.0f && !model->logits_output)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "model '%s': a loss log epsilon (%g) needs a softmax output layer; Keras' "
+                       "cross-entropy on other outputs clips instead",
+                       model->name, (double)cfg->loss_log_epsilon);
     if (cfg->cuda_graph && !(be->capture_begin && be->capture_end))
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "CUDA graphs need the cuda backend; '%s' runs ops one "

@@ -46,6 +46,15 @@ expect 2 "bad device" -- "$gtrain" fit --model cnn-fmnist --device tpu
 expect_err "--device"
 expect 2 "bad validation" -- "$gtrain" fit --model cnn-fmnist --validation middle:5
 expect_err "--validation"
+expect 2 "bad loss log epsilon" -- "$gtrain" fit --model softmax-mnist --loss-log-epsilon 2
+expect_err "--loss-log-epsilon expects a number in [0, 0.5]"
+expect 0 "fit --help" -- "$gtrain" fit --help
+expect_out "--no-shuffle      batches in the file's order every epoch"
+# MNIST with nowhere to look: every place is named, before any training
+expect 2 "MNIST nowhere" -- env -u GTRAIN_TEST_DATA -u GTRAIN_DATA_DIR "$gtrain" fit --model softmax-mnist --device cpu
+expect_err "--data-dir was not given and neither GTRAIN_DATA_DIR nor GTRAIN_TEST_DATA is set"
+expect 1 "MNIST not in GTRAIN_TEST_DATA" -- env -u GTRAIN_DATA_DIR GTRAIN_TEST_DATA=/nonexistent "$gtrain" fit --model softmax-mnist --device cpu
+expect_err "not found in /nonexistent/mnist (GTRAIN_TEST_DATA/mnist; neither --data-dir nor GTRAIN_DATA_DIR given)"
 
 expect 0 "summary vgg16" -- "$gtrain" summary --model vgg16
 expect_out "Total params: 33,638,218"
@@ -53,6 +62,10 @@ expect_out "Trainable params: 33,638,218"
 expect_out "Non-trainable params: 0"
 expect 0 "summary cnn-fmnist" -- "$gtrain" summary --model cnn-fmnist
 expect_out "Total params: 113,386"
+expect 0 "summary softmax-mnist" -- "$gtrain" summary --model softmax-mnist
+expect_out "Total params: 7,850"
+expect_out "  shuffle:       no: batches in file order every epoch (--no-shuffle)"
+expect_out "  optimizer:     sgd, learning rate 0.25"
 expect 0 "summary from JSON" -- "$gtrain" summary --model "$GTRAIN_SOURCE_DIR/tests/models/cnn-fmnist-64.json"
 expect_out "Total params:"
 

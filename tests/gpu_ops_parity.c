@@ -177,8 +177,8 @@ static void test_relu_backward(const parity *t)
 
 /* ---- losses ---- */
 
-static void loss_case(const parity *t, int prob, int n, int classes, int with_grad,
-                      unsigned long long seed)
+static void loss_case(const parity *t, int prob, float log_epsilon, int n, int classes,
+                      int with_grad, unsigned long long seed)
 {
     size_t count = (size_t)n * classes;
     float *in = host_floats(count);
@@ -208,7 +208,8 @@ static void loss_case(const parity *t, int prob, int n, int classes, int with_gr
         if (prob)
             CHECK_OK(be->prob_xent(be, g_out, d_stats, d_in, d_labels, n, classes, scale));
         else
-            CHECK_OK(be->softmax_xent(be, g_out, d_stats, d_in, d_labels, n, classes, scale));
+            CHECK_OK(be->softmax_xent(be, g_out, d_stats, d_in, d_labels, n, classes, scale,
+                                      log_epsilon));
         dev_to(be, stats[e], d_stats, sizeof stats[e]);
         if (with_grad) dev_to(be, grad[e], d_g, count * 4);
         be->free(be, d_in);
@@ -217,7 +218,8 @@ static void loss_case(const parity *t, int prob, int n, int classes, int with_gr
         be->free(be, d_labels);
     }
     char what[96];
-    const char *name = prob ? "prob_xent" : "softmax_xent";
+    const char *name =
+        prob ? "prob_xent" : (log_epsilon > 0 ? "softmax_xent (log epsilon)" : "softmax_xent");
     /* Both backends compute each row in double (exp/log may differ by an ulp
      * of a double) and round once to float; the batch sum's order differs
      * (tree vs sequential) in double: agreement to float rounding. The
@@ -240,11 +242,14 @@ static void test_losses(const parity *t)
 {
     unsigned long long seed = 700;
     for (int prob = 0; prob < 2; ++prob) {
-        loss_case(t, prob, 37, 10, 1, seed++);
-        loss_case(t, prob, 37, 10, 0, seed++); /* evaluation: no gradient */
-        loss_case(t, prob, 600, 6, 1, seed++); /* more rows than the block's threads */
-        loss_case(t, prob, 2, 10, 1, seed++);  /* just the clipped rows */
+        loss_case(t, prob, 0.0f, 37, 10, 1, seed++);
+        loss_case(t, prob, 0.0f, 37, 10, 0, seed++); /* evaluation: no gradient */
+        loss_case(t, prob, 0.0f, 600, 6, 1, seed++); /* more rows than the block's threads */
+        loss_case(t, prob, 0.0f, 2, 10, 1, seed++);  /* just the clipped rows */
     }
+    /* notebook 004's -log(p + epsilon): 0.05 so that p / (p + epsilon) is far from 1 */
+    loss_case(t, 0, 0.05f, 37, 10, 1, seed++);
+    loss_case(t, 0, 0.05f, 600, 6, 1, seed++);
 }
 
 static void test_softmax_forward(const parity *t)

@@ -12,7 +12,7 @@ static gt_backend *fast_bes[2];
  * loss and the probabilities; 1e-5 leaves a wide margin. */
 #define LOSS_TOL 1e-5
 
-static void check_loss_case(int n, int classes, float spread, unsigned long long *rng)
+static void check_loss_case(int n, int classes, float spread, float eps, unsigned long long *rng)
 {
     size_t total = (size_t)n * classes;
     float *logits = rand_buf(total, rng, -spread, spread);
@@ -23,21 +23,22 @@ static void check_loss_case(int n, int classes, float spread, unsigned long long
     float stats_ref[2], stats[2], stats2[2];
     float scale = 1.0f / (float)n;
     char what[96];
-    snprintf(what, sizeof what, "softmax_xent n=%d classes=%d spread=%g", n, classes,
-             (double)spread);
+    snprintf(what, sizeof what, "softmax_xent n=%d classes=%d spread=%g log epsilon=%g", n, classes,
+             (double)spread, (double)eps);
 
-    CHECK_OK(ref_be->softmax_xent(ref_be, d_ref, stats_ref, logits, labels, n, classes, scale));
+    CHECK_OK(
+        ref_be->softmax_xent(ref_be, d_ref, stats_ref, logits, labels, n, classes, scale, eps));
     CHECK(isfinite(stats_ref[0]));
     for (int k = 0; k < 2; ++k) {
         gt_backend *be = fast_bes[k];
-        CHECK_OK(be->softmax_xent(be, d, stats, logits, labels, n, classes, scale));
+        CHECK_OK(be->softmax_xent(be, d, stats, logits, labels, n, classes, scale, eps));
         CHECK_CLOSE(what, d, d_ref, total, LOSS_TOL);
         CHECK_NEAR(stats[0], stats_ref[0], LOSS_TOL * (1.0 + fabs(stats_ref[0])));
         CHECK(stats[1] == stats_ref[1]);
         /* Evaluation (no gradient) gives the same stats; repeats are bitwise equal. */
-        CHECK_OK(be->softmax_xent(be, NULL, stats2, logits, labels, n, classes, scale));
+        CHECK_OK(be->softmax_xent(be, NULL, stats2, logits, labels, n, classes, scale, eps));
         CHECK(memcmp(stats, stats2, sizeof stats) == 0);
-        CHECK_OK(be->softmax_xent(be, again, stats2, logits, labels, n, classes, scale));
+        CHECK_OK(be->softmax_xent(be, again, stats2, logits, labels, n, classes, scale, eps));
         CHECK(memcmp(again, d, total * sizeof *d) == 0 && memcmp(stats, stats2, sizeof stats) == 0);
     }
 
@@ -76,12 +77,15 @@ static void check_loss_case(int n, int classes, float spread, unsigned long long
 
 static void test_losses(unsigned long long *rng)
 {
-    check_loss_case(1, 10, 3.0f, rng);
-    check_loss_case(7, 3, 1.0f, rng);
-    check_loss_case(300, 10, 5.0f, rng); /* > 8192 logits: the threaded path */
-    check_loss_case(64, 1000, 2.0f, rng);
-    check_loss_case(5, 6, 5000.0f, rng); /* huge logits: max subtraction keeps it finite */
-    check_loss_case(3, 1, 1.0f, rng);    /* one class: loss 0, gradient 0 */
+    check_loss_case(1, 10, 3.0f, 0.0f, rng);
+    check_loss_case(7, 3, 1.0f, 0.0f, rng);
+    check_loss_case(300, 10, 5.0f, 0.0f, rng); /* > 8192 logits: the threaded path */
+    check_loss_case(64, 1000, 2.0f, 0.0f, rng);
+    check_loss_case(5, 6, 5000.0f, 0.0f, rng); /* huge logits: max subtraction keeps it finite */
+    check_loss_case(3, 1, 1.0f, 0.0f, rng);    /* one class: loss 0, gradient 0 */
+    /* notebook 004's -log(p + 1e-10), and a large epsilon whose factor p / (p + eps) shows */
+    check_loss_case(300, 10, 5.0f, 1e-10f, rng);
+    check_loss_case(7, 3, 1.0f, 0.05f, rng);
 
     gt_backend *all[3] = {ref_be, fast_bes[0], fast_bes[1]};
     for (int k = 0; k < 3; ++k) {
@@ -90,13 +94,32 @@ static void test_losses(unsigned long long *rng)
          * the first maximum is class 1, so label 2 is wrong and label 1 right. */
         float logits[8] = {0, 0, 1, 3, 3, 1, 3, 3}, stats[2], d[8];
         int32_t lab[3] = {0, 2, 1};
-        CHECK_OK(be->softmax_xent(be, d, stats, logits, lab, 1, 2, 2.0f));
+        CHECK_OK(be->softmax_xent(be, d, stats, logits, lab, 1, 2, 2.0f, 0.0f));
         CHECK_NEAR(stats[0], log(2.0), 1e-6);
         CHECK(stats[1] == 1.0f); /* tie (0, 0): first maximum is class 0 == label */
         CHECK_NEAR(d[0], -1.0, 1e-6);
         CHECK_NEAR(d[1], 1.0, 1e-6); /* (0.5 - onehot) * 2 */
-        CHECK_OK(be->softmax_xent(be, NULL, stats, logits + 2, lab + 1, 2, 3, 1.0f));
+        CHECK_OK(be->softmax_xent(be, NULL, stats, logits + 2, lab + 1, 2, 3, 1.0f, 0.0f));
         CHECK(stats[1] == 1.0f);
+        /* -log(p + eps), eps 0.5: p 0.5 gives loss -log 1 = 0 and the gradient
+         * (0.5 - onehot) * 2 times p / (p + eps) = 1/2. */
+        CHECK_OK(be->softmax_xent(be, d, stats, logits, lab, 1, 2, 2.0f, 0.5f));
+        CHECK_NEAR(stats[0], 0.0, 1e-6);
+        CHECK_NEAR(d[0], -0.5, 1e-6);
+        CHECK_NEAR(d[1], 0.5, 1e-6);
+        /* Confidently wrong, eps 1e-10: logits (0, 40), label 0, p = e^-40.
+         * The loss is capped near -log 1e-10 = 23.03 (exact: 40) and the
+         * gradient shrinks by p / (p + 1e-10) = 4.2e-8: as in TF, such an
+         * example barely trains. */
+        float wrong[2] = {0.0f, 40.0f};
+        CHECK_OK(be->softmax_xent(be, d, stats, wrong, lab, 1, 2, 1.0f, 1e-10f));
+        CHECK_NEAR(stats[0], -log(exp(-40.0) + 1e-10), 1e-4);
+        CHECK(stats[1] == 0.0f);
+        CHECK_NEAR(d[0], -exp(-40.0) / (exp(-40.0) + 1e-10), 1e-9);
+        CHECK(fabs(d[0]) < 1e-7 && fabs(d[1]) < 1e-7);
+        CHECK_OK(be->softmax_xent(be, d, stats, wrong, lab, 1, 2, 1.0f, 0.0f));
+        CHECK_NEAR(stats[0], 40.0, 1e-4);
+        CHECK_NEAR(d[0], -1.0, 1e-6);
 
         /* Keras from_logits=False: out (0.2, 0.3, 0.5), label 2: loss -log 0.5,
          * gradient 1/sum - [j == 2]/0.5 = (1, 1, -1). */
@@ -124,7 +147,7 @@ static void test_losses(unsigned long long *rng)
         CHECK(isnan(stats[0]));
 
         int32_t bad = 3;
-        CHECK_FAILS_WITH(be->softmax_xent(be, d, stats, out, &bad, 1, 3, 1.0f),
+        CHECK_FAILS_WITH(be->softmax_xent(be, d, stats, out, &bad, 1, 3, 1.0f, 0.0f),
                          GT_ERR_INVALID_ARGUMENT, "label 3");
         CHECK_FAILS_WITH(be->prob_xent(be, d, stats, out, &bad, 1, 3, 1.0f),
                          GT_ERR_INVALID_ARGUMENT, "outside [0, 3)");

@@ -215,8 +215,8 @@ static void test_other_shapes_and_recipes(void)
     CHECK(m == NULL);
 }
 
-/* Reads the summary of a zoo model back from a temporary file. */
-static char *summary_text(const char *name)
+/* Reads what `print` writes for a zoo model back from a temporary file. */
+static char *printed_text(const char *name, gt_status (*print)(const gt_model *, FILE *))
 {
     gt_model *m = NULL;
     CHECK_OK(gt_model_from_zoo(name, &m));
@@ -227,7 +227,7 @@ static char *summary_text(const char *name)
         gt_model_free(m);
         return NULL;
     }
-    CHECK_OK(gt_model_summary(m, f));
+    CHECK_OK(print(m, f));
     gt_model_free(m);
     long n = ftell(f);
     rewind(f);
@@ -235,6 +235,63 @@ static char *summary_text(const char *name)
     if (text && fread(text, 1, (size_t)n, f) != (size_t)n) text[0] = '\0';
     fclose(f);
     return text;
+}
+
+static char *summary_text(const char *name)
+{
+    return printed_text(name, gt_model_summary);
+}
+
+/* Every zoo model shows its whole recipe; notebook 004's in detail. */
+static void test_recipe_summary(void)
+{
+    static const char *const keys[] = {"Recipe (gtrain fit's defaults):\n",
+                                       "\n  data:          ",
+                                       "\n  optimizer:     ",
+                                       "\n  batch size:    ",
+                                       "\n  epochs:        ",
+                                       "\n  loss:          ",
+                                       "\n  shuffle:       ",
+                                       "\n  validation:    ",
+                                       "\n  preprocessing: "};
+    for (const char *const *name = gt_zoo_names(); *name; ++name) {
+        char *s = printed_text(*name, gt_model_recipe_summary);
+        for (size_t k = 0; s && k < sizeof keys / sizeof keys[0]; ++k)
+            CHECK_MSG(strstr(s, keys[k]) != NULL, "%s: no '%s' in:\n%s", *name, keys[k], s);
+        free(s);
+    }
+    char *s = printed_text("softmax-mnist", gt_model_recipe_summary);
+    if (s) {
+        CHECK(strstr(s, "  data:          mnist\n") != NULL);
+        CHECK(strstr(s, "  optimizer:     sgd, learning rate 0.25\n") != NULL);
+        CHECK(strstr(s, "  batch size:    50\n") != NULL);
+        CHECK(strstr(s, "  epochs:        10\n") != NULL);
+        CHECK(strstr(s, "  loss:          cross-entropy -log(p + 1e-10), summed over the batch\n"));
+        CHECK(strstr(s, "  shuffle:       no: batches in file order every epoch") != NULL);
+        CHECK(strstr(s, "  validation:    the test set, after every epoch\n") != NULL);
+        CHECK(strstr(s, "  preprocessing: pixels / 255\n") != NULL);
+        free(s);
+    }
+    s = printed_text("cnn-mnist", gt_model_recipe_summary);
+    if (s) {
+        CHECK(strstr(s, "  optimizer:     adam, learning rate 0.0001\n") != NULL);
+        CHECK(strstr(s, "  epochs:        1\n") != NULL);
+        CHECK(strstr(s, "  shuffle:       no: batches in file order every epoch") != NULL);
+        free(s);
+    }
+    s = printed_text("vgg16", gt_model_recipe_summary);
+    if (s) {
+        CHECK(strstr(s, "  loss:          cross-entropy, mean over the batch\n") != NULL);
+        CHECK(strstr(s, "  shuffle:       yes: a new order every epoch\n") != NULL);
+        CHECK(strstr(s, "  preprocessing: repeat channels x3, resize to 32x32 (bilinear), no "
+                        "rescale (pixels 0..255)\n") != NULL);
+        free(s);
+    }
+    s = printed_text("mlp-300-100", gt_model_recipe_summary);
+    if (s) {
+        CHECK(strstr(s, "  validation:    the first 1000 training examples (not trained on)"));
+        free(s);
+    }
 }
 
 static void test_summary(void)
@@ -445,6 +502,7 @@ int main(void)
     test_vgg16_layers();
     test_other_shapes_and_recipes();
     test_summary();
+    test_recipe_summary();
     test_default_names_and_recipe();
     test_padding_rules();
     test_preprocessing_folding();

@@ -138,9 +138,13 @@ struct gt_backend {
      * stats[0] = sum over the batch of the per-example loss, stats[1] = number
      * of examples whose argmax (first maximum) equals the label; both written,
      * not accumulated. dlogits = (softmax - onehot) * grad_scale, or skipped
-     * when NULL (evaluation). */
+     * when NULL (evaluation). log_epsilon 0: loss = -log softmax[label] by
+     * log-sum-exp; > 0: notebook 004's -log(softmax[label] + log_epsilon),
+     * whose gradient is the one above times p / (p + log_epsilon), p =
+     * softmax[label] (what TF differentiates that expression to). */
     gt_status (*softmax_xent)(gt_backend *be, float *dlogits, float *stats, const float *logits,
-                              const int32_t *labels, int n, int classes, float grad_scale);
+                              const int32_t *labels, int n, int classes, float grad_scale,
+                              float log_epsilon);
     /* Keras categorical cross-entropy on probabilities (from_logits=False):
      * p = out / sum(out), clipped to [1e-7, 1 - 1e-7], loss = -log p[label].
      * Same outputs as softmax_xent; the gradient is with respect to `out`. */

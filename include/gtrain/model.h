@@ -32,6 +32,13 @@ typedef enum gt_validation_kind {
 /* Cross-entropy summed over the batch (notebook 004) or averaged (Keras default). */
 typedef enum gt_loss_reduction { GT_REDUCE_MEAN = 0, GT_REDUCE_SUM } gt_loss_reduction;
 
+/* The order of the training examples within each epoch: shuffled anew every
+ * epoch (Keras' fit default) or the file's own order every epoch (Keras
+ * shuffle=False, notebook 004's unshuffled tf.data batches). */
+typedef enum gt_data_order { GT_ORDER_SHUFFLED = 0, GT_ORDER_FILE } gt_data_order;
+/* "shuffled" or "file" (checkpoints' data_order); NULL when out of range. */
+const char *gt_data_order_name(gt_data_order order);
+
 /* The notebook's training recipe a model carries as its defaults. */
 typedef struct gt_recipe {
     char dataset[32]; /* "fashion-mnist", "mnist", "signs" */
@@ -43,6 +50,10 @@ typedef struct gt_recipe {
     gt_validation_kind validation;
     int validation_count;
     gt_loss_reduction reduction;
+    /* > 0: the cross-entropy is -log(softmax[label] + loss_log_epsilon), as
+     * notebook 004 writes it by hand; 0: the exact fused form (Keras) */
+    float loss_log_epsilon;
+    gt_data_order order;
 } gt_recipe;
 
 /* Names of the zoo's models, NULL-terminated. */
@@ -79,6 +90,12 @@ gt_status gt_model_strip_preprocessing(gt_model *model);
 
 /* Keras' model.summary() table and parameter totals. */
 gt_status gt_model_summary(const gt_model *model, FILE *out);
+
+/* The model's training recipe, one "  key: value" line each (data,
+ * optimizer and learning rate, batch size, epochs, loss reduction, shuffle,
+ * validation, preprocessing), under the heading "Recipe (gtrain fit's
+ * defaults):". */
+gt_status gt_model_recipe_summary(const gt_model *model, FILE *out);
 
 #ifdef __cplusplus
 }

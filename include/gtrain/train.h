@@ -1,7 +1,8 @@
 /* gtrain: the trainer. A trainer binds a model to a backend and a batch size,
  * plans every buffer once (parameters, gradients, optimizer state, activations,
  * workspace) and then runs steps, epochs, fits and evaluations without
- * allocating. Keras semantics: shuffle every epoch, a partial last batch,
+ * allocating. Keras semantics: shuffle every epoch (unless the config says
+ * GT_ORDER_FILE, Keras' shuffle=False), a partial last batch,
  * running-mean loss and accuracy, validation at epoch end. */
 #ifndef GTRAIN_TRAIN_H
 #define GTRAIN_TRAIN_H
@@ -28,9 +29,11 @@ typedef struct gt_train_config {
     float momentum;              /* SGD */
     int nesterov;                /* SGD */
     gt_loss_reduction reduction;
-    uint64_t seed;       /* weights, shuffling and dropout all derive from it */
-    int steps_per_epoch; /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
-    int cuda_graph;      /* run each full training step as a captured CUDA graph */
+    float loss_log_epsilon; /* > 0: cross-entropy -log(p + it) (notebook 004: 1e-10); 0: exact */
+    gt_data_order order;    /* GT_ORDER_FILE: batches in file order every epoch */
+    uint64_t seed;          /* weights, shuffling and dropout all derive from it */
+    int steps_per_epoch;    /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
+    int cuda_graph;         /* run each full training step as a captured CUDA graph */
 } gt_train_config;
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with

@@ -21,10 +21,13 @@ static void usage(FILE *out)
             "                  [--epochs N] [--batch-size N] [--optimizer adam|sgd] [--lr X]\n"
             "                  [--validation test|first:N|last:N|none] [--seed N]\n"
             "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
+            "                  [--shuffle|--no-shuffle] [--loss-log-epsilon X]\n"
             "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n\n"
-            "Trains a model with Keras' fit semantics: shuffled every epoch, a partial last\n"
-            "batch, running-mean loss and accuracy, validation at the end of each epoch.\n"
-            "Defaults come from the model's notebook recipe (see 'gtrain summary').\n"
+            "Trains a model with Keras' fit semantics: shuffled every epoch (or not, see\n"
+            "--no-shuffle), a partial last batch, running-mean loss and accuracy, validation\n"
+            "at the end of each epoch. Defaults come from the model's notebook recipe (see\n"
+            "'gtrain summary'): softmax-mnist and cnn-mnist train in file order, as\n"
+            "notebook 004's tf.data batches do.\n"
             "  --model M         zoo model or Keras model JSON [cnn-fmnist]\n"
             "  --data D          fashion-mnist, mnist, or hdf5:FILE.h5 (images N,H,W,C and\n"
             "                    labels N; SIGNS: hdf5:train_signs.h5) [the model's]\n"
@@ -33,7 +36,8 @@ static void usage(FILE *out)
             "  --test-x-key K, --test-y-key K  the same for --test-data\n"
             "  --class-names A,B,...  class names [list_classes, or the dataset's]\n"
             "  --data-dir DIR    directory with the IDX files [$GTRAIN_DATA_DIR, else\n"
-            "                    %s for Fashion-MNIST]\n"
+            "                    %s for Fashion-MNIST,\n"
+            "                    $GTRAIN_TEST_DATA/mnist for MNIST]\n"
             "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
             "  --batch-size N    examples per step\n"
             "  --steps-per-epoch N  end each epoch after N batches [all]\n"
@@ -43,6 +47,16 @@ static void usage(FILE *out)
             "  --validation V    test: the test set; first:N / last:N: the first or last N\n"
             "                    training examples (not trained on); none\n"
             "  --seed N          weights, shuffling and dropout [1]\n"
+            "  --no-shuffle      batches in the file's order every epoch (Keras\n"
+            "                    shuffle=False); --shuffle: a new order every epoch (from\n"
+            "                    the seed) [the model's recipe: file order for softmax-mnist\n"
+            "                    and cnn-mnist, else shuffled; recorded in --save\n"
+            "                    checkpoints, so --resume keeps it]\n"
+            "  --loss-log-epsilon X  the cross-entropy as notebook 004 writes it by hand,\n"
+            "                    -log(softmax + X), whose gradient passes almost nothing for\n"
+            "                    an example far below X; 0: the exact cross-entropy\n"
+            "                    [the model's recipe: 1e-10 for softmax-mnist and cnn-mnist,\n"
+            "                    else 0]\n"
             "  --preprocess P    auto, or none to drop the model's preprocessing layers\n"
             "  --history FILE    per-epoch CSV: epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
             "  --save FILE.h5    checkpoint at the end of every epoch (Keras 2 HDF5 weights\n"
@@ -80,10 +94,12 @@ typedef struct fit_options {
     const char *save, *resume;
     long batch_size, steps_per_epoch, save_every;
     int optimizer; /* -1: the model's */
-    double lr, momentum;
+    double lr, momentum, loss_log_epsilon;
+    int loss_log_epsilon_given;
     uint64_t seed;
     int seed_given;
     int strip_preprocessing;
+    int shuffle; /* 1 --shuffle, -1 --no-shuffle, 0 the model's recipe */
     gt_cli_device_opts device;
 } fit_options;
 
@@ -99,6 +115,10 @@ static int parse_args(int argc, char **argv, fit_options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return GT_EXIT_OK;
+        }
+        if (strcmp(a, "--no-shuffle") == 0 || strcmp(a, "--shuffle") == 0) {
+            o->shuffle = a[2] == 'n' ? -1 : 1;
+            continue;
         }
         if (i + 1 >= argc) {
             usage(stderr);
@@ -140,6 +160,9 @@ static int parse_args(int argc, char **argv, fit_options *o)
             ok = gt_cli_parse_int(a, v, 1, 1 << 20, &o->batch_size);
         else if (strcmp(a, "--lr") == 0)
             ok = gt_cli_parse_float(a, v, 1e-12, 1e6, &o->lr);
+        else if (strcmp(a, "--loss-log-epsilon") == 0)
+            ok = (o->loss_log_epsilon_given =
+                      gt_cli_parse_float(a, v, 0, 0.5, &o->loss_log_epsilon));
         else if (strcmp(a, "--momentum") == 0)
             ok = gt_cli_parse_float(a, v, 0, 0.999999, &o->momentum);
         else if (strcmp(a, "--seed") == 0)
@@ -166,14 +189,15 @@ static int parse_args(int argc, char **argv, fit_options *o)
         }
         if (!ok) return GT_EXIT_USAGE;
     }
-    if (o->resume &&
-        (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 || o->batch_size > 0 ||
-         o->seed_given || o->strip_preprocessing || o->steps_per_epoch > 0))
+    if (o->resume && (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 ||
+                      o->batch_size > 0 || o->seed_given || o->strip_preprocessing ||
+                      o->steps_per_epoch > 0 || o->shuffle || o->loss_log_epsilon_given))
         return gt_cli_error(GT_EXIT_USAGE,
                             "--resume continues the saved run with its own model, optimizer, "
-                            "learning rate, batch size, steps per epoch and seed; drop --model, "
-                            "--optimizer, --lr, --momentum, --batch-size, --steps-per-epoch, "
-                            "--seed and --preprocess");
+                            "learning rate, batch size, steps per epoch, data order, loss and "
+                            "seed; drop --model, --optimizer, --lr, --momentum, --batch-size, "
+                            "--steps-per-epoch, --[no-]shuffle, --loss-log-epsilon, --seed and "
+                            "--preprocess");
     if (o->save_every > 0 && !o->save && !o->resume)
         return gt_cli_error(GT_EXIT_USAGE, "--save-every needs --save FILE.h5");
     return -1;
@@ -278,6 +302,8 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
     *cfg = gt_train_config_for(*model);
     if (o->batch_size > 0) cfg->batch_size = (int)o->batch_size;
     cfg->steps_per_epoch = (int)o->steps_per_epoch;
+    if (o->shuffle) cfg->order = o->shuffle < 0 ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
+    if (o->loss_log_epsilon_given) cfg->loss_log_epsilon = (float)o->loss_log_epsilon;
     if (o->optimizer >= 0 && (gt_optimizer_kind)o->optimizer != cfg->optimizer) {
         cfg->optimizer = (gt_optimizer_kind)o->optimizer;
         cfg->learning_rate = cfg->optimizer == GT_OPT_SGD ? 0.01f : 0.001f; /* Keras defaults */
@@ -336,9 +362,11 @@ int gt_cli_fit(int argc, char **argv)
     }
     if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
         goto fail;
-    fprintf(stderr, "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s\n",
+    fprintf(stderr,
+            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s\n",
             gt_model_name(model), o.run.data, gt_dataset_count(data.train),
             data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size,
+            cfg.order == GT_ORDER_FILE ? "file order" : "shuffled",
             cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be));
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);

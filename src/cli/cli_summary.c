@@ -7,7 +7,11 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: gtrain summary --model NAME|FILE.json [--preprocess auto|none]\n\n"
-                 "Prints the layer table and the parameter counts, as Keras' model.summary().\n"
+                 "Prints the layer table and the parameter counts, as Keras' model.summary(),\n"
+                 "then the training recipe 'gtrain fit' uses by default (data, optimizer and\n"
+                 "learning rate, batch size, epochs, loss reduction, shuffle, validation,\n"
+                 "preprocessing): the notebook's, for a zoo model; Keras' defaults for a\n"
+                 "JSON file.\n"
                  "  --model        a zoo model (");
     const char *const *names = gt_zoo_names();
     for (int i = 0; names[i]; ++i)
@@ -46,6 +50,7 @@ int gt_cli_summary(int argc, char **argv)
     gt_status st = gt_cli_load_model(model_name, &model);
     if (st == GT_OK && strip) st = gt_model_strip_preprocessing(model);
     if (st == GT_OK) st = gt_model_summary(model, stdout);
+    if (st == GT_OK) st = gt_model_recipe_summary(model, stdout);
     gt_model_free(model);
     return st == GT_OK ? GT_EXIT_OK : gt_cli_status_error(st);
 }

@@ -13,10 +13,11 @@
 /* Below this many logits one thread is faster than waking the team. */
 #define LOSS_PARALLEL_MIN 8192
 
-/* One row of softmax + cross-entropy; returns the loss, adds to *correct.
- * Safe when drow aliases row: everything read is read before it is written. */
+/* One row of softmax + cross-entropy (log_epsilon as in gt_softmax_xent_row);
+ * returns the loss, adds to *correct. Safe when drow aliases row: everything
+ * read is read before it is written. */
 static double xent_row(float *drow, const float *row, int label, int classes, float grad_scale,
-                       int *correct)
+                       float log_epsilon, int *correct)
 {
     int top = gt_row_argmax(row, classes);
     float mx = row[top], x_label = row[label];
@@ -27,18 +28,25 @@ static double xent_row(float *drow, const float *row, int label, int classes, fl
         sum += e;
     }
     *correct += top == label;
-    if (drow) {
-        float inv = 1.0f / sum;
+    float inv = 1.0f / sum;
+    double loss = (double)(logf(sum) + mx - x_label);
+    if (log_epsilon > 0.0f) {
+        /* in float, as TF computes the notebook's -log(p + 1e-10) */
+        float p_label = expf(x_label - mx) * inv;
+        grad_scale *= (float)gt_log_epsilon_share((double)p_label, (double)log_epsilon);
+        loss = (double)-logf(p_label + log_epsilon);
+    }
+    if (drow)
         for (int j = 0; j < classes; ++j)
             drow[j] = (drow[j] * inv - (j == label ? 1.0f : 0.0f)) * grad_scale;
-    }
-    return (double)(logf(sum) + mx - x_label);
+    return loss;
 }
 
 /* Keras categorical cross-entropy on probabilities, one row (see backend.h). */
 static double prob_row(float *drow, const float *row, int label, int classes, float grad_scale,
-                       int *correct)
+                       float log_epsilon, int *correct)
 {
+    (void)log_epsilon; /* Keras' clip plays its part */
     double sum_d = 0.0;
     for (int j = 0; j < classes; ++j)
         sum_d += (double)row[j];
@@ -56,10 +64,10 @@ static double prob_row(float *drow, const float *row, int label, int classes, fl
 }
 
 typedef double (*row_fn)(float *drow, const float *row, int label, int classes, float grad_scale,
-                         int *correct);
+                         float log_epsilon, int *correct);
 
 static void run_rows(int threads, row_fn fn, float *dout, float *stats, const float *in,
-                     const int32_t *labels, int n, int classes, float grad_scale)
+                     const int32_t *labels, int n, int classes, float grad_scale, float log_epsilon)
 {
     double loss_part[GT_CPU_MAX_THREADS];
     int correct_part[GT_CPU_MAX_THREADS];
@@ -72,7 +80,7 @@ static void run_rows(int threads, row_fn fn, float *dout, float *stats, const fl
         int correct = 0;
         for (int i = r0; i < r1; ++i)
             loss += fn(dout ? dout + (size_t)i * classes : NULL, in + (size_t)i * classes,
-                       labels[i], classes, grad_scale, &correct);
+                       labels[i], classes, grad_scale, log_epsilon, &correct);
         loss_part[tid] = loss;
         correct_part[tid] = correct;
         if (tid == 0) used = nt;
@@ -91,10 +99,11 @@ static void run_rows(int threads, row_fn fn, float *dout, float *stats, const fl
 
 gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
                                    const float *logits, const int32_t *labels, int n, int classes,
-                                   float grad_scale)
+                                   float grad_scale, float log_epsilon)
 {
     GT_TRY(gt_check_labels("softmax_xent", labels, n, classes));
-    run_rows(gt_cpu_threads(be), xent_row, dlogits, stats, logits, labels, n, classes, grad_scale);
+    run_rows(gt_cpu_threads(be), xent_row, dlogits, stats, logits, labels, n, classes, grad_scale,
+             log_epsilon);
     return GT_OK;
 }
 
@@ -102,7 +111,7 @@ gt_status gt_cpu_fast_prob_xent(gt_backend *be, float *dout, float *stats, const
                                 const int32_t *labels, int n, int classes, float grad_scale)
 {
     GT_TRY(gt_check_labels("prob_xent", labels, n, classes));
-    run_rows(gt_cpu_threads(be), prob_row, dout, stats, out, labels, n, classes, grad_scale);
+    run_rows(gt_cpu_threads(be), prob_row, dout, stats, out, labels, n, classes, grad_scale, 0.0f);
     return GT_OK;
 }
 

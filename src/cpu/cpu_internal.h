@@ -125,7 +125,8 @@ gt_status gt_cpu_ref_maxpool_forward(gt_backend *be, const gt_pool_geom *g, floa
 gt_status gt_cpu_ref_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
                                       const float *dy, const float *x, const float *y);
 gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats, const float *logits,
-                                  const int32_t *labels, int n, int classes, float grad_scale);
+                                  const int32_t *labels, int n, int classes, float grad_scale,
+                                  float log_epsilon);
 gt_status gt_cpu_ref_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
                                const int32_t *labels, int n, int classes, float grad_scale);
 gt_status gt_cpu_ref_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,
@@ -166,7 +167,7 @@ gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, fl
                                        const float *dy, const float *x, const float *y);
 gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
                                    const float *logits, const int32_t *labels, int n, int classes,
-                                   float grad_scale);
+                                   float grad_scale, float log_epsilon);
 gt_status gt_cpu_fast_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
                                 const int32_t *labels, int n, int classes, float grad_scale);
 gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,

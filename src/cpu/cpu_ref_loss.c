@@ -8,7 +8,8 @@
 #include "error.h"
 
 gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats, const float *logits,
-                                  const int32_t *labels, int n, int classes, float grad_scale)
+                                  const int32_t *labels, int n, int classes, float grad_scale,
+                                  float log_epsilon)
 {
     (void)be;
     GT_TRY(gt_check_labels("softmax_xent", labels, n, classes));
@@ -16,9 +17,9 @@ gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats, 
     int correct = 0;
     for (int i = 0; i < n; ++i) {
         int top;
-        loss_sum +=
-            gt_softmax_xent_row(dlogits ? dlogits + (size_t)i * classes : NULL,
-                                logits + (size_t)i * classes, classes, labels[i], grad_scale, &top);
+        loss_sum += gt_softmax_xent_row(dlogits ? dlogits + (size_t)i * classes : NULL,
+                                        logits + (size_t)i * classes, classes, labels[i],
+                                        grad_scale, log_epsilon, &top);
         correct += top == labels[i];
     }
     if (stats) {

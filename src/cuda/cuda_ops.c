@@ -43,11 +43,11 @@ static gt_status cuda_relu_backward(gt_backend *be, float *dx, const float *dy, 
  * one shows up as a NaN loss. So only the sizes are checked. */
 static gt_status cuda_softmax_xent(gt_backend *be, float *dlogits, float *stats,
                                    const float *logits, const int32_t *labels, int n, int classes,
-                                   float grad_scale)
+                                   float grad_scale, float log_epsilon)
 {
     GT_TRY(gt_check_loss_sizes("softmax_xent", n, classes));
     GT_CUDA_CHECK(gt_launch_softmax_xent(dlogits, stats, logits, labels, n, classes, grad_scale,
-                                         gt_cuda_of(be)->stream));
+                                         log_epsilon, gt_cuda_of(be)->stream));
     return GT_OK;
 }
 
