@@ -465,6 +465,8 @@ static void print_row(FILE *csv, const bench_case *c, double median, double min,
                 bench_kind_name(c->kind), c->shape, med, mn, gflops, gbps,
                 res ? (res->ok ? "ok" : "FAIL") : check, res ? res->max_abs : 0.0,
                 res ? res->max_rel : 0.0);
+    /* on disk as soon as measured: a run cut by a time limit keeps its rows */
+    if (csv) fflush(csv);
 }
 
 static void print_totals(FILE *csv, const options *o, const double *kind_ms, const int *kind_n)

@@ -478,9 +478,15 @@ static void test_plumbing(const parity *t)
     if (pinned) {
         CHECK_OK(be->download_async(be, pinned, d_buf, n * 4, GT_BACKEND_FENCES - 1));
         long spins = 0;
-        while (!be->fence_done(be, GT_BACKEND_FENCES - 1) && spins < 2000000000L)
-            ++spins;
-        CHECK(be->fence_done(be, GT_BACKEND_FENCES - 1));
+        int done = 0;
+        gt_status q = GT_OK;
+        while (!done && q == GT_OK && spins < 2000000000L) {
+            q = be->fence_query(be, GT_BACKEND_FENCES - 1, &done);
+            if (!done) ++spins;
+        }
+        CHECK_OK(q);
+        CHECK(done);
+        CHECK_FAILS_WITH(be->fence_query(be, -1, &done), GT_ERR_INVALID_ARGUMENT, "fence");
         CHECK(memcmp(pinned, host, n * 4) == 0);
         CHECK_FAILS_WITH(be->download_async(be, host, d_buf, n * 4, 0), GT_ERR_INVALID_ARGUMENT,
                          "host_alloc");

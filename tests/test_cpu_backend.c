@@ -9,13 +9,13 @@
 
 #define TABLE_ENTRIES(X)                                                                           \
     X(destroy)                                                                                     \
-    X(describe) X(alloc) X(free) X(upload) X(download) X(zero) X(copy) X(synchronize)              \
-        X(host_alloc) X(host_free) X(download_async) X(fence_done) X(gemm) X(bias_act_forward)     \
-            X(bias_backward) X(relu_backward) X(conv2d_workspace_bytes) X(conv2d_forward)          \
-                X(conv2d_backward_data) X(conv2d_backward_filter) X(maxpool_forward)               \
-                    X(maxpool_backward) X(softmax_xent) X(prob_xent) X(softmax_forward)            \
-                        X(dropout_forward) X(dropout_backward) X(adam_update) X(sgd_update)        \
-                            X(preprocess_gather)
+    X(describe)                                                                                    \
+    X(alloc) X(free) X(upload) X(download) X(zero) X(copy) X(synchronize) X(host_alloc)            \
+        X(host_free) X(download_async) X(fence_query) X(gemm) X(bias_act_forward) X(bias_backward) \
+            X(relu_backward) X(conv2d_workspace_bytes) X(conv2d_forward) X(conv2d_backward_data)   \
+                X(conv2d_backward_filter) X(maxpool_forward) X(maxpool_backward) X(softmax_xent)   \
+                    X(prob_xent) X(softmax_forward) X(dropout_forward) X(dropout_backward)         \
+                        X(adam_update) X(sgd_update) X(preprocess_gather)
 
 static void check_table(gt_backend *be)
 {
@@ -36,7 +36,11 @@ static void check_memory(gt_backend *be)
     CHECK_OK(be->upload(be, a, src, sizeof src));
     CHECK_OK(be->host_alloc(be, sizeof back, &h));
     CHECK_OK(be->download_async(be, h, a, sizeof src, 63));
-    CHECK(be->fence_done(be, 63) == 1);
+    int done = 0;
+    CHECK_OK(be->fence_query(be, 63, &done));
+    CHECK(done == 1);
+    CHECK_FAILS_WITH(be->fence_query(be, GT_BACKEND_FENCES, &done), GT_ERR_INVALID_ARGUMENT,
+                     "fence");
     CHECK(memcmp(h, src, sizeof src) == 0);
     CHECK_OK(be->synchronize(be));
     void *c = NULL;

@@ -97,8 +97,10 @@ struct gt_backend {
      * `fence` (0 .. GT_BACKEND_FENCES-1, reused round-robin); never blocks. */
     gt_status (*download_async)(gt_backend *be, void *host_dst, const void *src, size_t bytes,
                                 int fence);
-    /* 1 when the copy last tagged `fence` has landed (CPU: always 1). */
-    int (*fence_done)(gt_backend *be, int fence);
+    /* *done = 1 when the copy last tagged `fence` has landed (CPU: always),
+     * 0 while it is in flight. A failed copy or stream is an error with the
+     * device's own text, never "done": the caller would read stale data. */
+    gt_status (*fence_query)(gt_backend *be, int fence, int *done);
 
     /* ---- dense algebra ---- */
     /* C(m,n) = alpha op(A) op(B) + beta C, row-major; op(A) is (m,k), op(B) (k,n). */

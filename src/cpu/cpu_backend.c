@@ -121,11 +121,14 @@ static gt_status cpu_download_async(gt_backend *be, void *host_dst, const void *
     return cpu_copy("download_async", host_dst, src, bytes);
 }
 
-static int cpu_fence_done(gt_backend *be, int fence)
+static gt_status cpu_fence_query(gt_backend *be, int fence, int *done)
 {
     (void)be;
-    (void)fence;
-    return 1; /* the copy landed before download_async returned */
+    *done = 1; /* the copy landed before download_async returned */
+    if (fence < 0 || fence >= GT_BACKEND_FENCES)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu fence_query: fence %d outside [0, %d)", fence,
+                       GT_BACKEND_FENCES);
+    return GT_OK;
 }
 
 static void fill_reference_ops(gt_backend *be)
@@ -242,7 +245,7 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
     be->host_alloc = cpu_host_alloc;
     be->host_free = cpu_host_free;
     be->download_async = cpu_download_async;
-    be->fence_done = cpu_fence_done;
+    be->fence_query = cpu_fence_query;
     if (reference)
         fill_reference_ops(be);
     else

@@ -18,8 +18,13 @@
  *   cuDNN use TF32 tensor cores; algorithms that would convert to fp16
  *   (TENSOR_OP_MATH_ALLOW_CONVERSION) are refused in both.
  * Up to GT_CONV_CANDIDATES algorithms are kept per op and the reported
- * workspace is the maximum over all of them, so if cuDNN refuses one at run
- * time (NOT_SUPPORTED) the next runs in the same workspace.
+ * workspace is the maximum over all of them, so if one fails at its first
+ * call, whatever the status (real hardware and a new cuDNN can refuse or
+ * break an algorithm its heuristics offered), the next runs in the same
+ * workspace. Once an algorithm has run, a later failure is an error, not a
+ * reason to switch. When no candidate runs, the message lists everything the
+ * heuristics offered (algorithm, status, determinism, math, workspace) and
+ * what each candidate returned, so one run on a new GPU shows what it has.
  *
  * Workspace (from the trainer, never allocated here): [padded input buffer |
  * cuDNN scratch]. The padded buffer exists only for geometries cuDNN's
@@ -27,6 +32,7 @@
  * at the bottom (stride 2 on an even size: pad_top 0, pad_bottom 1). Those
  * run on an explicitly zero-padded copy of x with cuDNN padding 0, and
  * backward-data's result on that copy is cropped back into dx. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,15 +42,31 @@
 #include "op_checks.h"
 
 #define GT_CONV_CANDIDATES 4
+/* More than any cuDNN op has algorithms (forward 8, backward-data 6, backward-filter 7). */
+#define GT_CONV_HEURISTICS 16
 /* Algorithms that want more scratch than this per geometry are skipped. */
 #define GT_CONV_WORKSPACE_CAP ((size_t)1 << 30)
 #define GT_ALIGN(x) (((x) + 255) & ~(size_t)255)
 
+/* One entry of a heuristics query, in a form common to the three ops (their
+ * perf structs differ in type only). */
+typedef struct heuristic_result {
+    int algo;
+    cudnnStatus_t status;
+    int deterministic;
+    size_t memory;
+    cudnnMathType_t math;
+} heuristic_result;
+
 typedef struct conv_op_plan {
     int count, current;
+    int verified; /* the current candidate has run once: failures are errors now */
     int algo[GT_CONV_CANDIDATES];
     cudnnMathType_t math[GT_CONV_CANDIDATES];
     size_t bytes[GT_CONV_CANDIDATES];
+    cudnnStatus_t run_status[GT_CONV_CANDIDATES]; /* what each tried candidate returned */
+    heuristic_result offered[GT_CONV_HEURISTICS]; /* the heuristics' list, for messages */
+    int offered_count;
 } conv_op_plan;
 
 struct gt_cuda_conv_plan {
@@ -105,17 +127,6 @@ static cudnnMathType_t run_math(const gt_cuda *cu, cudnnMathType_t reported)
 {
     return cu->precision == GT_PRECISION_FP32 ? CUDNN_FMA_MATH : reported;
 }
-
-/* Shared body of the three heuristics queries: perf arrays differ in type
- * only, so the caller copies (algo, status, determinism, memory, mathType)
- * into this neutral form. */
-typedef struct heuristic_result {
-    int algo;
-    cudnnStatus_t status;
-    int deterministic;
-    size_t memory;
-    cudnnMathType_t math;
-} heuristic_result;
 
 typedef enum conv_op { CONV_FWD, CONV_BWD_DATA, CONV_BWD_FILTER } conv_op;
 
@@ -178,15 +189,75 @@ static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
     return GT_OK;
 }
 
+static const char *math_name(cudnnMathType_t m)
+{
+    switch (m) {
+    case CUDNN_DEFAULT_MATH:
+        return "default";
+    case CUDNN_TENSOR_OP_MATH:
+        return "tensor-op";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION:
+        return "tensor-op-conversion";
+    case CUDNN_FMA_MATH:
+        return "fma";
+    }
+    return "unknown";
+}
+
+/* cuDNN's status name without its CUDNN_STATUS_ prefix. */
+static const char *status_name(cudnnStatus_t st)
+{
+    const char *s = cudnnGetErrorString(st);
+    return strncmp(s, "CUDNN_STATUS_", 13) == 0 ? s + 13 : s;
+}
+
+static void geom_text(const gt_cuda *cu, const gt_conv_geom *g, char *buf, size_t cap)
+{
+    snprintf(buf, cap,
+             "conv n=%d in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d pad %d,%d "
+             "(precision %s%s)",
+             g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w,
+             g->stride_h, g->stride_w, g->pad_top, g->pad_left,
+             cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32",
+             cu->deterministic_only ? ", deterministic only" : "");
+}
+
+/* "offered: algo 1 SUCCESS det fma 0 B, ...; tried: algo 1 -> EXECUTION_FAILED, ..." */
+static void offer_text(const conv_op_plan *op, int tried, char *buf, size_t cap)
+{
+    size_t used = 0;
+#define GT_APPEND(...)                                                                             \
+    do {                                                                                           \
+        int n_ = used < cap ? snprintf(buf + used, cap - used, __VA_ARGS__) : 0;                   \
+        if (n_ > 0) used += (size_t)n_;                                                            \
+    } while (0)
+    buf[0] = '\0';
+    GT_APPEND("heuristics offered %d:", op->offered_count);
+    for (int i = 0; i < op->offered_count; ++i) {
+        const heuristic_result *r = &op->offered[i];
+        GT_APPEND("%s algo %d %s %s %s %zu B", i ? "," : "", r->algo, status_name(r->status),
+                  r->deterministic ? "det" : "nondet", math_name(r->math), r->memory);
+    }
+    if (tried > 0) {
+        GT_APPEND("; tried:");
+        for (int i = 0; i < tried; ++i)
+            GT_APPEND("%s algo %d (%s) -> %s", i ? "," : "", op->algo[i], math_name(op->math[i]),
+                      status_name(op->run_status[i]));
+    }
+#undef GT_APPEND
+    if (used >= cap && cap > 4) memcpy(buf + cap - 4, "...", 4);
+}
+
 /* Fills plan->{fwd,bwd_data,bwd_filter}: heuristic order, deterministic
  * algorithms first, allowed math, workspace within the cap. */
 static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op, conv_op_plan *out)
 {
-    heuristic_result res[16];
+    memset(out, 0, sizeof *out);
+    heuristic_result *res = out->offered;
     int count = 0;
     GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, base_math(cu)));
     GT_TRY(query_heuristics(cu, p, op, res, &count));
-    memset(out, 0, sizeof *out);
+    out->offered_count = count;
     /* pass 0: deterministic algorithms; pass 1: the others, unless forbidden */
     for (int pass = 0; pass < (cu->deterministic_only ? 1 : 2); ++pass) {
         for (int i = 0; i < count && out->count < GT_CONV_CANDIDATES; ++i) {
@@ -207,14 +278,13 @@ static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op
         }
     }
     if (out->count == 0) {
-        const gt_conv_geom *g = &p->g;
+        char geom[256], offer[640];
+        geom_text(cu, &p->g, geom, sizeof geom);
+        offer_text(out, 0, offer, sizeof offer);
         return gt_fail(GT_ERR_UNSUPPORTED,
-                       "cuDNN offers no usable %s%s algorithm (precision %s) for conv n=%d "
-                       "in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d",
-                       cu->deterministic_only ? "deterministic " : "", op_name(op),
-                       cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n, g->in_h, g->in_w,
-                       g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w, g->stride_h,
-                       g->stride_w);
+                       "cuDNN offers no usable %s algorithm (allowed math, workspace <= %zu B) "
+                       "for %s; %s",
+                       op_name(op), (size_t)GT_CONV_WORKSPACE_CAP, geom, offer);
     }
     return GT_OK;
 }
@@ -369,11 +439,22 @@ static gt_status workspace_for(const gt_cuda_conv_plan *p, void *workspace, void
     return GT_OK;
 }
 
-/* Runs candidate after candidate until cuDNN accepts one; the one that ran
- * stays the plan's choice. */
-static int is_not_supported(cudnnStatus_t st)
+/* Every candidate failed at its first call: the status of the last one, with
+ * the heuristics' list and each candidate's answer in front. */
+static gt_status candidates_exhausted(const gt_cuda *cu, const gt_cuda_conv_plan *p, conv_op which,
+                                      const conv_op_plan *op, const char *call)
 {
-    return CUDNN_STATUS_CATEGORY(st) == CUDNN_STATUS_NOT_SUPPORTED;
+    int all_unsupported = 1;
+    for (int i = 0; i < op->count; ++i)
+        if (CUDNN_STATUS_CATEGORY(op->run_status[i]) != CUDNN_STATUS_NOT_SUPPORTED)
+            all_unsupported = 0;
+    gt_status st = gt_cudnn_fail(op->run_status[op->count - 1], call, __FILE__, __LINE__);
+    if (all_unsupported) st = GT_ERR_UNSUPPORTED;
+    char geom[256], offer[640];
+    geom_text(cu, &p->g, geom, sizeof geom);
+    offer_text(op, op->count, offer, sizeof offer);
+    return gt_fail_context(st, "cuDNN %s: none of the %d candidate algorithms ran for %s; %s",
+                           op_name(which), op->count, geom, offer);
 }
 
 /* One cuDNN convolution call of kind `which`, output overwritten (beta 0):
@@ -412,12 +493,20 @@ static gt_status run_conv(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op which, void
                                                 op->bytes[i], &zero, p->w_desc, out);
             break;
         }
-        if (st == CUDNN_STATUS_SUCCESS) return GT_OK;
-        if (is_not_supported(st) && i + 1 < op->count) {
+        if (st == CUDNN_STATUS_SUCCESS) {
+            op->verified = 1;
+            return GT_OK;
+        }
+        if (op->verified) return gt_cudnn_fail(st, calls[which], __FILE__, __LINE__);
+        /* First call of this candidate: whatever it returned, try the next.
+         * A launch failure may leave a (non-sticky) runtime error behind. */
+        op->run_status[i] = st;
+        (void)cudaGetLastError();
+        if (i + 1 < op->count) {
             op->current++;
             continue;
         }
-        return gt_cudnn_fail(st, calls[which], __FILE__, __LINE__);
+        return candidates_exhausted(cu, p, which, op, calls[which]);
     }
 }
 
