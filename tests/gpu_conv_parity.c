@@ -413,7 +413,7 @@ static void pool_case(const parity *t, gt_pool_geom g, int ties, const char *wha
         float *d_x = dev_from(be, x, nx * 4), *d_dy = dev_from(be, dy, ny * 4);
         float *d_y = dev_alloc(be, ny * 4), *d_dx = dev_alloc(be, nx * 4);
         CHECK_OK(be->maxpool_forward(be, &g, d_y, d_x));
-        CHECK_OK(be->maxpool_backward(be, &g, d_dx, d_dy, d_x, d_y));
+        CHECK_OK(be->maxpool_backward(be, &g, d_dx, d_dy, d_x));
         dev_to(be, y[e], d_y, ny * 4);
         dev_to(be, dx[e], d_dx, nx * 4);
         be->free(be, d_x);

@@ -131,48 +131,19 @@ static gt_status cpu_fence_query(gt_backend *be, int fence, int *done)
     return GT_OK;
 }
 
+/* Every op of GT_BACKEND_OPS, from one table or the other. */
 static void fill_reference_ops(gt_backend *be)
 {
-    be->gemm = gt_cpu_ref_gemm;
-    be->bias_act_forward = gt_cpu_ref_bias_act_forward;
-    be->bias_backward = gt_cpu_ref_bias_backward;
-    be->relu_backward = gt_cpu_ref_relu_backward;
-    be->conv2d_workspace_bytes = gt_cpu_ref_conv2d_workspace_bytes;
-    be->conv2d_forward = gt_cpu_ref_conv2d_forward;
-    be->conv2d_backward_data = gt_cpu_ref_conv2d_backward_data;
-    be->conv2d_backward_filter = gt_cpu_ref_conv2d_backward_filter;
-    be->maxpool_forward = gt_cpu_ref_maxpool_forward;
-    be->maxpool_backward = gt_cpu_ref_maxpool_backward;
-    be->softmax_xent = gt_cpu_ref_softmax_xent;
-    be->prob_xent = gt_cpu_ref_prob_xent;
-    be->softmax_forward = gt_cpu_ref_softmax_forward;
-    be->dropout_forward = gt_cpu_ref_dropout_forward;
-    be->dropout_backward = gt_cpu_ref_dropout_backward;
-    be->adam_update = gt_cpu_ref_adam_update;
-    be->sgd_update = gt_cpu_ref_sgd_update;
-    be->preprocess_gather = gt_cpu_ref_preprocess_gather;
+#define GT_FILL_REF_(name, ret, params) be->name = gt_cpu_ref_##name;
+    GT_BACKEND_OPS(GT_FILL_REF_)
+#undef GT_FILL_REF_
 }
 
 static void fill_fast_ops(gt_backend *be)
 {
-    be->gemm = gt_cpu_fast_gemm;
-    be->bias_act_forward = gt_cpu_fast_bias_act_forward;
-    be->bias_backward = gt_cpu_fast_bias_backward;
-    be->relu_backward = gt_cpu_fast_relu_backward;
-    be->conv2d_workspace_bytes = gt_cpu_fast_conv2d_workspace_bytes;
-    be->conv2d_forward = gt_cpu_fast_conv2d_forward;
-    be->conv2d_backward_data = gt_cpu_fast_conv2d_backward_data;
-    be->conv2d_backward_filter = gt_cpu_fast_conv2d_backward_filter;
-    be->maxpool_forward = gt_cpu_fast_maxpool_forward;
-    be->maxpool_backward = gt_cpu_fast_maxpool_backward;
-    be->softmax_xent = gt_cpu_fast_softmax_xent;
-    be->prob_xent = gt_cpu_fast_prob_xent;
-    be->softmax_forward = gt_cpu_fast_softmax_forward;
-    be->dropout_forward = gt_cpu_fast_dropout_forward;
-    be->dropout_backward = gt_cpu_fast_dropout_backward;
-    be->adam_update = gt_cpu_fast_adam_update;
-    be->sgd_update = gt_cpu_fast_sgd_update;
-    be->preprocess_gather = gt_cpu_fast_preprocess_gather;
+#define GT_FILL_FAST_(name, ret, params) be->name = gt_cpu_fast_##name;
+    GT_BACKEND_OPS(GT_FILL_FAST_)
+#undef GT_FILL_FAST_
 }
 
 gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precision,
