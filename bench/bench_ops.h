@@ -37,12 +37,11 @@ typedef enum bench_elem { ELEM_F32 = 0, ELEM_I32, ELEM_U8 } bench_elem;
 typedef enum bench_role { ROLE_IN = 0, ROLE_OUT, ROLE_INOUT } bench_role;
 
 typedef enum bench_fill {
-    FILL_NONE = 0,  /* outputs: zeroed */
-    FILL_UNIFORM,   /* uniform in [lo, hi) */
-    FILL_RELU,      /* max(0, uniform(-1, 1)): a ReLU output, half zeros */
-    FILL_CLASSES,   /* int32 in [0, hi) */
-    FILL_BYTES,     /* uint8 */
-    FILL_MAXPOOL_Y, /* the max-pool of buffer 0 (the case's prepare computes it) */
+    FILL_NONE = 0, /* outputs: zeroed */
+    FILL_UNIFORM,  /* uniform in [lo, hi) */
+    FILL_RELU,     /* max(0, uniform(-1, 1)): a ReLU output, half zeros */
+    FILL_CLASSES,  /* int32 in [0, hi) */
+    FILL_BYTES,    /* uint8 */
 } bench_fill;
 
 #define BENCH_MAX_BUFS 6

@@ -128,7 +128,7 @@ static gt_status call_pool_forward(gt_backend *be, const bench_case *c, void *co
 static gt_status call_pool_backward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
 {
     (void)ws;
-    return be->maxpool_backward(be, &c->pg, b[3], b[2], b[0], b[1]);
+    return be->maxpool_backward(be, &c->pg, b[2], b[1], b[0]);
 }
 
 /* C = op(A) op(B) with ld = the stored row length, as the trainer calls it. */
@@ -168,13 +168,6 @@ static gt_status call_dropout_forward(gt_backend *be, const bench_case *c, void 
 {
     (void)ws;
     return be->dropout_forward(be, b[1], b[0], c->count, c->scale, c->seed, 0);
-}
-
-static gt_status call_dropout_backward(gt_backend *be, const bench_case *c, void *const *b,
-                                       void *ws)
-{
-    (void)ws;
-    return be->dropout_backward(be, b[1], b[0], c->count, c->scale, c->seed, 0);
 }
 
 static gt_status call_softmax_xent(gt_backend *be, const bench_case *c, void *const *b, void *ws)
@@ -289,7 +282,6 @@ static int add_pool(bench_cases *cs, const gt_layer *l, int n, int backward)
     c->pg = g;
     in_f32(c, "x", nx, -1.0f, 1.0f);
     if (backward) {
-        add_buf(c, "y", ELEM_F32, ROLE_IN, FILL_MAXPOOL_Y, 0.0f, 0.0f, ny, 0.0, 0.0);
         in_f32(c, "dy", ny, -1.0f, 1.0f);
         out_f32(c, "dx", nx, 0.0, 0.0); /* a routing op: exact */
     } else {
@@ -379,8 +371,9 @@ static int add_dropout(bench_cases *cs, const gt_layer *l, int n, int need_dx, i
     if (l->rate <= 0.0f || (backward && !need_dx)) return 1;
     size_t count = (size_t)n * gt_shape3_size(l->out);
     bench_case *c =
-        backward ? new_case(cs, l->name, "dropout_backward", BENCH_DROPOUT, call_dropout_backward)
-                 : new_case(cs, l->name, "dropout_forward", BENCH_DROPOUT, call_dropout_forward);
+        /* the backward pass is the forward op on dy (the same Philox mask) */
+        new_case(cs, l->name, backward ? "dropout_forward on dy" : "dropout_forward", BENCH_DROPOUT,
+                 call_dropout_forward);
     if (!c) return 0;
     c->count = count;
     c->scale = l->rate;

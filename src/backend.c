@@ -50,3 +50,29 @@ gt_status gt_backend_set_deterministic(gt_backend *be, int on)
     if (!be) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_backend_set_deterministic: NULL backend");
     return be->set_deterministic ? be->set_deterministic(be, on) : GT_OK;
 }
+
+static const char *const op_names[GT_OP_COUNT] = {
+#define GT_OP_NAME_(name, ret, params) #name,
+    GT_BACKEND_OPS(GT_OP_NAME_)
+#undef GT_OP_NAME_
+};
+
+const char *gt_op_name(gt_op op)
+{
+    return (unsigned)op < GT_OP_COUNT ? op_names[op] : NULL;
+}
+
+int gt_backend_supports_op(const gt_backend *be, gt_op op)
+{
+    if (!be || (unsigned)op >= GT_OP_COUNT) return 0;
+    switch (op) {
+#define GT_OP_CASE_(name, ret, params)                                                             \
+    case GT_OP_##name:                                                                             \
+        return be->name != NULL;
+        GT_BACKEND_OPS(GT_OP_CASE_)
+#undef GT_OP_CASE_
+    case GT_OP_COUNT:
+        break;
+    }
+    return 0;
+}

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define GT_ERROR_CAPACITY 1024
+#define GT_ERROR_CAPACITY 2048
 
 static _Thread_local char last_error[GT_ERROR_CAPACITY];
 

@@ -147,7 +147,7 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
         case GT_LAYER_MAXPOOL2D:
             if (need_dx) {
                 gt_pool_geom g = gt_layer_pool_geom(l, n);
-                GT_TRY(be->maxpool_backward(be, &g, spare, dy, x, y));
+                GT_TRY(be->maxpool_backward(be, &g, spare, dy, x));
                 float *t = dy;
                 dy = spare;
                 spare = t;
@@ -157,9 +157,10 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
             break;
         case GT_LAYER_DROPOUT:
             if (need_dx && y != x) {
-                GT_TRY(be->dropout_backward(be, spare, dy, out_count, l->rate,
-                                            tr->cfg.seed ^ GT_DROPOUT_STREAM,
-                                            tr->dropout_offsets[i]));
+                /* dx = dy * the forward's mask: the forward op on dy */
+                GT_TRY(be->dropout_forward(be, spare, dy, out_count, l->rate,
+                                           tr->cfg.seed ^ GT_DROPOUT_STREAM,
+                                           tr->dropout_offsets[i]));
                 float *t = dy;
                 dy = spare;
                 spare = t;

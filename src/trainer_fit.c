@@ -66,8 +66,12 @@ static gt_status ring_drain(stats_ring *r, int wait_all)
 {
     gt_backend *be = r->tr->be;
     if (wait_all && r->consumed < r->issued) GT_TRY(be->synchronize(be));
-    while (r->consumed < r->issued && be->fence_done(be, (int)(r->consumed % GT_BACKEND_FENCES)))
+    while (r->consumed < r->issued) {
+        int done = 0;
+        GT_TRY(be->fence_query(be, (int)(r->consumed % GT_BACKEND_FENCES), &done));
+        if (!done) break;
         GT_TRY(ring_consume_one(r));
+    }
     return GT_OK;
 }
 

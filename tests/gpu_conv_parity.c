@@ -2,6 +2,9 @@
  * own kernels against the cpu-reference oracle), in fp32 and tf32, with the
  * tolerance of each op and precision written next to its reason. */
 #include "gpu_parity_common.h"
+/* white-box: the zoo's conv layers and their geometries */
+#include "model_internal.h"
+#include "trainer_internal.h"
 
 /* ---- conv ---- */
 
@@ -185,6 +188,9 @@ static void test_conv_shared_workspace(const parity *t)
     gt_backend *gpu = NULL;
     CHECK_OK(gt_backend_create("cuda", 0, t->tf32 ? GT_PRECISION_TF32 : GT_PRECISION_FP32, &gpu));
     if (!gpu) return;
+    /* the repeated run below must be bit-identical: ask for deterministic
+     * algorithms rather than rely on the heuristics listing them first */
+    CHECK_OK(gt_backend_set_deterministic(gpu, 1));
     /* n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left */
     const gt_conv_geom geoms[4] = {
         {4, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1}, /* large, symmetric: direct */
@@ -246,6 +252,147 @@ static void test_conv_shared_workspace(const parity *t)
     gt_backend_destroy(gpu);
 }
 
+/* ---- the zoo's conv layers at the benchmarked batch sizes ----
+ * cuDNN chooses algorithms per geometry, batch size included, so those run
+ * at batch 100 or 512 are not the ones the cases above check at batch 1-4.
+ * Every distinct Conv2D geometry of the zoo runs at the batch sizes that
+ * gpu_check.sh benchmarks, and a slice of examples (first, middle, last) is
+ * checked against the fast CPU backend run on those examples alone (the
+ * plain-loop reference would take minutes): forward and backward-data are
+ * per example; backward-filter runs with dy zero outside the slice, so its
+ * sum over the whole batch is the slice's sum. Tolerances as in
+ * conv_case_run. */
+#define SLICE 3
+
+static int same_layer_geometry(const gt_conv_geom *a, const gt_conv_geom *b)
+{
+    gt_conv_geom x = *a, y = *b;
+    x.n = y.n = 1;
+    return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* The distinct Conv2D geometries (batch 1) of every zoo model. */
+static int zoo_conv_geometries(gt_conv_geom *out, int cap)
+{
+    int count = 0;
+    for (const char *const *name = gt_zoo_names(); *name; ++name) {
+        gt_model *m = NULL;
+        CHECK_OK(gt_model_from_zoo(*name, &m));
+        if (!m) continue;
+        for (int i = 0; i < m->n_layers; ++i) {
+            if (m->layers[i].kind != GT_LAYER_CONV2D) continue;
+            gt_conv_geom g = gt_layer_conv_geom(&m->layers[i], 1);
+            int seen = 0;
+            for (int k = 0; k < count && !seen; ++k)
+                seen = same_layer_geometry(&out[k], &g);
+            if (!seen && count < cap) out[count++] = g;
+        }
+        gt_model_free(m);
+    }
+    return count;
+}
+
+/* Copies examples `pick` (SLICE of them) of a batch tensor, `each` floats apiece. */
+static void take_slice(float *dst, const float *src, const int *pick, size_t each)
+{
+    for (int s = 0; s < SLICE; ++s)
+        memcpy(dst + (size_t)s * each, src + (size_t)pick[s] * each, each * sizeof(float));
+}
+
+/* conv ops of geometry g on backend be; dw/db from dy_filter. */
+static void conv_ops(gt_backend *be, const gt_conv_geom *g, const float *x, const float *w,
+                     const float *bias, const float *dy, const float *dy_filter, float *y,
+                     float *dx, float *dw, float *db)
+{
+    size_t nx = (size_t)g->n * g->in_h * g->in_w * g->in_c;
+    size_t ny = (size_t)g->n * g->out_h * g->out_w * g->out_c;
+    size_t nw = (size_t)g->out_c * g->k_h * g->k_w * g->in_c, nb = (size_t)g->out_c;
+    size_t ws_bytes = be->conv2d_workspace_bytes(be, g);
+    void *ws = ws_bytes ? dev_alloc(be, ws_bytes) : NULL;
+    float *d_x = dev_from(be, x, nx * 4), *d_w = dev_from(be, w, nw * 4);
+    float *d_b = dev_from(be, bias, nb * 4), *d_dy = dev_from(be, dy, ny * 4);
+    float *d_dyf = dev_from(be, dy_filter, ny * 4);
+    float *d_y = dev_alloc(be, ny * 4), *d_dx = dev_alloc(be, nx * 4);
+    float *d_dw = dev_alloc(be, nw * 4), *d_db = dev_alloc(be, nb * 4);
+    CHECK_OK(be->conv2d_forward(be, g, d_y, d_x, d_w, d_b, GT_ACT_LINEAR, ws));
+    CHECK_OK(be->conv2d_backward_data(be, g, d_dx, d_dy, d_w, ws));
+    CHECK_OK(be->conv2d_backward_filter(be, g, d_dw, d_db, d_dyf, d_x, ws));
+    dev_to(be, y, d_y, ny * 4);
+    dev_to(be, dx, d_dx, nx * 4);
+    dev_to(be, dw, d_dw, nw * 4);
+    dev_to(be, db, d_db, nb * 4);
+    void *bufs[] = {ws, d_x, d_w, d_b, d_dy, d_dyf, d_y, d_dx, d_dw, d_db};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+        if (bufs[i]) be->free(be, bufs[i]);
+}
+
+static void conv_batch_slice_run(const parity *t, gt_backend *cpu, gt_conv_geom g, int n,
+                                 unsigned long long seed)
+{
+    g.n = n;
+    const int pick[SLICE] = {0, n / 2, n - 1};
+    size_t ex = (size_t)g.in_h * g.in_w * g.in_c, ey = (size_t)g.out_h * g.out_w * g.out_c;
+    size_t nw = (size_t)g.out_c * g.k_h * g.k_w * g.in_c, nb = (size_t)g.out_c;
+    float *x = host_floats(ex * n), *dy = host_floats(ey * n), *dyf = host_floats(ey * n);
+    float *w = host_floats(nw), *bias = host_floats(nb);
+    gt_test_fill(x, ex * n, &seed, -1.0f, 1.0f);
+    gt_test_fill(dy, ey * n, &seed, -1.0f, 1.0f);
+    gt_test_fill(w, nw, &seed, -0.5f, 0.5f);
+    gt_test_fill(bias, nb, &seed, -0.5f, 0.5f);
+    for (int s = 0; s < SLICE; ++s) /* dy of the slice only, for backward-filter */
+        memcpy(dyf + (size_t)pick[s] * ey, dy + (size_t)pick[s] * ey, ey * sizeof(float));
+    float *y = host_floats(ey * n), *dx = host_floats(ex * n), *dw = host_floats(nw);
+    float *db = host_floats(nb);
+    conv_ops(t->gpu, &g, x, w, bias, dy, dyf, y, dx, dw, db);
+
+    gt_conv_geom gs = g;
+    gs.n = SLICE;
+    float *xs = host_floats(ex * SLICE), *dys = host_floats(ey * SLICE);
+    take_slice(xs, x, pick, ex);
+    take_slice(dys, dy, pick, ey);
+    float *ys = host_floats(ey * SLICE), *dxs = host_floats(ex * SLICE), *dws = host_floats(nw);
+    float *dbs = host_floats(nb);
+    conv_ops(cpu, &gs, xs, w, bias, dys, dys, ys, dxs, dws, dbs);
+    /* the GPU's outputs on the slice */
+    float *y_pick = host_floats(ey * SLICE), *dx_pick = host_floats(ex * SLICE);
+    take_slice(y_pick, y, pick, ey);
+    take_slice(dx_pick, dx, pick, ex);
+    double of_max = t->tf32 ? 1e-2 : 1e-4;
+    char what[200];
+    const char *ops[4] = {"forward", "backward_data", "backward_filter dw", "backward_filter db"};
+    const float *got[4] = {y_pick, dx_pick, dw, db}, *want[4] = {ys, dxs, dws, dbs};
+    size_t counts[4] = {ey * SLICE, ex * SLICE, nw, nb};
+    for (int o = 0; o < 4; ++o) {
+        snprintf(what, sizeof what,
+                 "conv2d %s at batch %d, examples 0/%d/%d (in %dx%dx%d out %dx%dx%d k%d s%d)",
+                 ops[o], n, pick[1], pick[2], g.in_h, g.in_w, g.in_c, g.out_h, g.out_w, g.out_c,
+                 g.k_h, g.stride_h);
+        compare(t, what, got[o], want[o], counts[o], o == 3 ? 1e-5 : of_max, o == 3 ? 1e-5 : 0.0);
+    }
+    float *bufs[] = {x,  dy,  dyf, w,   bias, y,   dx,     dw,     db,
+                     xs, dys, ys,  dxs, dws,  dbs, y_pick, dx_pick};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+        free(bufs[i]);
+}
+
+static void test_conv_benchmark_batches(const parity *t)
+{
+    /* the batch sizes scripts/gpu_check.sh times (its short sweep and the
+     * full sweep's largest) */
+    static const int batches[] = {32, 100, 256, 512};
+    gt_backend *cpu = NULL;
+    CHECK_OK(gt_backend_create("cpu", 0, GT_PRECISION_FP32, &cpu));
+    if (!cpu) return;
+    gt_conv_geom geoms[64];
+    int count = zoo_conv_geometries(geoms, 64);
+    CHECK_MSG(count >= 10, "expected the zoo's conv geometries, found %d", count);
+    unsigned long long seed = 500;
+    for (int i = 0; i < count; ++i)
+        for (size_t b = 0; b < sizeof batches / sizeof batches[0]; ++b)
+            conv_batch_slice_run(t, cpu, geoms[i], batches[b], seed++);
+    gt_backend_destroy(cpu);
+}
+
 /* ---- max pooling ---- */
 
 static void pool_case(const parity *t, gt_pool_geom g, int ties, const char *what_case,
@@ -266,7 +413,7 @@ static void pool_case(const parity *t, gt_pool_geom g, int ties, const char *wha
         float *d_x = dev_from(be, x, nx * 4), *d_dy = dev_from(be, dy, ny * 4);
         float *d_y = dev_alloc(be, ny * 4), *d_dx = dev_alloc(be, nx * 4);
         CHECK_OK(be->maxpool_forward(be, &g, d_y, d_x));
-        CHECK_OK(be->maxpool_backward(be, &g, d_dx, d_dy, d_x, d_y));
+        CHECK_OK(be->maxpool_backward(be, &g, d_dx, d_dy, d_x));
         dev_to(be, y[e], d_y, ny * 4);
         dev_to(be, dx[e], d_dx, nx * 4);
         be->free(be, d_x);
@@ -310,6 +457,7 @@ static void run_all(const parity *t)
 {
     test_conv(t);
     test_conv_shared_workspace(t);
+    test_conv_benchmark_batches(t);
     test_pool(t);
 }
 

@@ -25,6 +25,9 @@ int main(void)
     gt_backend *gpu = NULL;
     int code = gt_test_open_gpu(GT_PRECISION_FP32, &gpu);
     if (code >= 0) return code;
+    /* bit-identical weights need deterministic algorithms (no atomics in
+     * cuDNN's backward passes): ask for them, as --deterministic does */
+    CHECK_OK(gt_backend_set_deterministic(gpu, 1));
     const char *names[] = {"cnn-mnist", "cnn-fmnist", "mlp-128", "cnn-signs"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; ++k) {
         gt_model *m = NULL;

@@ -239,7 +239,7 @@ static void unary_backward(gt_backend *be, unary_ctx *c, float *dx, float *db)
     unary_forward(be, c);
     switch (c->op) {
     case 0:
-        CHECK_OK(be->maxpool_backward(be, &c->pg, dx, c->r, c->x, c->y));
+        CHECK_OK(be->maxpool_backward(be, &c->pg, dx, c->r, c->x));
         break;
     case 1:
         CHECK_OK(be->relu_backward(be, dx, c->r, c->y, xn));
@@ -249,7 +249,8 @@ static void unary_backward(gt_backend *be, unary_ctx *c, float *dx, float *db)
         CHECK_OK(be->bias_backward(be, db, c->r, c->rows, c->cols));
         break;
     default:
-        CHECK_OK(be->dropout_backward(be, dx, c->r, xn, 0.5f, 99, 3));
+        /* the trainer's backward: the forward op on dy, same seed and offset */
+        CHECK_OK(be->dropout_forward(be, dx, c->r, xn, 0.5f, 99, 3));
         break;
     }
 }

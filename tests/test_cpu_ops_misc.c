@@ -170,8 +170,6 @@ static void test_elementwise(unsigned long long *rng)
     for (int k = 0; k < 2; ++k) {
         CHECK_OK(fast_bes[k]->dropout_forward(fast_bes[k], got, x, n, 0.4f, 77, 5));
         CHECK_CLOSE("dropout_forward", got, want, n, 0.0);
-        CHECK_OK(fast_bes[k]->dropout_backward(fast_bes[k], got, x, n, 0.4f, 77, 5));
-        CHECK_CLOSE("dropout_backward", got, want, n, 0.0); /* dx = dy * the same mask */
     }
     CHECK_FAILS_WITH(ref_be->dropout_forward(ref_be, got, x, n, 1.0f, 1, 0),
                      GT_ERR_INVALID_ARGUMENT, "rate");

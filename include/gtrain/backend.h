@@ -73,6 +73,95 @@ typedef struct gt_adam_params {
 
 typedef struct gt_backend gt_backend;
 
+/* The compute ops, written once: X(name, return type, parameters). This list
+ * makes the table's fields below, the gt_op enum and its names, the CPU
+ * backends' prototypes and fill functions and the tests' list of entries.
+ * Every op may be missing from a backend (NULL): gt_backend_supports_op says
+ * which exist, so an op can exist on the CPU before it exists on the GPU and
+ * the trainer names the layer that cannot run where. */
+#define GT_BACKEND_OPS(X)                                                                          \
+    /* ---- dense algebra ---- */                                                                  \
+    /* C(m,n) = alpha op(A) op(B) + beta C, row-major; op(A) is (m,k), op(B) (k,n). */             \
+    X(gemm, gt_status,                                                                             \
+      (gt_backend * be, int trans_a, int trans_b, int m, int n, int k, float alpha,                \
+       const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc))           \
+    /* y(rows,cols) = act(y + bias[col]) in place; bias may be NULL. act is LINEAR or RELU. */     \
+    X(bias_act_forward, gt_status,                                                                 \
+      (gt_backend * be, float *y, const float *bias, int rows, int cols, gt_activation act))       \
+    /* db[col] = sum over rows of dy(rows,cols). */                                                \
+    X(bias_backward, gt_status, (gt_backend * be, float *db, const float *dy, int rows, int cols)) \
+    /* dx = y > 0 ? dy : 0 (y is the ReLU output); dx may alias dy. */                             \
+    X(relu_backward, gt_status,                                                                    \
+      (gt_backend * be, float *dx, const float *dy, const float *y, size_t count))                 \
+    /* ---- convolution ---- */                                                                    \
+    /* Bytes of scratch the conv ops need for this geometry (the max over the three ops). */       \
+    X(conv2d_workspace_bytes, size_t, (gt_backend * be, const gt_conv_geom *g))                    \
+    /* y = act(conv(x, w) + bias); bias may be NULL; act is LINEAR or RELU. */                     \
+    X(conv2d_forward, gt_status,                                                                   \
+      (gt_backend * be, const gt_conv_geom *g, float *y, const float *x, const float *w,           \
+       const float *bias, gt_activation act, void *workspace))                                     \
+    X(conv2d_backward_data, gt_status,                                                             \
+      (gt_backend * be, const gt_conv_geom *g, float *dx, const float *dy, const float *w,         \
+       void *workspace))                                                                           \
+    /* dw (OHWI) and db (out_c, may be NULL) from dy and x. */                                     \
+    X(conv2d_backward_filter, gt_status,                                                           \
+      (gt_backend * be, const gt_conv_geom *g, float *dw, float *db, const float *dy,              \
+       const float *x, void *workspace))                                                           \
+    /* ---- pooling ---- */                                                                        \
+    X(maxpool_forward, gt_status,                                                                  \
+      (gt_backend * be, const gt_pool_geom *g, float *y, const float *x))                          \
+    /* Each dy goes to the first maximum of its window (row-major scan order), found again    */   \
+    /* from x (so the forward output is not needed).                                           */  \
+    X(maxpool_backward, gt_status,                                                                 \
+      (gt_backend * be, const gt_pool_geom *g, float *dx, const float *dy, const float *x))        \
+    /* ---- losses ---- */                                                                         \
+    /* Fused softmax + sparse cross-entropy on logits (n, classes). stats[0] = sum over the   */   \
+    /* batch of the per-example loss, stats[1] = number of examples whose argmax (first       */   \
+    /* maximum) equals the label; both written, not accumulated. dlogits = (softmax -         */   \
+    /* onehot) * grad_scale, or skipped when NULL (evaluation). log_epsilon 0: loss = -log    */   \
+    /* softmax[label] by log-sum-exp; > 0: notebook 004's -log(softmax[label] + log_epsilon), */   \
+    /* whose gradient is the one above times p / (p + log_epsilon), p = softmax[label] (what  */   \
+    /* TF differentiates that expression to).                                                 */   \
+    X(softmax_xent, gt_status,                                                                     \
+      (gt_backend * be, float *dlogits, float *stats, const float *logits, const int32_t *labels,  \
+       int n, int classes, float grad_scale, float log_epsilon))                                   \
+    /* Keras categorical cross-entropy on probabilities (from_logits=False): p = out /        */   \
+    /* sum(out), clipped to [1e-7, 1 - 1e-7], loss = -log p[label]. Same outputs as           */   \
+    /* softmax_xent; the gradient is with respect to `out`.                                   */   \
+    X(prob_xent, gt_status,                                                                        \
+      (gt_backend * be, float *dout, float *stats, const float *out, const int32_t *labels, int n, \
+       int classes, float grad_scale))                                                             \
+    /* probs = softmax(logits) row by row (prediction). */                                         \
+    X(softmax_forward, gt_status,                                                                  \
+      (gt_backend * be, float *probs, const float *logits, int n, int classes))                    \
+    /* ---- dropout (Philox4x32-10; element i uses counter offset + i / 4, lane i % 4) ---- */     \
+    /* y = x * mask / (1 - rate). The mask depends only on (seed, offset, i), so the same     */   \
+    /* call on dy gives the backward pass: dx = dropout_forward(dy).                          */   \
+    X(dropout_forward, gt_status,                                                                  \
+      (gt_backend * be, float *y, const float *x, size_t count, float rate, uint64_t seed,         \
+       uint64_t offset))                                                                           \
+    /* ---- optimizers over flat buffers ---- */                                                   \
+    X(adam_update, gt_status,                                                                      \
+      (gt_backend * be, float *params, const float *grads, float *m, float *v, size_t count,       \
+       const gt_adam_params *hp))                                                                  \
+    /* Keras SGD: velocity = momentum velocity - lr g; p += velocity (nesterov: p +=          */   \
+    /* momentum velocity - lr g). velocity may be NULL when momentum is 0.                    */   \
+    X(sgd_update, gt_status,                                                                       \
+      (gt_backend * be, float *params, const float *grads, float *velocity, size_t count,          \
+       float learning_rate, float momentum, int nesterov))                                         \
+    /* ---- input pipeline ---- */                                                                 \
+    /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */                   \
+    X(preprocess_gather, gt_status,                                                                \
+      (gt_backend * be, const gt_preprocess *p, float *x, int32_t *y, const uint8_t *images,       \
+       const int32_t *labels, const int32_t *indices, int n))
+
+typedef enum gt_op {
+#define GT_OP_ENUM_(name, ret, params) GT_OP_##name,
+    GT_BACKEND_OPS(GT_OP_ENUM_)
+#undef GT_OP_ENUM_
+        GT_OP_COUNT
+} gt_op;
+
 struct gt_backend {
     const char *name; /* "cpu", "cpu-reference", "cuda" */
     void *impl;       /* backend-private state */
@@ -81,7 +170,7 @@ struct gt_backend {
     /* One line describing the device, threads, library versions. */
     const char *(*describe)(gt_backend *be);
 
-    /* ---- memory ---- */
+    /* ---- memory and streams (every backend has all of them) ---- */
     gt_status (*alloc)(gt_backend *be, size_t bytes, void **out);
     void (*free)(gt_backend *be, void *ptr);
     gt_status (*upload)(gt_backend *be, void *dst, const void *host_src, size_t bytes);
@@ -97,76 +186,15 @@ struct gt_backend {
      * `fence` (0 .. GT_BACKEND_FENCES-1, reused round-robin); never blocks. */
     gt_status (*download_async)(gt_backend *be, void *host_dst, const void *src, size_t bytes,
                                 int fence);
-    /* 1 when the copy last tagged `fence` has landed (CPU: always 1). */
-    int (*fence_done)(gt_backend *be, int fence);
+    /* *done = 1 when the copy last tagged `fence` has landed (CPU: always),
+     * 0 while it is in flight. A failed copy or stream is an error with the
+     * device's own text, never "done": the caller would read stale data. */
+    gt_status (*fence_query)(gt_backend *be, int fence, int *done);
 
-    /* ---- dense algebra ---- */
-    /* C(m,n) = alpha op(A) op(B) + beta C, row-major; op(A) is (m,k), op(B) (k,n). */
-    gt_status (*gemm)(gt_backend *be, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                      const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                      int ldc);
-    /* y(rows,cols) = act(y + bias[col]) in place; bias may be NULL. act is LINEAR or RELU. */
-    gt_status (*bias_act_forward)(gt_backend *be, float *y, const float *bias, int rows, int cols,
-                                  gt_activation act);
-    /* db[col] = sum over rows of dy(rows,cols). */
-    gt_status (*bias_backward)(gt_backend *be, float *db, const float *dy, int rows, int cols);
-    /* dx = y > 0 ? dy : 0 (y is the ReLU output); dx may alias dy. */
-    gt_status (*relu_backward)(gt_backend *be, float *dx, const float *dy, const float *y,
-                               size_t count);
-
-    /* ---- convolution ---- */
-    /* Bytes of scratch the conv ops need for this geometry (the max over the three ops). */
-    size_t (*conv2d_workspace_bytes)(gt_backend *be, const gt_conv_geom *g);
-    /* y = act(conv(x, w) + bias); bias may be NULL; act is LINEAR or RELU. */
-    gt_status (*conv2d_forward)(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
-                                const float *w, const float *bias, gt_activation act,
-                                void *workspace);
-    gt_status (*conv2d_backward_data)(gt_backend *be, const gt_conv_geom *g, float *dx,
-                                      const float *dy, const float *w, void *workspace);
-    /* dw (OHWI) and db (out_c, may be NULL) from dy and x. */
-    gt_status (*conv2d_backward_filter)(gt_backend *be, const gt_conv_geom *g, float *dw, float *db,
-                                        const float *dy, const float *x, void *workspace);
-
-    /* ---- pooling ---- */
-    gt_status (*maxpool_forward)(gt_backend *be, const gt_pool_geom *g, float *y, const float *x);
-    /* Each dy goes to the first maximum of its window (row-major scan order). */
-    gt_status (*maxpool_backward)(gt_backend *be, const gt_pool_geom *g, float *dx, const float *dy,
-                                  const float *x, const float *y);
-
-    /* ---- losses ---- */
-    /* Fused softmax + sparse cross-entropy on logits (n, classes).
-     * stats[0] = sum over the batch of the per-example loss, stats[1] = number
-     * of examples whose argmax (first maximum) equals the label; both written,
-     * not accumulated. dlogits = (softmax - onehot) * grad_scale, or skipped
-     * when NULL (evaluation). log_epsilon 0: loss = -log softmax[label] by
-     * log-sum-exp; > 0: notebook 004's -log(softmax[label] + log_epsilon),
-     * whose gradient is the one above times p / (p + log_epsilon), p =
-     * softmax[label] (what TF differentiates that expression to). */
-    gt_status (*softmax_xent)(gt_backend *be, float *dlogits, float *stats, const float *logits,
-                              const int32_t *labels, int n, int classes, float grad_scale,
-                              float log_epsilon);
-    /* Keras categorical cross-entropy on probabilities (from_logits=False):
-     * p = out / sum(out), clipped to [1e-7, 1 - 1e-7], loss = -log p[label].
-     * Same outputs as softmax_xent; the gradient is with respect to `out`. */
-    gt_status (*prob_xent)(gt_backend *be, float *dout, float *stats, const float *out,
-                           const int32_t *labels, int n, int classes, float grad_scale);
-    /* probs = softmax(logits) row by row (prediction). */
-    gt_status (*softmax_forward)(gt_backend *be, float *probs, const float *logits, int n,
-                                 int classes);
-
-    /* ---- dropout (Philox4x32-10; element i uses counter offset + i / 4, lane i % 4) ---- */
-    gt_status (*dropout_forward)(gt_backend *be, float *y, const float *x, size_t count, float rate,
-                                 uint64_t seed, uint64_t offset);
-    gt_status (*dropout_backward)(gt_backend *be, float *dx, const float *dy, size_t count,
-                                  float rate, uint64_t seed, uint64_t offset);
-
-    /* ---- optimizers over flat buffers ---- */
-    gt_status (*adam_update)(gt_backend *be, float *params, const float *grads, float *m, float *v,
-                             size_t count, const gt_adam_params *hp);
-    /* Keras SGD: velocity = momentum velocity - lr g; p += velocity (nesterov:
-     * p += momentum velocity - lr g). velocity may be NULL when momentum is 0. */
-    gt_status (*sgd_update)(gt_backend *be, float *params, const float *grads, float *velocity,
-                            size_t count, float learning_rate, float momentum, int nesterov);
+    /* ---- the compute ops (GT_BACKEND_OPS) ---- */
+#define GT_OP_FIELD_(name, ret, params) ret(*name) params;
+    GT_BACKEND_OPS(GT_OP_FIELD_)
+#undef GT_OP_FIELD_
 
     /* ---- optional: NULL where the backend is always deterministic ---- */
     /* on != 0: only algorithms that give the same bits every run (cuDNN conv);
@@ -180,13 +208,12 @@ struct gt_backend {
     /* Stops recording. launch != 0: runs what was recorded as one graph, with
      * the results running the ops would give; launch == 0: discards it. */
     gt_status (*capture_end)(gt_backend *be, int launch);
-
-    /* ---- input pipeline ---- */
-    /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */
-    gt_status (*preprocess_gather)(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,
-                                   const uint8_t *images, const int32_t *labels,
-                                   const int32_t *indices, int n);
 };
+
+/* The op's name as in GT_BACKEND_OPS ("conv2d_forward"); NULL when out of range. */
+const char *gt_op_name(gt_op op);
+/* 1 when `be` implements op. */
+int gt_backend_supports_op(const gt_backend *be, gt_op op);
 
 /* Creates a backend by name: "cpu" (fast ops, `threads` OpenMP threads, 0 = all
  * cores), "cpu-reference" (plain loops, the test oracle), "cuda" (device 0).

@@ -221,6 +221,7 @@ int gt_cli_bench(int argc, char **argv)
     if (csv)
         fprintf(csv, "model,backend,batch,median_ms,min_ms,max_ms,images_per_s,planned_bytes,"
                      "peak_rss_bytes\n");
+    if (csv) fflush(csv);
     for (int i = 0; i < n_sizes; ++i) {
         bench_row row;
         st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, dev.cuda_graph,
@@ -237,6 +238,9 @@ int gt_cli_bench(int argc, char **argv)
             fprintf(csv, "%s,%s%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu\n", gt_model_name(model), be->name,
                     dev.cuda_graph ? "-graph" : "", row.batch, row.median_ms, row.min_ms,
                     row.max_ms, row.images_per_s, row.planned_bytes, row.peak_rss);
+        /* each row on disk as soon as it is measured: a run cut short by a
+         * time limit (scripts/gpu_check.sh) keeps what it measured */
+        if (csv) fflush(csv);
     }
     if (csv && fclose(csv) != 0 && code == GT_EXIT_OK)
         code = gt_cli_error(GT_EXIT_RUNTIME, "writing %s failed", csv_path);

@@ -6,12 +6,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: gtrain summary --model NAME|FILE.json [--preprocess auto|none]\n\n"
+    fprintf(out, "usage: gtrain summary --model NAME|FILE.json [--preprocess auto|none]\n"
+                 "       gtrain summary --list\n\n"
                  "Prints the layer table and the parameter counts, as Keras' model.summary(),\n"
                  "then the training recipe 'gtrain fit' uses by default (data, optimizer and\n"
                  "learning rate, batch size, epochs, loss reduction, shuffle, validation,\n"
                  "preprocessing): the notebook's, for a zoo model; Keras' defaults for a\n"
                  "JSON file.\n"
+                 "  --list         print the zoo's model names, one per line\n"
                  "  --model        a zoo model (");
     const char *const *names = gt_zoo_names();
     for (int i = 0; names[i]; ++i)
@@ -27,6 +29,11 @@ int gt_cli_summary(int argc, char **argv)
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
+            return GT_EXIT_OK;
+        } else if (strcmp(argv[i], "--list") == 0) {
+            /* for scripts (gpu_check.sh): the zoo table, never a copy of it */
+            for (const char *const *n = gt_zoo_names(); *n; ++n)
+                printf("%s\n", *n);
             return GT_EXIT_OK;
         } else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
             model_name = argv[++i];

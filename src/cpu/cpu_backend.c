@@ -121,55 +121,29 @@ static gt_status cpu_download_async(gt_backend *be, void *host_dst, const void *
     return cpu_copy("download_async", host_dst, src, bytes);
 }
 
-static int cpu_fence_done(gt_backend *be, int fence)
+static gt_status cpu_fence_query(gt_backend *be, int fence, int *done)
 {
     (void)be;
-    (void)fence;
-    return 1; /* the copy landed before download_async returned */
+    *done = 1; /* the copy landed before download_async returned */
+    if (fence < 0 || fence >= GT_BACKEND_FENCES)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu fence_query: fence %d outside [0, %d)", fence,
+                       GT_BACKEND_FENCES);
+    return GT_OK;
 }
 
+/* Every op of GT_BACKEND_OPS, from one table or the other. */
 static void fill_reference_ops(gt_backend *be)
 {
-    be->gemm = gt_cpu_ref_gemm;
-    be->bias_act_forward = gt_cpu_ref_bias_act_forward;
-    be->bias_backward = gt_cpu_ref_bias_backward;
-    be->relu_backward = gt_cpu_ref_relu_backward;
-    be->conv2d_workspace_bytes = gt_cpu_ref_conv2d_workspace_bytes;
-    be->conv2d_forward = gt_cpu_ref_conv2d_forward;
-    be->conv2d_backward_data = gt_cpu_ref_conv2d_backward_data;
-    be->conv2d_backward_filter = gt_cpu_ref_conv2d_backward_filter;
-    be->maxpool_forward = gt_cpu_ref_maxpool_forward;
-    be->maxpool_backward = gt_cpu_ref_maxpool_backward;
-    be->softmax_xent = gt_cpu_ref_softmax_xent;
-    be->prob_xent = gt_cpu_ref_prob_xent;
-    be->softmax_forward = gt_cpu_ref_softmax_forward;
-    be->dropout_forward = gt_cpu_ref_dropout_forward;
-    be->dropout_backward = gt_cpu_ref_dropout_backward;
-    be->adam_update = gt_cpu_ref_adam_update;
-    be->sgd_update = gt_cpu_ref_sgd_update;
-    be->preprocess_gather = gt_cpu_ref_preprocess_gather;
+#define GT_FILL_REF_(name, ret, params) be->name = gt_cpu_ref_##name;
+    GT_BACKEND_OPS(GT_FILL_REF_)
+#undef GT_FILL_REF_
 }
 
 static void fill_fast_ops(gt_backend *be)
 {
-    be->gemm = gt_cpu_fast_gemm;
-    be->bias_act_forward = gt_cpu_fast_bias_act_forward;
-    be->bias_backward = gt_cpu_fast_bias_backward;
-    be->relu_backward = gt_cpu_fast_relu_backward;
-    be->conv2d_workspace_bytes = gt_cpu_fast_conv2d_workspace_bytes;
-    be->conv2d_forward = gt_cpu_fast_conv2d_forward;
-    be->conv2d_backward_data = gt_cpu_fast_conv2d_backward_data;
-    be->conv2d_backward_filter = gt_cpu_fast_conv2d_backward_filter;
-    be->maxpool_forward = gt_cpu_fast_maxpool_forward;
-    be->maxpool_backward = gt_cpu_fast_maxpool_backward;
-    be->softmax_xent = gt_cpu_fast_softmax_xent;
-    be->prob_xent = gt_cpu_fast_prob_xent;
-    be->softmax_forward = gt_cpu_fast_softmax_forward;
-    be->dropout_forward = gt_cpu_fast_dropout_forward;
-    be->dropout_backward = gt_cpu_fast_dropout_backward;
-    be->adam_update = gt_cpu_fast_adam_update;
-    be->sgd_update = gt_cpu_fast_sgd_update;
-    be->preprocess_gather = gt_cpu_fast_preprocess_gather;
+#define GT_FILL_FAST_(name, ret, params) be->name = gt_cpu_fast_##name;
+    GT_BACKEND_OPS(GT_FILL_FAST_)
+#undef GT_FILL_FAST_
 }
 
 gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precision,
@@ -242,7 +216,7 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
     be->host_alloc = cpu_host_alloc;
     be->host_free = cpu_host_free;
     be->download_async = cpu_download_async;
-    be->fence_done = cpu_fence_done;
+    be->fence_query = cpu_fence_query;
     if (reference)
         fill_reference_ops(be);
     else

@@ -17,6 +17,7 @@
  * and each is one serial GEMM, so results are deterministic for a fixed
  * count. */
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,26 +35,40 @@
 #define GT_EXTERNAL_GEMM 1
 #endif
 
-const char *gt_cpu_gemm_library(void)
+/* Filled once, under pthread_once: two threads creating backends at the
+ * same time must not write it together. */
+static char library_text[200];
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void describe_library(void)
 {
-    static char text[200];
-    if (text[0]) return text;
+    char *text = library_text;
+    size_t cap = sizeof library_text;
 #if defined(GTRAIN_HAVE_DNNL)
     const dnnl_version_t *v = dnnl_version();
-    snprintf(text, sizeof text, "oneDNN %d.%d.%d sgemm", v->major, v->minor, v->patch);
+    snprintf(text, cap, "oneDNN %d.%d.%d sgemm", v->major, v->minor, v->patch);
 #elif defined(GTRAIN_HAVE_OPENBLAS)
     /* The runtime configuration says which kernel set OpenBLAS picked. */
     const char *config = openblas_get_config();
-    snprintf(text, sizeof text, "%s", config ? config : "OpenBLAS");
+    snprintf(text, cap, "%s", config ? config : "OpenBLAS");
     size_t len = strlen(text);
     while (len > 0 && text[len - 1] == ' ')
         text[--len] = '\0';
 #else
-    snprintf(text, sizeof text, "built-in blocked sgemm");
+    snprintf(text, cap, "built-in blocked sgemm");
 #endif
-    return text;
 }
 
+const char *gt_cpu_gemm_library(void)
+{
+    (void)pthread_once(&library_once, describe_library);
+    return library_text;
+}
+
+/* OpenBLAS (used only without oneDNN) keeps one process-wide thread count:
+ * gtrain sets it to 1 the first time it runs a GEMM, so that OpenBLAS never
+ * starts a pool of its own beside OpenMP's. A program that links gtrain and
+ * calls OpenBLAS itself sees that setting (README, CPU performance). */
 void gt_cpu_blas_single_threaded(void)
 {
 #ifdef GTRAIN_HAVE_OPENBLAS

@@ -22,18 +22,6 @@ gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, 
     return GT_OK;
 }
 
-gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
-                                       float rate, uint64_t seed, uint64_t offset)
-{
-    GT_TRY(gt_check_rate("dropout_backward", rate));
-    long long n = (long long)count;
-#pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
-    schedule(static) if (count > RNG_PARALLEL_MIN)
-    for (long long i = 0; i < n; ++i)
-        dx[i] = dy[i] * gt_dropout_factor(seed, offset, (uint64_t)i, rate);
-    return GT_OK;
-}
-
 gt_status gt_cpu_fast_adam_update(gt_backend *be, float *params, const float *grads, float *m,
                                   float *v, size_t count, const gt_adam_params *hp)
 {

@@ -218,9 +218,8 @@ gt_status gt_cpu_fast_maxpool_forward(gt_backend *be, const gt_pool_geom *g, flo
 }
 
 gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                       const float *dy, const float *x, const float *y)
+                                       const float *dy, const float *x)
 {
-    (void)y; /* the winner is found again from x, by the forward's own scan */
     GT_TRY(gt_check_pool("maxpool_backward", g));
     if (windows_disjoint(g)) {
         int lines = g->n * g->out_h, cover = windows_cover(g);

@@ -102,86 +102,12 @@ void gt_cpu_fast_bias_act_rows(int threads, float *y, const float *bias, size_t 
                                gt_activation act);
 void gt_cpu_fast_bias_sum_rows(int threads, float *db, const float *dy, size_t rows, int cols);
 
-/* ---- the reference table ---- */
-gt_status gt_cpu_ref_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k,
-                          float alpha, const float *a, int lda, const float *b, int ldb, float beta,
-                          float *c, int ldc);
-gt_status gt_cpu_ref_bias_act_forward(gt_backend *be, float *y, const float *bias, int rows,
-                                      int cols, gt_activation act);
-gt_status gt_cpu_ref_bias_backward(gt_backend *be, float *db, const float *dy, int rows, int cols);
-gt_status gt_cpu_ref_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
-                                   size_t count);
-size_t gt_cpu_ref_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g);
-gt_status gt_cpu_ref_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y, const float *x,
-                                    const float *w, const float *bias, gt_activation act,
-                                    void *workspace);
-gt_status gt_cpu_ref_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
-                                          const float *dy, const float *w, void *workspace);
-gt_status gt_cpu_ref_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
-                                            float *db, const float *dy, const float *x,
-                                            void *workspace);
-gt_status gt_cpu_ref_maxpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
-                                     const float *x);
-gt_status gt_cpu_ref_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                      const float *dy, const float *x, const float *y);
-gt_status gt_cpu_ref_softmax_xent(gt_backend *be, float *dlogits, float *stats, const float *logits,
-                                  const int32_t *labels, int n, int classes, float grad_scale,
-                                  float log_epsilon);
-gt_status gt_cpu_ref_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
-                               const int32_t *labels, int n, int classes, float grad_scale);
-gt_status gt_cpu_ref_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,
-                                     int classes);
-gt_status gt_cpu_ref_dropout_forward(gt_backend *be, float *y, const float *x, size_t count,
-                                     float rate, uint64_t seed, uint64_t offset);
-gt_status gt_cpu_ref_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
-                                      float rate, uint64_t seed, uint64_t offset);
-gt_status gt_cpu_ref_adam_update(gt_backend *be, float *params, const float *grads, float *m,
-                                 float *v, size_t count, const gt_adam_params *hp);
-gt_status gt_cpu_ref_sgd_update(gt_backend *be, float *params, const float *grads, float *velocity,
-                                size_t count, float learning_rate, float momentum, int nesterov);
-gt_status gt_cpu_ref_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x, int32_t *y,
-                                       const uint8_t *images, const int32_t *labels,
-                                       const int32_t *indices, int n);
-
-/* ---- the fast table ---- */
-gt_status gt_cpu_fast_gemm(gt_backend *be, int trans_a, int trans_b, int m, int n, int k,
-                           float alpha, const float *a, int lda, const float *b, int ldb,
-                           float beta, float *c, int ldc);
-gt_status gt_cpu_fast_bias_act_forward(gt_backend *be, float *y, const float *bias, int rows,
-                                       int cols, gt_activation act);
-gt_status gt_cpu_fast_bias_backward(gt_backend *be, float *db, const float *dy, int rows, int cols);
-gt_status gt_cpu_fast_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
-                                    size_t count);
-size_t gt_cpu_fast_conv2d_workspace_bytes(gt_backend *be, const gt_conv_geom *g);
-gt_status gt_cpu_fast_conv2d_forward(gt_backend *be, const gt_conv_geom *g, float *y,
-                                     const float *x, const float *w, const float *bias,
-                                     gt_activation act, void *workspace);
-gt_status gt_cpu_fast_conv2d_backward_data(gt_backend *be, const gt_conv_geom *g, float *dx,
-                                           const float *dy, const float *w, void *workspace);
-gt_status gt_cpu_fast_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, float *dw,
-                                             float *db, const float *dy, const float *x,
-                                             void *workspace);
-gt_status gt_cpu_fast_maxpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
-                                      const float *x);
-gt_status gt_cpu_fast_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                       const float *dy, const float *x, const float *y);
-gt_status gt_cpu_fast_softmax_xent(gt_backend *be, float *dlogits, float *stats,
-                                   const float *logits, const int32_t *labels, int n, int classes,
-                                   float grad_scale, float log_epsilon);
-gt_status gt_cpu_fast_prob_xent(gt_backend *be, float *dout, float *stats, const float *out,
-                                const int32_t *labels, int n, int classes, float grad_scale);
-gt_status gt_cpu_fast_softmax_forward(gt_backend *be, float *probs, const float *logits, int n,
-                                      int classes);
-gt_status gt_cpu_fast_dropout_forward(gt_backend *be, float *y, const float *x, size_t count,
-                                      float rate, uint64_t seed, uint64_t offset);
-gt_status gt_cpu_fast_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
-                                       float rate, uint64_t seed, uint64_t offset);
-gt_status gt_cpu_fast_adam_update(gt_backend *be, float *params, const float *grads, float *m,
-                                  float *v, size_t count, const gt_adam_params *hp);
-gt_status gt_cpu_fast_sgd_update(gt_backend *be, float *params, const float *grads, float *velocity,
-                                 size_t count, float learning_rate, float momentum, int nesterov);
-gt_status gt_cpu_fast_preprocess_gather(gt_backend *be, const gt_preprocess *p, float *x,
-                                        int32_t *y, const uint8_t *images, const int32_t *labels,
-                                        const int32_t *indices, int n);
+/* ---- the two tables: gt_cpu_ref_<op> (plain loops) and gt_cpu_fast_<op> ---- */
+#define GT_CPU_REF_PROTO_(name, ret, params) ret gt_cpu_ref_##name params;
+#define GT_CPU_FAST_PROTO_(name, ret, params) ret gt_cpu_fast_##name params;
+GT_BACKEND_OPS(GT_CPU_REF_PROTO_)
+GT_BACKEND_OPS(GT_CPU_FAST_PROTO_)
+#undef GT_CPU_REF_PROTO_
+#undef GT_CPU_FAST_PROTO_
 
 #endif

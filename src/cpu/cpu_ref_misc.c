@@ -15,17 +15,6 @@ gt_status gt_cpu_ref_dropout_forward(gt_backend *be, float *y, const float *x, s
     return GT_OK;
 }
 
-gt_status gt_cpu_ref_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
-                                      float rate, uint64_t seed, uint64_t offset)
-{
-    (void)be;
-    GT_TRY(gt_check_rate("dropout_backward", rate));
-    /* y = x * factor, so dx = dy * the same factor (same seed and offset). */
-    for (size_t i = 0; i < count; ++i)
-        dx[i] = dy[i] * gt_dropout_factor(seed, offset, i, rate);
-    return GT_OK;
-}
-
 gt_status gt_cpu_ref_adam_update(gt_backend *be, float *params, const float *grads, float *m,
                                  float *v, size_t count, const gt_adam_params *hp)
 {

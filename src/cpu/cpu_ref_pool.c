@@ -48,10 +48,9 @@ gt_status gt_cpu_ref_maxpool_forward(gt_backend *be, const gt_pool_geom *g, floa
 }
 
 gt_status gt_cpu_ref_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                      const float *dy, const float *x, const float *y)
+                                      const float *dy, const float *x)
 {
     (void)be;
-    (void)y; /* the winner is found again from x, by the forward's own scan */
     GT_TRY(gt_check_pool("maxpool_backward", g));
     memset(dx, 0, (size_t)g->n * g->in_h * g->in_w * g->c * sizeof *dx);
     for (int n = 0; n < g->n; ++n)

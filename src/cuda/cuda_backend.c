@@ -205,18 +205,25 @@ static gt_status cuda_download_async(gt_backend *be, void *host_dst, const void 
     return GT_OK;
 }
 
-static int cuda_fence_done(gt_backend *be, int fence)
+static gt_status cuda_fence_query(gt_backend *be, int fence, int *done)
 {
     gt_cuda *cu = gt_cuda_of(be);
-    if (fence < 0 || fence >= GT_BACKEND_FENCES) return 1;
+    *done = 0;
+    if (fence < 0 || fence >= GT_BACKEND_FENCES)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "fence_query: fence %d is outside 0..%d", fence,
+                       GT_BACKEND_FENCES - 1);
     cudaError_t err = cudaEventQuery(cu->fences[fence]);
     if (err == cudaErrorNotReady) {
-        (void)cudaGetLastError();
-        return 0;
+        (void)cudaGetLastError(); /* not an error: still in flight */
+        return GT_OK;
     }
-    /* Done, or failed: either way waiting longer will not help; a failure is
-     * sticky and the caller's next synchronize reports it. */
-    return 1;
+    /* Any other failure (a kernel fault, a lost device) means the copy never
+     * landed: report it here, with CUDA's text, rather than let the caller
+     * read the stale statistics in the slot (which could surface as "loss
+     * became nan"). */
+    if (err != cudaSuccess) return gt_cuda_fail(err, "cudaEventQuery(fence)", __FILE__, __LINE__);
+    *done = 1;
+    return GT_OK;
 }
 
 /* ---- creation ---- */
@@ -359,7 +366,7 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     be->host_alloc = cuda_host_alloc;
     be->host_free = cuda_host_free;
     be->download_async = cuda_download_async;
-    be->fence_done = cuda_fence_done;
+    be->fence_query = cuda_fence_query;
     be->set_deterministic = gt_cuda_set_deterministic;
     be->capture_begin = gt_cuda_capture_begin;
     be->capture_end = gt_cuda_capture_end;

@@ -18,8 +18,9 @@
  *   cuDNN use TF32 tensor cores; algorithms that would convert to fp16
  *   (TENSOR_OP_MATH_ALLOW_CONVERSION) are refused in both.
  * Up to GT_CONV_CANDIDATES algorithms are kept per op and the reported
- * workspace is the maximum over all of them, so if cuDNN refuses one at run
- * time (NOT_SUPPORTED) the next runs in the same workspace.
+ * workspace is the maximum over all of them, so when one fails at its first
+ * call the next runs in the same workspace (cuda_conv_candidates.h says when
+ * they switch and what a failure reports).
  *
  * Workspace (from the trainer, never allocated here): [padded input buffer |
  * cuDNN scratch]. The padded buffer exists only for geometries cuDNN's
@@ -27,25 +28,19 @@
  * at the bottom (stride 2 on an even size: pad_top 0, pad_bottom 1). Those
  * run on an explicitly zero-padded copy of x with cuDNN padding 0, and
  * backward-data's result on that copy is cropped back into dx. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cuda/cuda_check.h"
+#include "cuda/cuda_conv_candidates.h"
 #include "cuda/cuda_internal.h"
 #include "kernels.h"
 #include "op_checks.h"
 
-#define GT_CONV_CANDIDATES 4
 /* Algorithms that want more scratch than this per geometry are skipped. */
 #define GT_CONV_WORKSPACE_CAP ((size_t)1 << 30)
 #define GT_ALIGN(x) (((x) + 255) & ~(size_t)255)
-
-typedef struct conv_op_plan {
-    int count, current;
-    int algo[GT_CONV_CANDIDATES];
-    cudnnMathType_t math[GT_CONV_CANDIDATES];
-    size_t bytes[GT_CONV_CANDIDATES];
-} conv_op_plan;
 
 struct gt_cuda_conv_plan {
     gt_conv_geom g;
@@ -57,7 +52,7 @@ struct gt_cuda_conv_plan {
     cudnnTensorDescriptor_t y_desc;
     cudnnFilterDescriptor_t w_desc;
     cudnnConvolutionDescriptor_t conv_desc;
-    conv_op_plan fwd, bwd_data, bwd_filter;
+    gt_conv_candidates fwd, bwd_data, bwd_filter;
 };
 
 static int geom_equal(const gt_conv_geom *a, const gt_conv_geom *b)
@@ -106,17 +101,6 @@ static cudnnMathType_t run_math(const gt_cuda *cu, cudnnMathType_t reported)
     return cu->precision == GT_PRECISION_FP32 ? CUDNN_FMA_MATH : reported;
 }
 
-/* Shared body of the three heuristics queries: perf arrays differ in type
- * only, so the caller copies (algo, status, determinism, memory, mathType)
- * into this neutral form. */
-typedef struct heuristic_result {
-    int algo;
-    cudnnStatus_t status;
-    int deterministic;
-    size_t memory;
-    cudnnMathType_t math;
-} heuristic_result;
-
 typedef enum conv_op { CONV_FWD, CONV_BWD_DATA, CONV_BWD_FILTER } conv_op;
 
 static const char *op_name(conv_op op)
@@ -144,7 +128,7 @@ static cudnnStatus_t workspace_size(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op o
 }
 
 static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
-                                  heuristic_result *res, int *count)
+                                  gt_conv_heuristic *res, int *count)
 {
     *count = 0;
     if (op == CONV_FWD) {
@@ -153,44 +137,57 @@ static gt_status query_heuristics(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
             cu->cudnn, p->x_desc, p->w_desc, p->conv_desc, p->y_desc,
             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
-            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
-                                        perf[i].mathType};
+            res[i] = (gt_conv_heuristic){(int)perf[i].algo, perf[i].status,
+                                         perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                         perf[i].mathType};
     } else if (op == CONV_BWD_DATA) {
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         GT_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             cu->cudnn, p->w_desc, p->y_desc, p->conv_desc, p->x_desc,
             CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
-            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
-                                        perf[i].mathType};
+            res[i] = (gt_conv_heuristic){(int)perf[i].algo, perf[i].status,
+                                         perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                         perf[i].mathType};
     } else {
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         GT_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             cu->cudnn, p->x_desc, p->y_desc, p->conv_desc, p->w_desc,
             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, count, perf));
         for (int i = 0; i < *count; ++i)
-            res[i] = (heuristic_result){(int)perf[i].algo, perf[i].status,
-                                        perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
-                                        perf[i].mathType};
+            res[i] = (gt_conv_heuristic){(int)perf[i].algo, perf[i].status,
+                                         perf[i].determinism == CUDNN_DETERMINISTIC, perf[i].memory,
+                                         perf[i].mathType};
     }
     return GT_OK;
 }
 
+static void geom_text(const gt_cuda *cu, const gt_conv_geom *g, char *buf, size_t cap)
+{
+    snprintf(buf, cap,
+             "conv n=%d in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d pad %d,%d "
+             "(precision %s%s)",
+             g->n, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w,
+             g->stride_h, g->stride_w, g->pad_top, g->pad_left,
+             cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32",
+             cu->deterministic_only ? ", deterministic only" : "");
+}
+
 /* Fills plan->{fwd,bwd_data,bwd_filter}: heuristic order, deterministic
  * algorithms first, allowed math, workspace within the cap. */
-static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op, conv_op_plan *out)
+static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op,
+                                   gt_conv_candidates *out)
 {
-    heuristic_result res[16];
+    memset(out, 0, sizeof *out);
+    gt_conv_heuristic *res = out->offered;
     int count = 0;
     GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, base_math(cu)));
     GT_TRY(query_heuristics(cu, p, op, res, &count));
-    memset(out, 0, sizeof *out);
+    out->offered_count = count;
     /* pass 0: deterministic algorithms; pass 1: the others, unless forbidden */
     for (int pass = 0; pass < (cu->deterministic_only ? 1 : 2); ++pass) {
         for (int i = 0; i < count && out->count < GT_CONV_CANDIDATES; ++i) {
-            const heuristic_result *r = &res[i];
+            const gt_conv_heuristic *r = &res[i];
             if (r->status != CUDNN_STATUS_SUCCESS || !math_allowed(cu, r->math)) continue;
             if (r->deterministic != (pass == 0)) continue;
             cudnnMathType_t math = run_math(cu, r->math);
@@ -207,14 +204,13 @@ static gt_status choose_algorithms(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op op
         }
     }
     if (out->count == 0) {
-        const gt_conv_geom *g = &p->g;
+        char geom[256], offer[640];
+        geom_text(cu, &p->g, geom, sizeof geom);
+        gt_conv_candidates_describe(out, 0, offer, sizeof offer);
         return gt_fail(GT_ERR_UNSUPPORTED,
-                       "cuDNN offers no usable %s%s algorithm (precision %s) for conv n=%d "
-                       "in=%dx%dx%d out=%dx%dx%d kernel %dx%d stride %dx%d",
-                       cu->deterministic_only ? "deterministic " : "", op_name(op),
-                       cu->precision == GT_PRECISION_TF32 ? "tf32" : "fp32", g->n, g->in_h, g->in_w,
-                       g->in_c, g->out_h, g->out_w, g->out_c, g->k_h, g->k_w, g->stride_h,
-                       g->stride_w);
+                       "cuDNN offers no usable %s algorithm (allowed math, workspace <= %zu B) "
+                       "for %s; %s",
+                       op_name(op), (size_t)GT_CONV_WORKSPACE_CAP, geom, offer);
     }
     return GT_OK;
 }
@@ -284,10 +280,10 @@ static gt_status build_plan(gt_cuda *cu, gt_cuda_conv_plan *p)
 static gt_status fit_reported_workspace(gt_cuda *cu, gt_cuda_conv_plan *p)
 {
     size_t limit = cu->conv_workspace_reported;
-    conv_op_plan *ops[3] = {&p->fwd, &p->bwd_data, &p->bwd_filter};
+    gt_conv_candidates *ops[3] = {&p->fwd, &p->bwd_data, &p->bwd_filter};
     p->cudnn_bytes = 0;
     for (int o = 0; o < 3; ++o) {
-        conv_op_plan *op = ops[o];
+        gt_conv_candidates *op = ops[o];
         int kept = 0;
         for (int i = 0; i < op->count; ++i) {
             if (p->pad_bytes + op->bytes[i] > limit) continue;
@@ -369,56 +365,58 @@ static gt_status workspace_for(const gt_cuda_conv_plan *p, void *workspace, void
     return GT_OK;
 }
 
-/* Runs candidate after candidate until cuDNN accepts one; the one that ran
- * stays the plan's choice. */
-static int is_not_supported(cudnnStatus_t st)
-{
-    return CUDNN_STATUS_CATEGORY(st) == CUDNN_STATUS_NOT_SUPPORTED;
-}
-
 /* One cuDNN convolution call of kind `which`, output overwritten (beta 0):
  *   CONV_FWD         out = y  from a = x, b = w
  *   CONV_BWD_DATA    out = dx from a = w, b = dy
  *   CONV_BWD_FILTER  out = dw from a = x, b = dy */
+typedef struct conv_call {
+    gt_cuda *cu;
+    gt_cuda_conv_plan *p;
+    conv_op which;
+    void *ws;
+    const float *a, *b;
+    float *out;
+} conv_call;
+
+static cudnnStatus_t conv_call_run(void *ctx, int algo, cudnnMathType_t math, size_t ws_bytes)
+{
+    const conv_call *c = ctx;
+    gt_cuda_conv_plan *p = c->p;
+    cudnnHandle_t h = c->cu->cudnn;
+    const float one = 1.0f, zero = 0.0f;
+    cudnnStatus_t st = cudnnSetConvolutionMathType(p->conv_desc, math);
+    if (st != CUDNN_STATUS_SUCCESS) return st;
+    switch (c->which) {
+    case CONV_FWD:
+        return cudnnConvolutionForward(h, &one, p->x_desc, c->a, p->w_desc, c->b, p->conv_desc,
+                                       (cudnnConvolutionFwdAlgo_t)algo, c->ws, ws_bytes, &zero,
+                                       p->y_desc, c->out);
+    case CONV_BWD_DATA:
+        return cudnnConvolutionBackwardData(h, &one, p->w_desc, c->a, p->y_desc, c->b, p->conv_desc,
+                                            (cudnnConvolutionBwdDataAlgo_t)algo, c->ws, ws_bytes,
+                                            &zero, p->x_desc, c->out);
+    case CONV_BWD_FILTER:
+        return cudnnConvolutionBackwardFilter(h, &one, p->x_desc, c->a, p->y_desc, c->b,
+                                              p->conv_desc, (cudnnConvolutionBwdFilterAlgo_t)algo,
+                                              c->ws, ws_bytes, &zero, p->w_desc, c->out);
+    }
+    return CUDNN_STATUS_BAD_PARAM;
+}
+
 static gt_status run_conv(gt_cuda *cu, gt_cuda_conv_plan *p, conv_op which, void *ws,
                           const float *a, const float *b, float *out)
 {
     static const char *const calls[] = {"cudnnConvolutionForward", "cudnnConvolutionBackwardData",
                                         "cudnnConvolutionBackwardFilter"};
-    conv_op_plan *op = which == CONV_FWD        ? &p->fwd
-                       : which == CONV_BWD_DATA ? &p->bwd_data
-                                                : &p->bwd_filter;
-    const float one = 1.0f, zero = 0.0f;
-    for (;;) {
-        int i = op->current;
-        GT_CUDNN_CHECK(cudnnSetConvolutionMathType(p->conv_desc, op->math[i]));
-        cudnnStatus_t st;
-        switch (which) {
-        case CONV_FWD:
-            st = cudnnConvolutionForward(cu->cudnn, &one, p->x_desc, a, p->w_desc, b, p->conv_desc,
-                                         (cudnnConvolutionFwdAlgo_t)op->algo[i], ws, op->bytes[i],
-                                         &zero, p->y_desc, out);
-            break;
-        case CONV_BWD_DATA:
-            st = cudnnConvolutionBackwardData(cu->cudnn, &one, p->w_desc, a, p->y_desc, b,
-                                              p->conv_desc,
-                                              (cudnnConvolutionBwdDataAlgo_t)op->algo[i], ws,
-                                              op->bytes[i], &zero, p->x_desc, out);
-            break;
-        default:
-            st = cudnnConvolutionBackwardFilter(cu->cudnn, &one, p->x_desc, a, p->y_desc, b,
-                                                p->conv_desc,
-                                                (cudnnConvolutionBwdFilterAlgo_t)op->algo[i], ws,
-                                                op->bytes[i], &zero, p->w_desc, out);
-            break;
-        }
-        if (st == CUDNN_STATUS_SUCCESS) return GT_OK;
-        if (is_not_supported(st) && i + 1 < op->count) {
-            op->current++;
-            continue;
-        }
-        return gt_cudnn_fail(st, calls[which], __FILE__, __LINE__);
-    }
+    gt_conv_candidates *op = which == CONV_FWD        ? &p->fwd
+                             : which == CONV_BWD_DATA ? &p->bwd_data
+                                                      : &p->bwd_filter;
+    conv_call call = {cu, p, which, ws, a, b, out};
+    gt_status st = gt_conv_candidates_run(op, conv_call_run, &call, calls[which], op_name(which));
+    if (st == GT_OK) return GT_OK;
+    char geom[256];
+    geom_text(cu, &p->g, geom, sizeof geom);
+    return gt_fail_context(st, "%s", geom);
 }
 
 /* x as cuDNN reads it: x itself, or its zero-padded copy at the start of the

@@ -77,15 +77,6 @@ static gt_status cuda_dropout_forward(gt_backend *be, float *y, const float *x, 
 }
 
 /* The backward mask is the forward mask regenerated: dx = dy * factor. */
-static gt_status cuda_dropout_backward(gt_backend *be, float *dx, const float *dy, size_t count,
-                                       float rate, uint64_t seed, uint64_t offset)
-{
-    GT_TRY(gt_check_rate("dropout_backward", rate));
-    if (!dx) return GT_OK;
-    GT_CUDA_CHECK(gt_launch_dropout(dx, dy, count, rate, seed, offset, gt_cuda_of(be)->stream));
-    return GT_OK;
-}
-
 static gt_status cuda_adam_update(gt_backend *be, float *params, const float *grads, float *m,
                                   float *v, size_t count, const gt_adam_params *hp)
 {
@@ -116,9 +107,8 @@ static gt_status cuda_maxpool_forward(gt_backend *be, const gt_pool_geom *g, flo
 }
 
 static gt_status cuda_maxpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
-                                       const float *dy, const float *x, const float *y)
+                                       const float *dy, const float *x)
 {
-    (void)y; /* the kernel rescans x for the first maximum; see maxpool.cu */
     GT_TRY(gt_check_pool("maxpool_backward", g));
     if (!dx) return GT_OK;
     GT_CUDA_CHECK(gt_launch_maxpool_backward(g, dx, dy, x, gt_cuda_of(be)->stream));
@@ -146,7 +136,6 @@ void gt_cuda_install_ops(gt_backend *be)
     be->prob_xent = cuda_prob_xent;
     be->softmax_forward = cuda_softmax_forward;
     be->dropout_forward = cuda_dropout_forward;
-    be->dropout_backward = cuda_dropout_backward;
     be->adam_update = cuda_adam_update;
     be->sgd_update = cuda_sgd_update;
     be->preprocess_gather = cuda_preprocess_gather;
