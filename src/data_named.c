@@ -78,10 +78,10 @@ static gt_status choose_dir(const named_dataset *known, const char *dir, const c
         return GT_OK;
     } else {
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "%s: no data directory to look in: --data-dir was not given and neither "
-                       "GTRAIN_DATA_DIR nor %s is set. %s (%s-images-idx3-ubyte.gz, "
-                       "%s-labels-idx1-ubyte.gz)",
-                       known->display_name, known->default_root, known->how_to_get, prefix, prefix);
+                       "%s: no directory to look in for %s-images-idx3-ubyte(.gz) and "
+                       "%s-labels-idx1-ubyte(.gz): --data-dir was not given and neither "
+                       "GTRAIN_DATA_DIR nor %s is set. %s",
+                       known->display_name, prefix, prefix, known->default_root, known->how_to_get);
     }
     int n = snprintf(out->path, sizeof out->path, "%s", chosen);
     if (n < 0 || (size_t)n >= sizeof out->path)

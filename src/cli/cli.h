@@ -38,6 +38,12 @@ gt_status gt_cli_load_model(const char *name_or_path, gt_model **out);
 
 /* ---- data and trained models (cli_data.c) ---- */
 
+/* --data-dir's help line, for every command that reads named datasets. */
+#define GT_CLI_DATA_DIR_HELP                                                                       \
+    "  --data-dir DIR    directory with the IDX files [$GTRAIN_DATA_DIR, else\n"                   \
+    "                    " GT_FASHION_MNIST_DEFAULT_DIR " for Fashion-MNIST,\n"                    \
+    "                    $GTRAIN_TEST_DATA/mnist for MNIST]\n"
+
 /* Options that say where data comes from. */
 typedef struct gt_cli_data {
     const char *data_dir;    /* IDX directory (--data-dir) */

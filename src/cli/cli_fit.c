@@ -34,10 +34,8 @@ static void usage(FILE *out)
             "  --test-data D     the test set [the named dataset's test split; for HDF5 none]\n"
             "  --x-key K, --y-key K  image and label datasets of --data [the file's *_x/*_y]\n"
             "  --test-x-key K, --test-y-key K  the same for --test-data\n"
-            "  --class-names A,B,...  class names [list_classes, or the dataset's]\n"
-            "  --data-dir DIR    directory with the IDX files [$GTRAIN_DATA_DIR, else\n"
-            "                    %s for Fashion-MNIST,\n"
-            "                    $GTRAIN_TEST_DATA/mnist for MNIST]\n"
+            "  --class-names A,B,...  class names [list_classes, or the "
+            "dataset's]\n" GT_CLI_DATA_DIR_HELP
             "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
             "  --batch-size N    examples per step\n"
             "  --steps-per-epoch N  end each epoch after N batches [all]\n"
@@ -66,7 +64,7 @@ static void usage(FILE *out)
             "                    size, seed and data options come from the file; saves go\n"
             "                    back to it unless --save says otherwise\n"
             "%s",
-            GT_FASHION_MNIST_DEFAULT_DIR, gt_cli_device_help);
+            gt_cli_device_help);
 }
 
 static int parse_validation(const char *v, gt_fit_run *o)

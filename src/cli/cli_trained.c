@@ -14,8 +14,7 @@ const char gt_cli_trained_help[] =
     "                    else fashion-mnist]\n"
     "  --split S         test or train, for fashion-mnist and mnist [test]\n"
     "  --x-key K, --y-key K  image and label datasets of an HDF5 file [its *_x/*_y pair]\n"
-    "  --class-names A,B,...  class names [the dataset's]\n"
-    "  --data-dir DIR    directory with the IDX files [$GTRAIN_DATA_DIR]\n"
+    "  --class-names A,B,...  class names [the dataset's]\n" GT_CLI_DATA_DIR_HELP
     "  --batch-size N    examples per batch [32]\n";
 
 void gt_cli_trained_init(gt_cli_trained *t)
