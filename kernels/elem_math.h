@@ -24,6 +24,113 @@ GT_HD float gt_relu_grad(float dy, float y)
     return y > 0.0f ? dy : 0.0f;
 }
 
+/* ---- The other elementwise activations (Keras semantics) ----
+ * Computed in double and rounded once to float, so the CPU and the GPU agree
+ * to the last bit wherever their double exp/log/erf agree to within double
+ * rounding (they round to the same float but in rare ties). */
+#define GT_SELU_ALPHA 1.6732632423543772848170429916717
+#define GT_SELU_SCALE 1.0507009873554804934193349852946
+
+/* 1 / (1 + e^-x), without overflow for large |x|. */
+GT_HD double gt_sigmoid_d(double x)
+{
+    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+/* log(1 + e^x) = max(x, 0) + log1p(e^-|x|). */
+GT_HD double gt_softplus_d(double x)
+{
+    return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x)));
+}
+
+/* act(x). alpha: ELU's alpha, LeakyReLU's negative slope. GELU is the exact
+ * (erf) form, Keras' default (approximate=False). Softmax is not elementwise
+ * (the loss fuses it): NaN. */
+GT_HD float gt_act_elem(gt_activation act, float xf, float alpha)
+{
+    double x = (double)xf;
+    switch (act) {
+    case GT_ACT_LINEAR:
+        return xf;
+    case GT_ACT_RELU:
+        return gt_relu(xf);
+    case GT_ACT_SIGMOID:
+        return (float)gt_sigmoid_d(x);
+    case GT_ACT_TANH:
+        return (float)tanh(x);
+    case GT_ACT_ELU:
+        return x > 0.0 ? xf : (float)((double)alpha * expm1(x));
+    case GT_ACT_SELU:
+        return (float)(x > 0.0 ? GT_SELU_SCALE * x : GT_SELU_SCALE * GT_SELU_ALPHA * expm1(x));
+    case GT_ACT_GELU:
+        return (float)(0.5 * x * (1.0 + erf(x * 0.70710678118654752440)));
+    case GT_ACT_SWISH:
+        return (float)(x * gt_sigmoid_d(x));
+    case GT_ACT_SOFTPLUS:
+        return (float)gt_softplus_d(x);
+    case GT_ACT_LEAKY_RELU:
+        return xf > 0.0f ? xf : (float)((double)alpha * x);
+    case GT_ACT_SOFTMAX:
+    case GT_ACT_COUNT:
+        break;
+    }
+    return NAN;
+}
+
+/* 1 for the activations whose gradient needs the input x (the others derive
+ * it from the output y alone). */
+GT_HD int gt_act_grad_needs_x(gt_activation act)
+{
+    return act == GT_ACT_GELU || act == GT_ACT_SWISH;
+}
+
+/* dy * act'(x), from x (gelu, silu) or from y = act(x) (the others), as
+ * TensorFlow's gradients do: at 0 relu passes nothing, leaky_relu its slope,
+ * elu alpha, selu scale * alpha. */
+GT_HD float gt_act_grad_elem(gt_activation act, float dyf, float xf, float yf, float alpha)
+{
+    double dy = (double)dyf, y = (double)yf, x = (double)xf, g = NAN;
+    switch (act) {
+    case GT_ACT_LINEAR:
+        return dyf;
+    case GT_ACT_RELU:
+        return gt_relu_grad(dyf, yf);
+    case GT_ACT_SIGMOID:
+        g = y * (1.0 - y);
+        break;
+    case GT_ACT_TANH:
+        g = 1.0 - y * y;
+        break;
+    case GT_ACT_ELU: /* y = alpha (e^x - 1) for x <= 0: act' = alpha e^x = y + alpha */
+        g = y > 0.0 ? 1.0 : y + (double)alpha;
+        break;
+    case GT_ACT_SELU:
+        g = y > 0.0 ? GT_SELU_SCALE : y + GT_SELU_SCALE * GT_SELU_ALPHA;
+        break;
+    case GT_ACT_GELU: /* Phi(x) + x phi(x) */
+        g = 0.5 * (1.0 + erf(x * 0.70710678118654752440)) +
+            x * 0.39894228040143267794 * exp(-0.5 * x * x);
+        break;
+    case GT_ACT_SWISH: {
+        double s = gt_sigmoid_d(x);
+        g = s * (1.0 + x * (1.0 - s));
+        break;
+    }
+    case GT_ACT_SOFTPLUS: /* sigmoid(x) = 1 - e^-y, exact for tiny y through expm1 */
+        g = -expm1(-y);
+        break;
+    case GT_ACT_LEAKY_RELU:
+        g = y > 0.0 ? 1.0 : (double)alpha;
+        break;
+    case GT_ACT_SOFTMAX:
+    case GT_ACT_COUNT:
+        return NAN;
+    }
+    return (float)(dy * g);
+}
+
 /* ---- Adam (Keras): lr_t folds both bias corrections ---- */
 GT_HD float gt_adam_lr_t(float lr, float beta1, float beta2, int64_t step)
 {

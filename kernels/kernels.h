@@ -32,6 +32,15 @@ cudaError_t gt_launch_bias_backward(float *db, const float *dy, size_t rows, int
 cudaError_t gt_launch_relu_backward(float *dx, const float *dy, const float *y, size_t count,
                                     cudaStream_t stream);
 
+/* ---- activation.cu ---- */
+/* y = act(x) (y may alias x) and dx = dy * act'(x) (x may be NULL where the
+ * gradient needs only y; dx may alias dy), elem_math.h's gt_act_*. */
+cudaError_t gt_launch_act_forward(float *y, const float *x, size_t count, gt_activation act,
+                                  float alpha, cudaStream_t stream);
+cudaError_t gt_launch_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                                   size_t count, gt_activation act, float alpha,
+                                   cudaStream_t stream);
+
 /* ---- softmax_xent.cu ---- */
 /* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =
  * correct count (written, not accumulated) by one block in a fixed order. */

@@ -6,6 +6,7 @@
 
 #include "op_checks.h"
 
+#include "elem_math.h"
 #include "error.h"
 
 gt_status gt_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
@@ -75,6 +76,26 @@ gt_status gt_check_act(const char *op, gt_activation act)
                        "%s: activation %d is not fusable (only linear or relu; softmax goes "
                        "through the loss or softmax_forward)",
                        op, (int)act);
+    return GT_OK;
+}
+
+gt_status gt_check_elementwise_act(const char *op, gt_activation act)
+{
+    if ((int)act < 0 || act >= GT_ACT_COUNT || act == GT_ACT_SOFTMAX)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: activation %d is not elementwise (softmax goes through the loss or "
+                       "softmax_forward)",
+                       op, (int)act);
+    return GT_OK;
+}
+
+gt_status gt_check_act_backward(gt_activation act, const float *x)
+{
+    GT_TRY(gt_check_elementwise_act("act_backward", act));
+    if (!x && gt_act_grad_needs_x(act))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "act_backward: the gradient of activation %d needs its input x (NULL given)",
+                       (int)act);
     return GT_OK;
 }
 

@@ -7,6 +7,9 @@
  * Comparison rule: |gpu - cpu| <= of_max * max|cpu| + rel * |cpu|. An
  * indexing bug moves an output by O(max|cpu|), far outside every bound. */
 #include "gpu_parity_common.h"
+/* white-box: the element math and the activations' names */
+#include "elem_math.h"
+#include "model_internal.h"
 
 /* ---- gemm ---- */
 
@@ -173,6 +176,68 @@ static void test_relu_backward(const parity *t)
     }
     free(dy);
     free(y);
+}
+
+/* Every elementwise activation, forward and backward, in place too. The
+ * element math is computed in double and rounded once on both sides, so
+ * CUDA's and glibc's exp/log1p/erf (both within an ulp or two of double)
+ * round to the same float but in rare ties: 1 float ulp (~6e-8 relative). */
+static void test_activations(const parity *t)
+{
+    const size_t n = 2001;
+    unsigned long long seed = 650;
+    float *x = host_floats(n), *dy = host_floats(n);
+    gt_test_fill(x, n, &seed, -6.0f, 6.0f);
+    gt_test_fill(dy, n, &seed, -1.0f, 1.0f);
+    x[0] = 0.0f; /* the kink */
+    for (int a = 0; a < GT_ACT_COUNT; ++a) {
+        if (a == GT_ACT_SOFTMAX) continue;
+        gt_activation act = (gt_activation)a;
+        float alpha = act == GT_ACT_LEAKY_RELU ? 0.3f : 1.0f;
+        for (int in_place = 0; in_place < 2; ++in_place) {
+            float *y[2] = {host_floats(n), host_floats(n)},
+                  *dx[2] = {host_floats(n), host_floats(n)};
+            gt_backend *bes[2] = {t->gpu, t->ref};
+            for (int e = 0; e < 2; ++e) {
+                gt_backend *be = bes[e];
+                float *d_x = dev_from(be, x, n * 4), *d_dy = dev_from(be, dy, n * 4);
+                float *d_y = in_place ? d_x : dev_alloc(be, n * 4);
+                float *d_dx = in_place ? d_dy : dev_alloc(be, n * 4);
+                /* in place, x is gone after the forward: only the y-only gradients */
+                if (in_place && gt_act_grad_needs_x(act)) {
+                    be->free(be, d_x);
+                    be->free(be, d_dy);
+                    continue;
+                }
+                CHECK_OK(be->act_forward(be, d_y, d_x, n, act, alpha));
+                CHECK_OK(
+                    be->act_backward(be, d_dx, d_dy, in_place ? NULL : d_x, d_y, n, act, alpha));
+                dev_to(be, y[e], d_y, n * 4);
+                dev_to(be, dx[e], d_dx, n * 4);
+                if (!in_place) {
+                    be->free(be, d_y);
+                    be->free(be, d_dx);
+                }
+                be->free(be, d_x);
+                be->free(be, d_dy);
+            }
+            if (!(in_place && gt_act_grad_needs_x(act))) {
+                char what[80];
+                snprintf(what, sizeof what, "act_forward %s%s", gt_activation_name(act),
+                         in_place ? " in place" : "");
+                compare(t, what, y[0], y[1], n, 0.0, 1.2e-7);
+                snprintf(what, sizeof what, "act_backward %s%s", gt_activation_name(act),
+                         in_place ? " in place" : "");
+                compare(t, what, dx[0], dx[1], n, 0.0, 1.2e-7);
+            }
+            for (int e = 0; e < 2; ++e) {
+                free(y[e]);
+                free(dx[e]);
+            }
+        }
+    }
+    free(x);
+    free(dy);
 }
 
 /* ---- losses ---- */
@@ -607,6 +672,7 @@ static void run_all(const parity *t)
     test_bias_act(t);
     test_bias_backward(t);
     test_relu_backward(t);
+    test_activations(t);
     test_losses(t);
     test_softmax_forward(t);
     test_dropout(t);

@@ -8,6 +8,8 @@
  *     |fd - analytic| <= ATOL + RTOL |analytic|.
  * Then the fast backend's gradients are compared with the reference's. */
 #include "cpu_ops_common.h"
+#include "elem_math.h"
+#include "model_internal.h" /* gt_activation_name */
 
 /* Float outputs rounded once (the reference sums in double): a perturbation
  * changes a few outputs, each off by ~1e-7 of its size, so with h = 1e-2 the
@@ -297,6 +299,62 @@ static void gradcheck_unary(int op, unsigned long long *rng)
     free(fdb);
 }
 
+/* ---- elementwise activations: every one of GT_ACTIVATIONS but softmax ---- */
+
+typedef struct act_ctx {
+    gt_activation act;
+    float alpha;
+    float *x, *y, *r;
+    size_t n;
+} act_ctx;
+
+static double act_objective(void *p)
+{
+    act_ctx *c = p;
+    CHECK_OK(ref_be->act_forward(ref_be, c->y, c->x, c->n, c->act, c->alpha));
+    return dot(c->y, c->r, c->n);
+}
+
+static void act_gradient(gt_backend *be, act_ctx *c, float *dx)
+{
+    CHECK_OK(be->act_forward(be, c->y, c->x, c->n, c->act, c->alpha));
+    /* x only where the gradient needs it: the others must work from y alone */
+    const float *x = gt_act_grad_needs_x(c->act) ? c->x : NULL;
+    CHECK_OK(be->act_backward(be, dx, c->r, x, c->y, c->n, c->act, c->alpha));
+}
+
+static void gradcheck_activations(unsigned long long *rng)
+{
+    for (int a = 0; a < GT_ACT_COUNT; ++a) {
+        if (a == GT_ACT_SOFTMAX) continue; /* fused into the loss, checked there */
+        act_ctx c = {(gt_activation)a, a == GT_ACT_LEAKY_RELU ? 0.2f : 1.3f, NULL, NULL, NULL, 60};
+        /* inputs over [-3, 3], at least 0.05 from the kink at 0 */
+        c.x = rand_buf(c.n, rng, -3, 3);
+        for (size_t i = 0; i < c.n; ++i)
+            c.x[i] += c.x[i] >= 0 ? 0.05f : -0.05f;
+        c.y = zero_buf(c.n);
+        c.r = rand_buf(c.n, rng, -1, 1);
+        float *dx = zero_buf(c.n), *fdx = zero_buf(c.n);
+        act_gradient(ref_be, &c, dx);
+        char what[48];
+        snprintf(what, sizeof what, "%s dx", gt_activation_name((gt_activation)a));
+        fd_check(what, c.x, c.n, dx, act_objective, &c, 1e-3f, ATOL, RTOL);
+        act_gradient(fast_be, &c, fdx);
+        CHECK_CLOSE(what, fdx, dx, c.n, 0.0); /* the same element math: exact */
+        free(c.x);
+        free(c.y);
+        free(c.r);
+        free(dx);
+        free(fdx);
+    }
+    /* softmax is not elementwise; gelu's gradient without x cannot be had */
+    float v[4] = {0}, out[4];
+    CHECK_FAILS_WITH(ref_be->act_forward(ref_be, out, v, 4, GT_ACT_SOFTMAX, 0.0f),
+                     GT_ERR_INVALID_ARGUMENT, "not elementwise");
+    CHECK_FAILS_WITH(ref_be->act_backward(ref_be, out, v, NULL, v, 4, GT_ACT_GELU, 0.0f),
+                     GT_ERR_INVALID_ARGUMENT, "needs its input x");
+}
+
 /* ---- losses: the objective is one row's loss (stats[0] for n = 1), so the
  * float rounding of the sum is that of a single O(1) loss ---- */
 
@@ -371,6 +429,7 @@ int main(void)
     gradcheck_dense(&rng);
     for (int op = 0; op < 4; ++op)
         gradcheck_unary(op, &rng);
+    gradcheck_activations(&rng);
     gradcheck_loss(0, &rng);
     gradcheck_loss(1, &rng);
     gt_backend_destroy(ref_be);

@@ -20,7 +20,30 @@
 extern "C" {
 #endif
 
-typedef enum gt_activation { GT_ACT_LINEAR = 0, GT_ACT_RELU, GT_ACT_SOFTMAX } gt_activation;
+/* The activations, written once: X(ID, Keras name). Elementwise ones run
+ * through act_forward/act_backward (relu also fused into bias_act_forward and
+ * the conv/dense ops); softmax is fused into the loss. The math is
+ * elem_math.h's gt_act_elem / gt_act_grad_elem; `alpha` is ELU's alpha and
+ * LeakyReLU's negative slope (ignored by the others). */
+#define GT_ACTIVATIONS(X)                                                                          \
+    X(LINEAR, "linear")                                                                            \
+    X(RELU, "relu")                                                                                \
+    X(SOFTMAX, "softmax")                                                                          \
+    X(SIGMOID, "sigmoid")                                                                          \
+    X(TANH, "tanh")                                                                                \
+    X(ELU, "elu")                                                                                  \
+    X(SELU, "selu")                                                                                \
+    X(GELU, "gelu")                                                                                \
+    X(SWISH, "silu")                                                                               \
+    X(SOFTPLUS, "softplus")                                                                        \
+    X(LEAKY_RELU, "leaky_relu")
+
+typedef enum gt_activation {
+#define GT_ACT_ENUM_(id, keras) GT_ACT_##id,
+    GT_ACTIVATIONS(GT_ACT_ENUM_)
+#undef GT_ACT_ENUM_
+        GT_ACT_COUNT
+} gt_activation;
 
 typedef enum gt_precision {
     GT_PRECISION_FP32 = 0, /* IEEE fp32 everywhere */
@@ -93,6 +116,14 @@ typedef struct gt_backend gt_backend;
     /* dx = y > 0 ? dy : 0 (y is the ReLU output); dx may alias dy. */                             \
     X(relu_backward, gt_status,                                                                    \
       (gt_backend * be, float *dx, const float *dy, const float *y, size_t count))                 \
+    /* y = act(x) elementwise (any activation but softmax); y may alias x. */                      \
+    X(act_forward, gt_status,                                                                      \
+      (gt_backend * be, float *y, const float *x, size_t count, gt_activation act, float alpha))   \
+    /* dx = dy * act'(x); x is the activation's input, y its output. gelu and silu read x,    */   \
+    /* the others y only (x may then be NULL); dx may alias dy.                               */   \
+    X(act_backward, gt_status,                                                                     \
+      (gt_backend * be, float *dx, const float *dy, const float *x, const float *y, size_t count,  \
+       gt_activation act, float alpha))                                                            \
     /* ---- convolution ---- */                                                                    \
     /* Bytes of scratch the conv ops need for this geometry (the max over the three ops). */       \
     X(conv2d_workspace_bytes, size_t, (gt_backend * be, const gt_conv_geom *g))                    \

@@ -30,6 +30,22 @@ static gt_status cuda_bias_backward(gt_backend *be, float *db, const float *dy, 
     return GT_OK;
 }
 
+static gt_status cuda_act_forward(gt_backend *be, float *y, const float *x, size_t count,
+                                  gt_activation act, float alpha)
+{
+    GT_TRY(gt_check_elementwise_act("act_forward", act));
+    GT_CUDA_CHECK(gt_launch_act_forward(y, x, count, act, alpha, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_act_backward(gt_backend *be, float *dx, const float *dy, const float *x,
+                                   const float *y, size_t count, gt_activation act, float alpha)
+{
+    GT_TRY(gt_check_act_backward(act, x));
+    GT_CUDA_CHECK(gt_launch_act_backward(dx, dy, x, y, count, act, alpha, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 static gt_status cuda_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
                                     size_t count)
 {
@@ -130,6 +146,8 @@ void gt_cuda_install_ops(gt_backend *be)
     be->bias_act_forward = cuda_bias_act_forward;
     be->bias_backward = cuda_bias_backward;
     be->relu_backward = cuda_relu_backward;
+    be->act_forward = cuda_act_forward;
+    be->act_backward = cuda_act_backward;
     be->maxpool_forward = cuda_maxpool_forward;
     be->maxpool_backward = cuda_maxpool_backward;
     be->softmax_xent = cuda_softmax_xent;
