@@ -226,6 +226,72 @@ GT_HD float gt_prob_xent_clip(float p)
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
 }
 
+/* ---- Average pooling (Keras AveragePooling2D, TF semantics): a window's
+ * padded cells are not counted, so 'same' windows at the border average over
+ * their real cells only. Sums in double, in row-major window order, so every
+ * backend gives the same bits. ---- */
+
+/* The real cells [*lo, *hi) of window `o` along one axis. */
+GT_HD void gt_pool_span(int o, int stride, int pad, int k, int in, int *lo, int *hi)
+{
+    int start = o * stride - pad;
+    *lo = start > 0 ? start : 0;
+    *hi = start + k < in ? start + k : in;
+}
+
+/* y(n, oh, ow, c). */
+GT_HD float gt_avgpool_at(const gt_pool_geom *g, const float *x, int n, int oh, int ow, int c)
+{
+    int h0, h1, w0, w1;
+    gt_pool_span(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
+    gt_pool_span(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);
+    double sum = 0.0;
+    for (int ih = h0; ih < h1; ++ih)
+        for (int iw = w0; iw < w1; ++iw)
+            sum += (double)x[(((size_t)n * g->in_h + ih) * g->in_w + iw) * g->c + c];
+    return (float)(sum / (double)((h1 - h0) * (w1 - w0)));
+}
+
+/* The windows [*lo, *hi) along one axis that hold input cell i. */
+GT_HD void gt_pool_covering(int i, int stride, int pad, int k, int out, int *lo, int *hi)
+{
+    /* o covers i when o*stride - pad <= i < o*stride - pad + k */
+    int a = i + pad - k + 1;
+    int first = a <= 0 ? 0 : (a + stride - 1) / stride;
+    int last = (i + pad) / stride; /* i + pad >= 0 */
+    *lo = first;
+    *hi = last + 1 < out ? last + 1 : out;
+}
+
+/* dx(n, ih, iw, c): the sum of dy / cells over the windows holding the cell,
+ * gathered (one writer per input cell: no atomics, no order to depend on). */
+GT_HD float gt_avgpool_grad_at(const gt_pool_geom *g, const float *dy, int n, int ih, int iw, int c)
+{
+    int oh0, oh1, ow0, ow1;
+    gt_pool_covering(ih, g->stride_h, g->pad_top, g->k_h, g->out_h, &oh0, &oh1);
+    gt_pool_covering(iw, g->stride_w, g->pad_left, g->k_w, g->out_w, &ow0, &ow1);
+    double sum = 0.0;
+    for (int oh = oh0; oh < oh1; ++oh) {
+        int h0, h1;
+        gt_pool_span(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
+        for (int ow = ow0; ow < ow1; ++ow) {
+            int w0, w1;
+            gt_pool_span(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);
+            sum += (double)dy[(((size_t)n * g->out_h + oh) * g->out_w + ow) * g->c + c] /
+                   (double)((h1 - h0) * (w1 - w0));
+        }
+    }
+    return (float)sum;
+}
+
+/* ---- Zero padding (Keras ZeroPadding2D): y(n, oh, ow, c) ---- */
+GT_HD float gt_pad_at(const gt_pad_geom *g, const float *x, int n, int oh, int ow, int c)
+{
+    int ih = oh - g->top, iw = ow - g->left;
+    if (ih < 0 || ih >= g->in_h || iw < 0 || iw >= g->in_w) return 0.0f;
+    return x[(((size_t)n * g->in_h + ih) * g->in_w + iw) * g->c + c];
+}
+
 /* ---- One row of a classifier's output (the CPU reference and the CUDA
  * kernels run these per row; rows are computed in double) ---- */
 

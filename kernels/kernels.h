@@ -41,6 +41,12 @@ cudaError_t gt_launch_act_backward(float *dx, const float *dy, const float *x, c
                                    size_t count, gt_activation act, float alpha,
                                    cudaStream_t stream);
 
+/* ---- avgpool.cu ---- */
+cudaError_t gt_launch_avgpool_forward(const gt_pool_geom *g, float *y, const float *x,
+                                      cudaStream_t stream);
+cudaError_t gt_launch_avgpool_backward(const gt_pool_geom *g, float *dx, const float *dy,
+                                       cudaStream_t stream);
+
 /* ---- softmax_xent.cu ---- */
 /* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =
  * correct count (written, not accumulated) by one block in a fixed order. */

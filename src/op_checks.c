@@ -69,6 +69,18 @@ gt_status gt_check_pool(const char *op, const gt_pool_geom *g)
     return GT_OK;
 }
 
+gt_status gt_check_pad(const char *op, const gt_pad_geom *g)
+{
+    if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
+    if (g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->top < 0 || g->bottom < 0 ||
+        g->left < 0 || g->right < 0)
+        return gt_fail(GT_ERR_SHAPE,
+                       "%s: bad geometry: input %dx%dx%dx%d, padding top %d bottom %d left %d "
+                       "right %d",
+                       op, g->n, g->in_h, g->in_w, g->c, g->top, g->bottom, g->left, g->right);
+    return GT_OK;
+}
+
 gt_status gt_check_act(const char *op, gt_activation act)
 {
     if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)

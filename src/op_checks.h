@@ -14,6 +14,7 @@ gt_status gt_check_conv(const char *op, const gt_conv_geom *g);
 gt_status gt_check_pool(const char *op, const gt_pool_geom *g);
 /* Activations an op can fuse: linear or relu (softmax goes through the loss). */
 gt_status gt_check_act(const char *op, gt_activation act);
+gt_status gt_check_pad(const char *op, const gt_pad_geom *g);
 /* An elementwise activation (not softmax) for act_forward/act_backward; for
  * the backward, x must be given where the gradient needs it (gelu, silu). */
 gt_status gt_check_elementwise_act(const char *op, gt_activation act);

@@ -355,6 +355,96 @@ static void gradcheck_activations(unsigned long long *rng)
                      GT_ERR_INVALID_ARGUMENT, "needs its input x");
 }
 
+/* ---- average pooling and zero padding (linear ops: the objective's
+ * finite difference is exact but for rounding) ---- */
+
+typedef struct shape_ctx {
+    int pad; /* 0: avgpool, 1: pad2d */
+    gt_pool_geom pg;
+    gt_pad_geom zg;
+    float *x, *y, *r;
+    size_t xn, yn;
+} shape_ctx;
+
+static void shape_forward(gt_backend *be, shape_ctx *c)
+{
+    if (c->pad)
+        CHECK_OK(be->pad2d_forward(be, &c->zg, c->y, c->x));
+    else
+        CHECK_OK(be->avgpool_forward(be, &c->pg, c->y, c->x));
+}
+
+static double shape_objective(void *p)
+{
+    shape_ctx *c = p;
+    shape_forward(ref_be, c);
+    return dot(c->y, c->r, c->yn);
+}
+
+static void shape_backward(gt_backend *be, shape_ctx *c, float *dx)
+{
+    if (c->pad)
+        CHECK_OK(be->pad2d_backward(be, &c->zg, dx, c->r));
+    else
+        CHECK_OK(be->avgpool_backward(be, &c->pg, dx, c->r));
+}
+
+static void gradcheck_shape_op(const char *what, shape_ctx c, unsigned long long *rng)
+{
+    c.x = rand_buf(c.xn, rng, -1, 1);
+    c.y = zero_buf(c.yn);
+    c.r = rand_buf(c.yn, rng, -1, 1);
+    float *dx = zero_buf(c.xn), *fdx = zero_buf(c.xn);
+    shape_backward(ref_be, &c, dx);
+    fd_check(what, c.x, c.xn, dx, shape_objective, &c, 1e-2f, ATOL, RTOL);
+    shape_backward(fast_be, &c, fdx);
+    CHECK_CLOSE(what, fdx, dx, c.xn, 0.0); /* the same per-cell functions: exact */
+    float *y_fast = zero_buf(c.yn);
+    float *y_ref = c.y;
+    c.y = y_fast;
+    shape_forward(fast_be, &c);
+    c.y = y_ref;
+    shape_forward(ref_be, &c);
+    CHECK_CLOSE(what, y_fast, y_ref, c.yn, 0.0);
+    free(c.x);
+    free(c.y);
+    free(c.r);
+    free(dx);
+    free(fdx);
+    free(y_fast);
+}
+
+static void gradcheck_pool_pad(unsigned long long *rng)
+{
+    /* overlapping 3x3 windows, stride 2, 'same' (padded cells not counted) */
+    shape_ctx a = {0};
+    a.pg = pool_geom(2, 7, 6, 3, 3, 2, 1);
+    a.xn = (size_t)2 * 7 * 6 * 3;
+    a.yn = (size_t)2 * a.pg.out_h * a.pg.out_w * 3;
+    gradcheck_shape_op("avgpool same dx", a, rng);
+    /* 2x2 stride 2 'valid' on an odd size: the last row and column unused */
+    shape_ctx b = {0};
+    b.pg = pool_geom(1, 5, 5, 4, 2, 2, 0);
+    b.xn = (size_t)5 * 5 * 4;
+    b.yn = (size_t)b.pg.out_h * b.pg.out_w * 4;
+    gradcheck_shape_op("avgpool valid dx", b, rng);
+    /* global average pooling: one window of the whole image */
+    shape_ctx gl = {0};
+    gl.pg = pool_geom(3, 4, 5, 2, 1, 1, 0);
+    gl.pg.k_h = 4;
+    gl.pg.k_w = 5;
+    gl.pg.out_h = gl.pg.out_w = 1;
+    gl.xn = (size_t)3 * 4 * 5 * 2;
+    gl.yn = (size_t)3 * 2;
+    gradcheck_shape_op("global avgpool dx", gl, rng);
+    shape_ctx z = {0};
+    z.pad = 1;
+    z.zg = (gt_pad_geom){2, 3, 4, 3, 1, 2, 0, 3};
+    z.xn = (size_t)2 * 3 * 4 * 3;
+    z.yn = (size_t)2 * (1 + 3 + 2) * (0 + 4 + 3) * 3;
+    gradcheck_shape_op("pad2d dx", z, rng);
+}
+
 /* ---- losses: the objective is one row's loss (stats[0] for n = 1), so the
  * float rounding of the sum is that of a single O(1) loss ---- */
 
@@ -430,6 +520,7 @@ int main(void)
     for (int op = 0; op < 4; ++op)
         gradcheck_unary(op, &rng);
     gradcheck_activations(&rng);
+    gradcheck_pool_pad(&rng);
     gradcheck_loss(0, &rng);
     gradcheck_loss(1, &rng);
     gt_backend_destroy(ref_be);

@@ -287,9 +287,33 @@ static void test_activations(void)
           !gt_act_grad_needs_x(GT_ACT_TANH));
 }
 
+/* gt_pool_covering (the windows holding a cell; the max-pool and average-pool
+ * backward kernels rely on it) against a brute-force scan. */
+static void test_pool_covering(void)
+{
+    for (int k = 1; k <= 4; ++k)
+        for (int stride = 1; stride <= 3; ++stride)
+            for (int pad = 0; pad < k; ++pad)
+                for (int in = 1; in <= 9; ++in) {
+                    int out = (in + 2 * pad - k) / stride + 1;
+                    if (out < 1) continue;
+                    for (int i = 0; i < in; ++i) {
+                        int lo = 0, hi = 0;
+                        gt_pool_covering(i, stride, pad, k, out, &lo, &hi);
+                        for (int o = 0; o < out; ++o) {
+                            int covers = o * stride - pad <= i && i < o * stride - pad + k;
+                            CHECK_MSG(covers == (lo <= o && o < hi),
+                                      "covering k%d s%d pad%d in%d: cell %d window %d: [%d,%d)", k,
+                                      stride, pad, in, i, o, lo, hi);
+                        }
+                    }
+                }
+}
+
 int main(void)
 {
     test_activations();
+    test_pool_covering();
     test_philox_known_answers();
     test_unit_float();
     test_dropout();

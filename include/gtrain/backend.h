@@ -73,6 +73,13 @@ typedef struct gt_pool_geom {
     int pad_top, pad_left;
 } gt_pool_geom;
 
+/* Zero padding (Keras ZeroPadding2D): input (n, in_h, in_w, c), output
+ * (n, top + in_h + bottom, left + in_w + right, c). */
+typedef struct gt_pad_geom {
+    int n, in_h, in_w, c;
+    int top, bottom, left, right;
+} gt_pad_geom;
+
 /* Preprocess-gather: images are uint8 (count, in_h, in_w, in_c). Each output
  * example is image[indices[i]] channel-repeated to out_c (in_c == 1 or
  * in_c == out_c), bilinearly resized to (out_h, out_w) when the size differs
@@ -145,6 +152,16 @@ typedef struct gt_backend gt_backend;
     /* from x (so the forward output is not needed).                                           */  \
     X(maxpool_backward, gt_status,                                                                 \
       (gt_backend * be, const gt_pool_geom *g, float *dx, const float *dy, const float *x))        \
+    /* Average of each window's real cells (padded cells are not counted, as in TF). Global */     \
+    /* average pooling is the window of the whole image.                                     */    \
+    X(avgpool_forward, gt_status,                                                                  \
+      (gt_backend * be, const gt_pool_geom *g, float *y, const float *x))                          \
+    X(avgpool_backward, gt_status,                                                                 \
+      (gt_backend * be, const gt_pool_geom *g, float *dx, const float *dy))                        \
+    /* ---- padding (ZeroPadding2D); the backward pass crops dy ---- */                            \
+    X(pad2d_forward, gt_status, (gt_backend * be, const gt_pad_geom *g, float *y, const float *x)) \
+    X(pad2d_backward, gt_status,                                                                   \
+      (gt_backend * be, const gt_pad_geom *g, float *dx, const float *dy))                         \
     /* ---- losses ---- */                                                                         \
     /* Fused softmax + sparse cross-entropy on logits (n, classes). stats[0] = sum over the   */   \
     /* batch of the per-example loss, stats[1] = number of examples whose argmax (first       */   \

@@ -46,6 +46,42 @@ static gt_status cuda_act_backward(gt_backend *be, float *dx, const float *dy, c
     return GT_OK;
 }
 
+static gt_status cuda_avgpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
+                                      const float *x)
+{
+    GT_TRY(gt_check_pool("avgpool_forward", g));
+    GT_CUDA_CHECK(gt_launch_avgpool_forward(g, y, x, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_avgpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
+                                       const float *dy)
+{
+    GT_TRY(gt_check_pool("avgpool_backward", g));
+    GT_CUDA_CHECK(gt_launch_avgpool_backward(g, dx, dy, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+/* ZeroPadding2D: the conv path's own pad and crop kernels. */
+static gt_status cuda_pad2d_forward(gt_backend *be, const gt_pad_geom *g, float *y, const float *x)
+{
+    GT_TRY(gt_check_pad("pad2d_forward", g));
+    GT_CUDA_CHECK(gt_launch_pad_nhwc(y, x, g->n, g->in_h, g->in_w, g->c,
+                                     g->top + g->in_h + g->bottom, g->left + g->in_w + g->right,
+                                     g->top, g->left, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_pad2d_backward(gt_backend *be, const gt_pad_geom *g, float *dx,
+                                     const float *dy)
+{
+    GT_TRY(gt_check_pad("pad2d_backward", g));
+    GT_CUDA_CHECK(gt_launch_crop_nhwc(dx, dy, g->n, g->in_h, g->in_w, g->c,
+                                      g->top + g->in_h + g->bottom, g->left + g->in_w + g->right,
+                                      g->top, g->left, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 static gt_status cuda_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
                                     size_t count)
 {
@@ -148,6 +184,10 @@ void gt_cuda_install_ops(gt_backend *be)
     be->relu_backward = cuda_relu_backward;
     be->act_forward = cuda_act_forward;
     be->act_backward = cuda_act_backward;
+    be->avgpool_forward = cuda_avgpool_forward;
+    be->avgpool_backward = cuda_avgpool_backward;
+    be->pad2d_forward = cuda_pad2d_forward;
+    be->pad2d_backward = cuda_pad2d_backward;
     be->maxpool_forward = cuda_maxpool_forward;
     be->maxpool_backward = cuda_maxpool_backward;
     be->softmax_xent = cuda_softmax_xent;
