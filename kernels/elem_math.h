@@ -292,6 +292,55 @@ GT_HD float gt_pad_at(const gt_pad_geom *g, const float *x, int n, int oh, int o
     return x[(((size_t)n * g->in_h + ih) * g->in_w + iw) * g->c + c];
 }
 
+/* ---- Batch normalization (Keras BatchNormalization, axis -1): per channel
+ * c over the rows (n*h*w) of an NHWC tensor,
+ *   y = gamma (x - mean) / sqrt(var + epsilon) + beta
+ * with the batch's mean and biased variance in training, the moving ones in
+ * inference. The reductions are sums in double of these terms; the backends
+ * only order them (the CPU: row order; CUDA: fixed chunks). gamma/beta NULL:
+ * scale=False / center=False. ---- */
+GT_HD double gt_bn_inv_std(float var, float epsilon)
+{
+    return 1.0 / sqrt((double)var + (double)epsilon);
+}
+
+/* The term of the variance sum: (x - mean)^2, with the mean as stored (float). */
+GT_HD double gt_bn_sq_term(float x, float mean)
+{
+    double d = (double)x - (double)mean;
+    return d * d;
+}
+
+/* dy * xhat, the term of dgamma's sum. */
+GT_HD double gt_bn_dy_xhat_term(float dy, float x, float mean, double inv_std)
+{
+    return (double)dy * ((double)x - (double)mean) * inv_std;
+}
+
+GT_HD float gt_bn_forward_elem(float x, float mean, double inv_std, const float *gamma,
+                               const float *beta, int c)
+{
+    double xhat = ((double)x - (double)mean) * inv_std;
+    double g = gamma ? (double)gamma[c] : 1.0, b = beta ? (double)beta[c] : 0.0;
+    return (float)(g * xhat + b);
+}
+
+/* dx of training mode, where mean and var depend on x:
+ * gamma inv_std (dy - sum(dy)/N - xhat sum(dy xhat)/N). */
+GT_HD float gt_bn_backward_elem(float dy, float x, float mean, double inv_std, const float *gamma,
+                                int c, double sum_dy, double sum_dy_xhat, double rows)
+{
+    double xhat = ((double)x - (double)mean) * inv_std;
+    double g = gamma ? (double)gamma[c] : 1.0;
+    return (float)(g * inv_std * ((double)dy - sum_dy / rows - xhat * sum_dy_xhat / rows));
+}
+
+/* Keras 3's update, in float as Keras does: moving * momentum + batch * (1 - momentum). */
+GT_HD float gt_bn_moving_elem(float moving, float batch, float momentum)
+{
+    return moving * momentum + batch * (1.0f - momentum);
+}
+
 /* ---- One row of a classifier's output (the CPU reference and the CUDA
  * kernels run these per row; rows are computed in double) ---- */
 

@@ -47,6 +47,29 @@ cudaError_t gt_launch_avgpool_forward(const gt_pool_geom *g, float *y, const flo
 cudaError_t gt_launch_avgpool_backward(const gt_pool_geom *g, float *dx, const float *dy,
                                        cudaStream_t stream);
 
+/* ---- batchnorm.cu ---- */
+/* Per-channel batch normalization over `rows` rows of `cols` channels (see
+ * backend.h). The column sums need scratch of at least
+ * gt_batchnorm_scratch_min_doubles(cols) doubles (more gives more chunks in
+ * parallel); less is cudaErrorInvalidValue. Deterministic: fixed chunking. */
+size_t gt_batchnorm_scratch_min_doubles(int cols);
+cudaError_t gt_launch_batchnorm_forward_train(float *y, float *batch_mean, float *batch_var,
+                                              const float *x, const float *gamma, const float *beta,
+                                              size_t rows, int cols, float epsilon, double *scratch,
+                                              size_t scratch_doubles, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_forward_infer(float *y, const float *x, const float *gamma,
+                                              const float *beta, const float *mean,
+                                              const float *var, size_t rows, int cols,
+                                              float epsilon, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                         const float *x, const float *gamma,
+                                         const float *batch_mean, const float *batch_var,
+                                         size_t rows, int cols, float epsilon, double *scratch,
+                                         size_t scratch_doubles, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_update_moving(float *moving_mean, float *moving_var,
+                                              const float *batch_mean, const float *batch_var,
+                                              int cols, float momentum, cudaStream_t stream);
+
 /* ---- softmax_xent.cu ---- */
 /* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =
  * correct count (written, not accumulated) by one block in a fixed order. */

@@ -6,6 +6,8 @@
 
 #include "op_checks.h"
 
+#include <math.h>
+
 #include "elem_math.h"
 #include "error.h"
 
@@ -78,6 +80,26 @@ gt_status gt_check_pad(const char *op, const gt_pad_geom *g)
                        "%s: bad geometry: input %dx%dx%dx%d, padding top %d bottom %d left %d "
                        "right %d",
                        op, g->n, g->in_h, g->in_w, g->c, g->top, g->bottom, g->left, g->right);
+    return GT_OK;
+}
+
+gt_status gt_check_batchnorm(const char *op, int rows, int channels, float epsilon)
+{
+    if (rows < 1 || channels < 1)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: rows=%d channels=%d (both at least 1)", op,
+                       rows, channels);
+    if (!(epsilon > 0.0f && epsilon < INFINITY))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: epsilon %g (must be positive)", op,
+                       (double)epsilon);
+    return GT_OK;
+}
+
+gt_status gt_check_bn_moving(int channels, float momentum)
+{
+    if (channels < 1 || !(momentum >= 0.0f && momentum <= 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "batchnorm_update_moving: channels=%d momentum %g (0 to 1)", channels,
+                       (double)momentum);
     return GT_OK;
 }
 

@@ -374,6 +374,84 @@ static void test_dropout(const parity *t)
     free(x);
 }
 
+/* ---- batch normalization ----
+ * Both sides sum elem_math.h's terms in double, in different orders (the CPU
+ * by row, the GPU in chunks), so the float results agree to an ulp or two:
+ * 1e-6 of max for the outputs and dx (dx subtracts nearly equal terms), 1e-6
+ * relative for the statistics and parameter gradients. Shapes: one chunk,
+ * many chunks, more channels than one block of 32, a single row (variance 0),
+ * and gamma/beta absent. */
+static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsigned long long seed)
+{
+    size_t n = (size_t)rows * ch, c = (size_t)ch;
+    float *x = host_floats(n), *dy = host_floats(n), *gamma = host_floats(c),
+          *beta = host_floats(c);
+    float *mm = host_floats(c), *mv = host_floats(c);
+    gt_test_fill(x, n, &seed, -2.0f, 4.0f);
+    gt_test_fill(dy, n, &seed, -1.0f, 1.0f);
+    gt_test_fill(gamma, c, &seed, 0.5f, 1.5f);
+    gt_test_fill(beta, c, &seed, -1.0f, 1.0f);
+    gt_test_fill(mm, c, &seed, -1.0f, 1.0f);
+    gt_test_fill(mv, c, &seed, 0.5f, 2.0f);
+    enum { Y, MEAN, VAR, DX, DGAMMA, DBETA, YINF, MMEAN, MVAR, OUTS };
+    size_t counts[OUTS] = {n, c, c, n, c, c, n, c, c};
+    float *out[2][OUTS];
+    gt_backend *bes[2] = {t->gpu, t->ref};
+    for (int e = 0; e < 2; ++e) {
+        gt_backend *be = bes[e];
+        float *d_x = dev_from(be, x, n * 4), *d_dy = dev_from(be, dy, n * 4);
+        float *d_g = affine ? dev_from(be, gamma, c * 4) : NULL;
+        float *d_b = affine ? dev_from(be, beta, c * 4) : NULL;
+        float *d[OUTS];
+        for (int k = 0; k < OUTS; ++k)
+            d[k] = dev_alloc(be, counts[k] * 4);
+        CHECK_OK(be->upload(be, d[MMEAN], mm, c * 4));
+        CHECK_OK(be->upload(be, d[MVAR], mv, c * 4));
+        CHECK_OK(
+            be->batchnorm_forward_train(be, d[Y], d[MEAN], d[VAR], d_x, d_g, d_b, rows, ch, 1e-3f));
+        CHECK_OK(be->batchnorm_backward(be, d[DX], affine ? d[DGAMMA] : NULL,
+                                        affine ? d[DBETA] : NULL, d_dy, d_x, d_g, d[MEAN], d[VAR],
+                                        rows, ch, 1e-3f));
+        CHECK_OK(be->batchnorm_update_moving(be, d[MMEAN], d[MVAR], d[MEAN], d[VAR], ch, 0.99f));
+        CHECK_OK(be->batchnorm_forward_infer(be, d[YINF], d_x, d_g, d_b, d[MMEAN], d[MVAR], rows,
+                                             ch, 1e-3f));
+        for (int k = 0; k < OUTS; ++k) {
+            out[e][k] = host_floats(counts[k]);
+            if (affine || (k != DGAMMA && k != DBETA)) dev_to(be, out[e][k], d[k], counts[k] * 4);
+            be->free(be, d[k]);
+        }
+        be->free(be, d_x);
+        be->free(be, d_dy);
+        if (d_g) be->free(be, d_g);
+        if (d_b) be->free(be, d_b);
+    }
+    static const char *const names[OUTS] = {"y",       "batch mean",  "batch var",
+                                            "dx",      "dgamma",      "dbeta",
+                                            "y infer", "moving mean", "moving var"};
+    for (int k = 0; k < OUTS; ++k) {
+        char what[128];
+        snprintf(what, sizeof what, "batchnorm %s (%d rows x %d channels%s)", names[k], rows, ch,
+                 affine ? "" : ", no gamma/beta");
+        int per_channel = counts[k] == c;
+        compare(t, what, out[0][k], out[1][k], counts[k], per_channel ? 1e-7 : 1e-6,
+                per_channel ? 1e-6 : 0.0);
+        free(out[0][k]);
+        free(out[1][k]);
+    }
+    float *bufs[] = {x, dy, gamma, beta, mm, mv};
+    for (int k = 0; k < 6; ++k)
+        free(bufs[k]);
+}
+
+static void test_batchnorm(const parity *t)
+{
+    batchnorm_case(t, 37, 3, 1, 1100);
+    batchnorm_case(t, 70001, 8, 1, 1101); /* many chunks */
+    batchnorm_case(t, 129, 600, 1, 1102); /* many column blocks */
+    batchnorm_case(t, 1, 4, 1, 1103);     /* one row: variance 0 */
+    batchnorm_case(t, 500, 16, 0, 1104);  /* scale=False, center=False */
+}
+
 /* ---- optimizers ---- */
 
 static void test_adam(const parity *t)
@@ -673,6 +751,7 @@ static void run_all(const parity *t)
     test_bias_backward(t);
     test_relu_backward(t);
     test_activations(t);
+    test_batchnorm(t);
     test_losses(t);
     test_softmax_forward(t);
     test_dropout(t);

@@ -445,6 +445,56 @@ static void gradcheck_pool_pad(unsigned long long *rng)
     gradcheck_shape_op("pad2d dx", z, rng);
 }
 
+/* ---- batch normalization, training mode: the batch statistics depend on x,
+ * so dx carries the mean's and the variance's terms ---- */
+
+typedef struct bn_ctx {
+    int rows, channels;
+    float *x, *gamma, *beta, *y, *mean, *var, *r;
+} bn_ctx;
+
+static double bn_objective(void *p)
+{
+    bn_ctx *c = p;
+    CHECK_OK(ref_be->batchnorm_forward_train(ref_be, c->y, c->mean, c->var, c->x, c->gamma, c->beta,
+                                             c->rows, c->channels, 1e-3f));
+    return dot(c->y, c->r, (size_t)c->rows * c->channels);
+}
+
+static void bn_gradient(gt_backend *be, bn_ctx *c, float *dx, float *dgamma, float *dbeta)
+{
+    CHECK_OK(be->batchnorm_forward_train(be, c->y, c->mean, c->var, c->x, c->gamma, c->beta,
+                                         c->rows, c->channels, 1e-3f));
+    CHECK_OK(be->batchnorm_backward(be, dx, dgamma, dbeta, c->r, c->x, c->gamma, c->mean, c->var,
+                                    c->rows, c->channels, 1e-3f));
+}
+
+static void gradcheck_batchnorm(unsigned long long *rng)
+{
+    bn_ctx c = {12, 5, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    size_t n = (size_t)c.rows * c.channels, ch = (size_t)c.channels;
+    c.x = rand_buf(n, rng, -2, 3);
+    c.gamma = rand_buf(ch, rng, 0.5f, 1.5f);
+    c.beta = rand_buf(ch, rng, -1, 1);
+    c.y = zero_buf(n);
+    c.mean = zero_buf(ch);
+    c.var = zero_buf(ch);
+    c.r = rand_buf(n, rng, -1, 1);
+    float *dx = zero_buf(n), *dg = zero_buf(ch), *db = zero_buf(ch);
+    bn_gradient(ref_be, &c, dx, dg, db);
+    fd_check("batchnorm dx", c.x, n, dx, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    fd_check("batchnorm dgamma", c.gamma, ch, dg, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    fd_check("batchnorm dbeta", c.beta, ch, db, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    float *fdx = zero_buf(n), *fdg = zero_buf(ch), *fdb = zero_buf(ch);
+    bn_gradient(fast_be, &c, fdx, fdg, fdb);
+    CHECK_CLOSE("fast batchnorm dx", fdx, dx, n, 0.0); /* the same sums in the same order */
+    CHECK_CLOSE("fast batchnorm dgamma", fdg, dg, ch, 0.0);
+    CHECK_CLOSE("fast batchnorm dbeta", fdb, db, ch, 0.0);
+    float *bufs[] = {c.x, c.gamma, c.beta, c.y, c.mean, c.var, c.r, dx, dg, db, fdx, fdg, fdb};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+        free(bufs[i]);
+}
+
 /* ---- losses: the objective is one row's loss (stats[0] for n = 1), so the
  * float rounding of the sum is that of a single O(1) loss ---- */
 
@@ -521,6 +571,7 @@ int main(void)
         gradcheck_unary(op, &rng);
     gradcheck_activations(&rng);
     gradcheck_pool_pad(&rng);
+    gradcheck_batchnorm(&rng);
     gradcheck_loss(0, &rng);
     gradcheck_loss(1, &rng);
     gt_backend_destroy(ref_be);

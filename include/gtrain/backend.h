@@ -162,6 +162,26 @@ typedef struct gt_backend gt_backend;
     X(pad2d_forward, gt_status, (gt_backend * be, const gt_pad_geom *g, float *y, const float *x)) \
     X(pad2d_backward, gt_status,                                                                   \
       (gt_backend * be, const gt_pad_geom *g, float *dx, const float *dy))                         \
+    /* ---- batch normalization over the rows (n*h*w) of x (rows, channels), per channel ----  */  \
+    /* Training: the batch's mean and biased variance are written to batch_mean/batch_var     */   \
+    /* and y normalized with them. gamma/beta may be NULL (1 and 0).                          */   \
+    X(batchnorm_forward_train, gt_status,                                                          \
+      (gt_backend * be, float *y, float *batch_mean, float *batch_var, const float *x,             \
+       const float *gamma, const float *beta, int rows, int channels, float epsilon))              \
+    /* Inference: normalized with the given (moving) statistics. y may alias x. */                 \
+    X(batchnorm_forward_infer, gt_status,                                                          \
+      (gt_backend * be, float *y, const float *x, const float *gamma, const float *beta,           \
+       const float *mean, const float *var, int rows, int channels, float epsilon))                \
+    /* The training-mode gradient, from the batch statistics of the forward; dgamma/dbeta     */   \
+    /* may be NULL (not trainable).                                                           */   \
+    X(batchnorm_backward, gt_status,                                                               \
+      (gt_backend * be, float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,   \
+       const float *gamma, const float *batch_mean, const float *batch_var, int rows,              \
+       int channels, float epsilon))                                                               \
+    /* moving = moving * momentum + batch * (1 - momentum), for mean and variance (Keras 3). */    \
+    X(batchnorm_update_moving, gt_status,                                                          \
+      (gt_backend * be, float *moving_mean, float *moving_var, const float *batch_mean,            \
+       const float *batch_var, int channels, float momentum))                                      \
     /* ---- losses ---- */                                                                         \
     /* Fused softmax + sparse cross-entropy on logits (n, classes). stats[0] = sum over the   */   \
     /* batch of the per-example loss, stats[1] = number of examples whose argmax (first       */   \

@@ -82,6 +82,78 @@ static gt_status cuda_pad2d_backward(gt_backend *be, const gt_pad_geom *g, float
     return GT_OK;
 }
 
+/* BatchNormalization: gtrain's own kernels rather than cuDNN's batch norm,
+ * for one summation order fixed here (deterministic by construction, as every
+ * reduction of gtrain is), Keras 3's biased batch variance in the moving
+ * average (cuDNN's training forward updates its running variance with Bessel's
+ * correction, which is tf.keras 2's behaviour), and no workspace or reserve
+ * space of its own to plan; the price is a few bandwidth-bound passes over the
+ * activation. The column sums use the reduction scratch. */
+static gt_status bn_scratch(gt_cuda *cu, int channels, double **scratch, size_t *doubles)
+{
+    *scratch = (double *)cu->reduce_scratch;
+    *doubles = cu->reduce_scratch_floats / 2;
+    if (*doubles < gt_batchnorm_scratch_min_doubles(channels))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "batch normalization of %d channels needs more than the %zu doubles of "
+                       "reduction scratch",
+                       channels, *doubles);
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_forward_train(gt_backend *be, float *y, float *batch_mean,
+                                              float *batch_var, const float *x, const float *gamma,
+                                              const float *beta, int rows, int channels,
+                                              float epsilon)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_batchnorm("batchnorm_forward_train", rows, channels, epsilon));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_forward_train(y, batch_mean, batch_var, x, gamma, beta,
+                                                    (size_t)rows, channels, epsilon, scratch,
+                                                    doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_forward_infer(gt_backend *be, float *y, const float *x,
+                                              const float *gamma, const float *beta,
+                                              const float *mean, const float *var, int rows,
+                                              int channels, float epsilon)
+{
+    GT_TRY(gt_check_batchnorm("batchnorm_forward_infer", rows, channels, epsilon));
+    GT_CUDA_CHECK(gt_launch_batchnorm_forward_infer(y, x, gamma, beta, mean, var, (size_t)rows,
+                                                    channels, epsilon, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_backward(gt_backend *be, float *dx, float *dgamma, float *dbeta,
+                                         const float *dy, const float *x, const float *gamma,
+                                         const float *batch_mean, const float *batch_var, int rows,
+                                         int channels, float epsilon)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_batchnorm("batchnorm_backward", rows, channels, epsilon));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_backward(dx, dgamma, dbeta, dy, x, gamma, batch_mean,
+                                               batch_var, (size_t)rows, channels, epsilon, scratch,
+                                               doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_update_moving(gt_backend *be, float *moving_mean, float *moving_var,
+                                              const float *batch_mean, const float *batch_var,
+                                              int channels, float momentum)
+{
+    GT_TRY(gt_check_bn_moving(channels, momentum));
+    GT_CUDA_CHECK(gt_launch_batchnorm_update_moving(moving_mean, moving_var, batch_mean, batch_var,
+                                                    channels, momentum, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 static gt_status cuda_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
                                     size_t count)
 {
@@ -188,6 +260,10 @@ void gt_cuda_install_ops(gt_backend *be)
     be->avgpool_backward = cuda_avgpool_backward;
     be->pad2d_forward = cuda_pad2d_forward;
     be->pad2d_backward = cuda_pad2d_backward;
+    be->batchnorm_forward_train = cuda_batchnorm_forward_train;
+    be->batchnorm_forward_infer = cuda_batchnorm_forward_infer;
+    be->batchnorm_backward = cuda_batchnorm_backward;
+    be->batchnorm_update_moving = cuda_batchnorm_update_moving;
     be->maxpool_forward = cuda_maxpool_forward;
     be->maxpool_backward = cuda_maxpool_backward;
     be->softmax_xent = cuda_softmax_xent;
