@@ -24,6 +24,113 @@ GT_HD float gt_relu_grad(float dy, float y)
     return y > 0.0f ? dy : 0.0f;
 }
 
+/* ---- The other elementwise activations (Keras semantics) ----
+ * Computed in double and rounded once to float, so the CPU and the GPU agree
+ * to the last bit wherever their double exp/log/erf agree to within double
+ * rounding (they round to the same float but in rare ties). */
+#define GT_SELU_ALPHA 1.6732632423543772848170429916717
+#define GT_SELU_SCALE 1.0507009873554804934193349852946
+
+/* 1 / (1 + e^-x), without overflow for large |x|. */
+GT_HD double gt_sigmoid_d(double x)
+{
+    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+/* log(1 + e^x) = max(x, 0) + log1p(e^-|x|). */
+GT_HD double gt_softplus_d(double x)
+{
+    return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x)));
+}
+
+/* act(x). alpha: ELU's alpha, LeakyReLU's negative slope. GELU is the exact
+ * (erf) form, Keras' default (approximate=False). Softmax is not elementwise
+ * (the loss fuses it): NaN. */
+GT_HD float gt_act_elem(gt_activation act, float xf, float alpha)
+{
+    double x = (double)xf;
+    switch (act) {
+    case GT_ACT_LINEAR:
+        return xf;
+    case GT_ACT_RELU:
+        return gt_relu(xf);
+    case GT_ACT_SIGMOID:
+        return (float)gt_sigmoid_d(x);
+    case GT_ACT_TANH:
+        return (float)tanh(x);
+    case GT_ACT_ELU:
+        return x > 0.0 ? xf : (float)((double)alpha * expm1(x));
+    case GT_ACT_SELU:
+        return (float)(x > 0.0 ? GT_SELU_SCALE * x : GT_SELU_SCALE * GT_SELU_ALPHA * expm1(x));
+    case GT_ACT_GELU:
+        return (float)(0.5 * x * (1.0 + erf(x * 0.70710678118654752440)));
+    case GT_ACT_SWISH:
+        return (float)(x * gt_sigmoid_d(x));
+    case GT_ACT_SOFTPLUS:
+        return (float)gt_softplus_d(x);
+    case GT_ACT_LEAKY_RELU:
+        return xf > 0.0f ? xf : (float)((double)alpha * x);
+    case GT_ACT_SOFTMAX:
+    case GT_ACT_COUNT:
+        break;
+    }
+    return NAN;
+}
+
+/* 1 for the activations whose gradient needs the input x (the others derive
+ * it from the output y alone). */
+GT_HD int gt_act_grad_needs_x(gt_activation act)
+{
+    return act == GT_ACT_GELU || act == GT_ACT_SWISH;
+}
+
+/* dy * act'(x), from x (gelu, silu) or from y = act(x) (the others), as
+ * TensorFlow's gradients do: at 0 relu passes nothing, leaky_relu its slope,
+ * elu alpha, selu scale * alpha. */
+GT_HD float gt_act_grad_elem(gt_activation act, float dyf, float xf, float yf, float alpha)
+{
+    double dy = (double)dyf, y = (double)yf, x = (double)xf, g = NAN;
+    switch (act) {
+    case GT_ACT_LINEAR:
+        return dyf;
+    case GT_ACT_RELU:
+        return gt_relu_grad(dyf, yf);
+    case GT_ACT_SIGMOID:
+        g = y * (1.0 - y);
+        break;
+    case GT_ACT_TANH:
+        g = 1.0 - y * y;
+        break;
+    case GT_ACT_ELU: /* y = alpha (e^x - 1) for x <= 0: act' = alpha e^x = y + alpha */
+        g = y > 0.0 ? 1.0 : y + (double)alpha;
+        break;
+    case GT_ACT_SELU:
+        g = y > 0.0 ? GT_SELU_SCALE : y + GT_SELU_SCALE * GT_SELU_ALPHA;
+        break;
+    case GT_ACT_GELU: /* Phi(x) + x phi(x) */
+        g = 0.5 * (1.0 + erf(x * 0.70710678118654752440)) +
+            x * 0.39894228040143267794 * exp(-0.5 * x * x);
+        break;
+    case GT_ACT_SWISH: {
+        double s = gt_sigmoid_d(x);
+        g = s * (1.0 + x * (1.0 - s));
+        break;
+    }
+    case GT_ACT_SOFTPLUS: /* sigmoid(x) = 1 - e^-y, exact for tiny y through expm1 */
+        g = -expm1(-y);
+        break;
+    case GT_ACT_LEAKY_RELU:
+        g = y > 0.0 ? 1.0 : (double)alpha;
+        break;
+    case GT_ACT_SOFTMAX:
+    case GT_ACT_COUNT:
+        return NAN;
+    }
+    return (float)(dy * g);
+}
+
 /* ---- Adam (Keras): lr_t folds both bias corrections ---- */
 GT_HD float gt_adam_lr_t(float lr, float beta1, float beta2, int64_t step)
 {
@@ -117,6 +224,121 @@ GT_HD float gt_prob_xent_clip(float p)
 {
     return p < GT_KERAS_EPSILON ? GT_KERAS_EPSILON
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
+}
+
+/* ---- Average pooling (Keras AveragePooling2D, TF semantics): a window's
+ * padded cells are not counted, so 'same' windows at the border average over
+ * their real cells only. Sums in double, in row-major window order, so every
+ * backend gives the same bits. ---- */
+
+/* The real cells [*lo, *hi) of window `o` along one axis. */
+GT_HD void gt_pool_span(int o, int stride, int pad, int k, int in, int *lo, int *hi)
+{
+    int start = o * stride - pad;
+    *lo = start > 0 ? start : 0;
+    *hi = start + k < in ? start + k : in;
+}
+
+/* y(n, oh, ow, c). */
+GT_HD float gt_avgpool_at(const gt_pool_geom *g, const float *x, int n, int oh, int ow, int c)
+{
+    int h0, h1, w0, w1;
+    gt_pool_span(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
+    gt_pool_span(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);
+    double sum = 0.0;
+    for (int ih = h0; ih < h1; ++ih)
+        for (int iw = w0; iw < w1; ++iw)
+            sum += (double)x[(((size_t)n * g->in_h + ih) * g->in_w + iw) * g->c + c];
+    return (float)(sum / (double)((h1 - h0) * (w1 - w0)));
+}
+
+/* The windows [*lo, *hi) along one axis that hold input cell i. */
+GT_HD void gt_pool_covering(int i, int stride, int pad, int k, int out, int *lo, int *hi)
+{
+    /* o covers i when o*stride - pad <= i < o*stride - pad + k */
+    int a = i + pad - k + 1;
+    int first = a <= 0 ? 0 : (a + stride - 1) / stride;
+    int last = (i + pad) / stride; /* i + pad >= 0 */
+    *lo = first;
+    *hi = last + 1 < out ? last + 1 : out;
+}
+
+/* dx(n, ih, iw, c): the sum of dy / cells over the windows holding the cell,
+ * gathered (one writer per input cell: no atomics, no order to depend on). */
+GT_HD float gt_avgpool_grad_at(const gt_pool_geom *g, const float *dy, int n, int ih, int iw, int c)
+{
+    int oh0, oh1, ow0, ow1;
+    gt_pool_covering(ih, g->stride_h, g->pad_top, g->k_h, g->out_h, &oh0, &oh1);
+    gt_pool_covering(iw, g->stride_w, g->pad_left, g->k_w, g->out_w, &ow0, &ow1);
+    double sum = 0.0;
+    for (int oh = oh0; oh < oh1; ++oh) {
+        int h0, h1;
+        gt_pool_span(oh, g->stride_h, g->pad_top, g->k_h, g->in_h, &h0, &h1);
+        for (int ow = ow0; ow < ow1; ++ow) {
+            int w0, w1;
+            gt_pool_span(ow, g->stride_w, g->pad_left, g->k_w, g->in_w, &w0, &w1);
+            sum += (double)dy[(((size_t)n * g->out_h + oh) * g->out_w + ow) * g->c + c] /
+                   (double)((h1 - h0) * (w1 - w0));
+        }
+    }
+    return (float)sum;
+}
+
+/* ---- Zero padding (Keras ZeroPadding2D): y(n, oh, ow, c) ---- */
+GT_HD float gt_pad_at(const gt_pad_geom *g, const float *x, int n, int oh, int ow, int c)
+{
+    int ih = oh - g->top, iw = ow - g->left;
+    if (ih < 0 || ih >= g->in_h || iw < 0 || iw >= g->in_w) return 0.0f;
+    return x[(((size_t)n * g->in_h + ih) * g->in_w + iw) * g->c + c];
+}
+
+/* ---- Batch normalization (Keras BatchNormalization, axis -1): per channel
+ * c over the rows (n*h*w) of an NHWC tensor,
+ *   y = gamma (x - mean) / sqrt(var + epsilon) + beta
+ * with the batch's mean and biased variance in training, the moving ones in
+ * inference. The reductions are sums in double of these terms; the backends
+ * only order them (the CPU: row order; CUDA: fixed chunks). gamma/beta NULL:
+ * scale=False / center=False. ---- */
+GT_HD double gt_bn_inv_std(float var, float epsilon)
+{
+    return 1.0 / sqrt((double)var + (double)epsilon);
+}
+
+/* The term of the variance sum: (x - mean)^2, with the mean as stored (float). */
+GT_HD double gt_bn_sq_term(float x, float mean)
+{
+    double d = (double)x - (double)mean;
+    return d * d;
+}
+
+/* dy * xhat, the term of dgamma's sum. */
+GT_HD double gt_bn_dy_xhat_term(float dy, float x, float mean, double inv_std)
+{
+    return (double)dy * ((double)x - (double)mean) * inv_std;
+}
+
+GT_HD float gt_bn_forward_elem(float x, float mean, double inv_std, const float *gamma,
+                               const float *beta, int c)
+{
+    double xhat = ((double)x - (double)mean) * inv_std;
+    double g = gamma ? (double)gamma[c] : 1.0, b = beta ? (double)beta[c] : 0.0;
+    return (float)(g * xhat + b);
+}
+
+/* dx of training mode, where mean and var depend on x:
+ * gamma inv_std (dy - sum(dy)/N - xhat sum(dy xhat)/N). */
+GT_HD float gt_bn_backward_elem(float dy, float x, float mean, double inv_std, const float *gamma,
+                                int c, double sum_dy, double sum_dy_xhat, double rows)
+{
+    double xhat = ((double)x - (double)mean) * inv_std;
+    double g = gamma ? (double)gamma[c] : 1.0;
+    return (float)(g * inv_std * ((double)dy - sum_dy / rows - xhat * sum_dy_xhat / rows));
+}
+
+/* Keras 3's update, in float as Keras does: moving * momentum + batch * (1 - momentum). */
+GT_HD float gt_bn_moving_elem(float moving, float batch, float momentum)
+{
+    return moving * momentum + batch * (1.0f - momentum);
 }
 
 /* ---- One row of a classifier's output (the CPU reference and the CUDA

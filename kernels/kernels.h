@@ -32,6 +32,44 @@ cudaError_t gt_launch_bias_backward(float *db, const float *dy, size_t rows, int
 cudaError_t gt_launch_relu_backward(float *dx, const float *dy, const float *y, size_t count,
                                     cudaStream_t stream);
 
+/* ---- activation.cu ---- */
+/* y = act(x) (y may alias x) and dx = dy * act'(x) (x may be NULL where the
+ * gradient needs only y; dx may alias dy), elem_math.h's gt_act_*. */
+cudaError_t gt_launch_act_forward(float *y, const float *x, size_t count, gt_activation act,
+                                  float alpha, cudaStream_t stream);
+cudaError_t gt_launch_act_backward(float *dx, const float *dy, const float *x, const float *y,
+                                   size_t count, gt_activation act, float alpha,
+                                   cudaStream_t stream);
+
+/* ---- avgpool.cu ---- */
+cudaError_t gt_launch_avgpool_forward(const gt_pool_geom *g, float *y, const float *x,
+                                      cudaStream_t stream);
+cudaError_t gt_launch_avgpool_backward(const gt_pool_geom *g, float *dx, const float *dy,
+                                       cudaStream_t stream);
+
+/* ---- batchnorm.cu ---- */
+/* Per-channel batch normalization over `rows` rows of `cols` channels (see
+ * backend.h). The column sums need scratch of at least
+ * gt_batchnorm_scratch_min_doubles(cols) doubles (more gives more chunks in
+ * parallel); less is cudaErrorInvalidValue. Deterministic: fixed chunking. */
+size_t gt_batchnorm_scratch_min_doubles(int cols);
+cudaError_t gt_launch_batchnorm_forward_train(float *y, float *batch_mean, float *batch_var,
+                                              const float *x, const float *gamma, const float *beta,
+                                              size_t rows, int cols, float epsilon, double *scratch,
+                                              size_t scratch_doubles, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_forward_infer(float *y, const float *x, const float *gamma,
+                                              const float *beta, const float *mean,
+                                              const float *var, size_t rows, int cols,
+                                              float epsilon, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                         const float *x, const float *gamma,
+                                         const float *batch_mean, const float *batch_var,
+                                         size_t rows, int cols, float epsilon, double *scratch,
+                                         size_t scratch_doubles, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_update_moving(float *moving_mean, float *moving_var,
+                                              const float *batch_mean, const float *batch_var,
+                                              int cols, float momentum, cudaStream_t stream);
+
 /* ---- softmax_xent.cu ---- */
 /* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =
  * correct count (written, not accumulated) by one block in a fixed order. */

@@ -24,4 +24,22 @@ static inline unsigned int gt_grid_for(size_t count)
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (count);                    \
          i += (size_t)blockDim.x * gridDim.x)
 
+/* The (n, y, x, channel) position of element i of an NHWC tensor whose
+ * examples are h x w x c. */
+typedef struct gt_nhwc_pos {
+    int n, y, x, c;
+} gt_nhwc_pos;
+
+static __device__ __forceinline__ gt_nhwc_pos gt_nhwc_of(size_t i, int h, int w, int c)
+{
+    gt_nhwc_pos p;
+    p.c = (int)(i % (size_t)c);
+    size_t r = i / (size_t)c;
+    p.x = (int)(r % (size_t)w);
+    r /= (size_t)w;
+    p.y = (int)(r % (size_t)h);
+    p.n = (int)(r / (size_t)h);
+    return p;
+}
+
 #endif

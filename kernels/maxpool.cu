@@ -5,6 +5,7 @@
  * order gets the gradient", deterministic; these kernels do exactly that. */
 #include <math.h>
 
+#include "elem_math.h"
 #include "kernels.h"
 #include "launch_util.cuh"
 
@@ -38,15 +39,10 @@ static __global__ void maxpool_forward_kernel(const gt_pool_geom g, float *y, co
 {
     GT_GRID_STRIDE_LOOP(i, count)
     {
-        int c = (int)(i % g.c);
-        size_t r = i / g.c;
-        int ow = (int)(r % g.out_w);
-        r /= g.out_w;
-        int oh = (int)(r % g.out_h);
-        size_t n = r / g.out_h;
-        const float *xn = x + n * (size_t)g.in_h * g.in_w * g.c;
+        gt_nhwc_pos o = gt_nhwc_of(i, g.out_h, g.out_w, g.c);
+        const float *xn = x + (size_t)o.n * g.in_h * g.in_w * g.c;
         float m;
-        window_first_max(g, xn, oh, ow, c, &m);
+        window_first_max(g, xn, o.y, o.x, o.c, &m);
         y[i] = m;
     }
 }
@@ -58,20 +54,15 @@ static __global__ void maxpool_backward_kernel(const gt_pool_geom g, float *dx, 
 {
     GT_GRID_STRIDE_LOOP(i, count)
     {
-        int c = (int)(i % g.c);
-        size_t r = i / g.c;
-        int w = (int)(r % g.in_w);
-        r /= g.in_w;
-        int h = (int)(r % g.in_h);
-        size_t n = r / g.in_h;
-        const float *xn = x + n * (size_t)g.in_h * g.in_w * g.c;
-        const float *dyn = dy + n * (size_t)g.out_h * g.out_w * g.c;
-        /* Windows oh with oh*s - pad <= h <= oh*s - pad + k - 1. */
-        int hp = h + g.pad_top, wp = w + g.pad_left;
-        int oh_lo = hp - g.k_h + 1 > 0 ? (hp - g.k_h + 1 + g.stride_h - 1) / g.stride_h : 0;
-        int oh_hi = hp / g.stride_h < g.out_h - 1 ? hp / g.stride_h : g.out_h - 1;
-        int ow_lo = wp - g.k_w + 1 > 0 ? (wp - g.k_w + 1 + g.stride_w - 1) / g.stride_w : 0;
-        int ow_hi = wp / g.stride_w < g.out_w - 1 ? wp / g.stride_w : g.out_w - 1;
+        gt_nhwc_pos p = gt_nhwc_of(i, g.in_h, g.in_w, g.c);
+        int c = p.c, h = p.y, w = p.x;
+        const float *xn = x + (size_t)p.n * g.in_h * g.in_w * g.c;
+        const float *dyn = dy + (size_t)p.n * g.out_h * g.out_w * g.c;
+        /* the windows [lo, hi) holding this cell, as average pooling finds them */
+        int oh_lo, oh_end, ow_lo, ow_end;
+        gt_pool_covering(h, g.stride_h, g.pad_top, g.k_h, g.out_h, &oh_lo, &oh_end);
+        gt_pool_covering(w, g.stride_w, g.pad_left, g.k_w, g.out_w, &ow_lo, &ow_end);
+        int oh_hi = oh_end - 1, ow_hi = ow_end - 1;
         float acc = 0.0f;
         for (int oh = oh_lo; oh <= oh_hi; ++oh) {
             for (int ow = ow_lo; ow <= ow_hi; ++ow) {

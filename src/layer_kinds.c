@@ -63,13 +63,10 @@ int gt_activation_from_name(const char *name, gt_activation *out)
 
 const char *gt_activation_name(gt_activation act)
 {
-    switch (act) {
-    case GT_ACT_LINEAR:
-        return "linear";
-    case GT_ACT_RELU:
-        return "relu";
-    case GT_ACT_SOFTMAX:
-        return "softmax";
-    }
-    return "unknown";
+    static const char *const names[GT_ACT_COUNT] = {
+#define GT_ACT_NAME_(id, keras) keras,
+        GT_ACTIVATIONS(GT_ACT_NAME_)
+#undef GT_ACT_NAME_
+    };
+    return (int)act >= 0 && act < GT_ACT_COUNT ? names[act] : "unknown";
 }

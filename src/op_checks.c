@@ -6,6 +6,9 @@
 
 #include "op_checks.h"
 
+#include <math.h>
+
+#include "elem_math.h"
 #include "error.h"
 
 gt_status gt_check_gemm(const char *op, int trans_a, int trans_b, int m, int n, int k,
@@ -68,6 +71,38 @@ gt_status gt_check_pool(const char *op, const gt_pool_geom *g)
     return GT_OK;
 }
 
+gt_status gt_check_pad(const char *op, const gt_pad_geom *g)
+{
+    if (!g) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL geometry", op);
+    if (g->n <= 0 || g->in_h <= 0 || g->in_w <= 0 || g->c <= 0 || g->top < 0 || g->bottom < 0 ||
+        g->left < 0 || g->right < 0)
+        return gt_fail(GT_ERR_SHAPE,
+                       "%s: bad geometry: input %dx%dx%dx%d, padding top %d bottom %d left %d "
+                       "right %d",
+                       op, g->n, g->in_h, g->in_w, g->c, g->top, g->bottom, g->left, g->right);
+    return GT_OK;
+}
+
+gt_status gt_check_batchnorm(const char *op, int rows, int channels, float epsilon)
+{
+    if (rows < 1 || channels < 1)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: rows=%d channels=%d (both at least 1)", op,
+                       rows, channels);
+    if (!(epsilon > 0.0f && epsilon < INFINITY))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: epsilon %g (must be positive)", op,
+                       (double)epsilon);
+    return GT_OK;
+}
+
+gt_status gt_check_bn_moving(int channels, float momentum)
+{
+    if (channels < 1 || !(momentum >= 0.0f && momentum <= 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "batchnorm_update_moving: channels=%d momentum %g (0 to 1)", channels,
+                       (double)momentum);
+    return GT_OK;
+}
+
 gt_status gt_check_act(const char *op, gt_activation act)
 {
     if (act != GT_ACT_LINEAR && act != GT_ACT_RELU)
@@ -75,6 +110,26 @@ gt_status gt_check_act(const char *op, gt_activation act)
                        "%s: activation %d is not fusable (only linear or relu; softmax goes "
                        "through the loss or softmax_forward)",
                        op, (int)act);
+    return GT_OK;
+}
+
+gt_status gt_check_elementwise_act(const char *op, gt_activation act)
+{
+    if ((int)act < 0 || act >= GT_ACT_COUNT || act == GT_ACT_SOFTMAX)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: activation %d is not elementwise (softmax goes through the loss or "
+                       "softmax_forward)",
+                       op, (int)act);
+    return GT_OK;
+}
+
+gt_status gt_check_act_backward(gt_activation act, const float *x)
+{
+    GT_TRY(gt_check_elementwise_act("act_backward", act));
+    if (!x && gt_act_grad_needs_x(act))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "act_backward: the gradient of activation %d needs its input x (NULL given)",
+                       (int)act);
     return GT_OK;
 }
 

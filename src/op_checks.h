@@ -14,6 +14,15 @@ gt_status gt_check_conv(const char *op, const gt_conv_geom *g);
 gt_status gt_check_pool(const char *op, const gt_pool_geom *g);
 /* Activations an op can fuse: linear or relu (softmax goes through the loss). */
 gt_status gt_check_act(const char *op, gt_activation act);
+gt_status gt_check_pad(const char *op, const gt_pad_geom *g);
+/* rows >= 1, channels >= 1, 0 < epsilon < inf. */
+gt_status gt_check_batchnorm(const char *op, int rows, int channels, float epsilon);
+/* channels >= 1, 0 <= momentum <= 1. */
+gt_status gt_check_bn_moving(int channels, float momentum);
+/* An elementwise activation (not softmax) for act_forward/act_backward; for
+ * the backward, x must be given where the gradient needs it (gelu, silu). */
+gt_status gt_check_elementwise_act(const char *op, gt_activation act);
+gt_status gt_check_act_backward(gt_activation act, const float *x);
 gt_status gt_check_loss_sizes(const char *op, int n, int classes);
 /* Sizes, then every label in [0, classes) (host memory). */
 gt_status gt_check_labels(const char *op, const int32_t *labels, int n, int classes);

@@ -453,12 +453,98 @@ static void test_pool(const parity *t)
     }
 }
 
+/* ---- average pooling and zero padding: the same per-cell double sums on
+ * both sides (elem_math.h), so bit for bit ---- */
+
+/* A forward/backward pair of ops on both backends from the same x and dy;
+ * results exact (bit for bit). */
+typedef struct shape_pair {
+    const char *forward, *backward;
+    gt_status (*run_forward)(gt_backend *be, const void *geom, float *y, const float *x);
+    gt_status (*run_backward)(gt_backend *be, const void *geom, float *dx, const float *dy);
+} shape_pair;
+
+static gt_status avg_fwd(gt_backend *be, const void *g, float *y, const float *x)
+{
+    return be->avgpool_forward(be, g, y, x);
+}
+static gt_status avg_bwd(gt_backend *be, const void *g, float *dx, const float *dy)
+{
+    return be->avgpool_backward(be, g, dx, dy);
+}
+static gt_status pad_fwd(gt_backend *be, const void *g, float *y, const float *x)
+{
+    return be->pad2d_forward(be, g, y, x);
+}
+static gt_status pad_bwd(gt_backend *be, const void *g, float *dx, const float *dy)
+{
+    return be->pad2d_backward(be, g, dx, dy);
+}
+
+static void shape_pair_case(const parity *t, const shape_pair *op, const void *geom, size_t nx,
+                            size_t ny, const char *what_case, unsigned long long seed)
+{
+    float *x = host_floats(nx), *dy = host_floats(ny);
+    gt_test_fill(x, nx, &seed, -1.0f, 1.0f);
+    gt_test_fill(dy, ny, &seed, -1.0f, 1.0f);
+    float *y[2] = {host_floats(ny), host_floats(ny)}, *dx[2] = {host_floats(nx), host_floats(nx)};
+    gt_backend *bes[2] = {t->gpu, t->ref};
+    for (int e = 0; e < 2; ++e) {
+        gt_backend *be = bes[e];
+        float *d_x = dev_from(be, x, nx * 4), *d_dy = dev_from(be, dy, ny * 4);
+        float *d_y = dev_alloc(be, ny * 4), *d_dx = dev_alloc(be, nx * 4);
+        CHECK_OK(op->run_forward(be, geom, d_y, d_x));
+        CHECK_OK(op->run_backward(be, geom, d_dx, d_dy));
+        dev_to(be, y[e], d_y, ny * 4);
+        dev_to(be, dx[e], d_dx, nx * 4);
+        void *bufs[] = {d_x, d_dy, d_y, d_dx};
+        for (int i = 0; i < 4; ++i)
+            be->free(be, bufs[i]);
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s (%s)", op->forward, what_case);
+    compare(t, what, y[0], y[1], ny, 0.0, 0.0);
+    snprintf(what, sizeof what, "%s (%s)", op->backward, what_case);
+    compare(t, what, dx[0], dx[1], nx, 0.0, 0.0);
+    float *bufs[] = {x, dy, y[0], y[1], dx[0], dx[1]};
+    for (int i = 0; i < 6; ++i)
+        free(bufs[i]);
+}
+
+static void avgpool_case(const parity *t, gt_pool_geom g, const char *what_case,
+                         unsigned long long seed)
+{
+    static const shape_pair op = {"avgpool_forward", "avgpool_backward", avg_fwd, avg_bwd};
+    shape_pair_case(t, &op, &g, (size_t)g.n * g.in_h * g.in_w * g.c,
+                    (size_t)g.n * g.out_h * g.out_w * g.c, what_case, seed);
+}
+
+static void pad_case(const parity *t, gt_pad_geom g, unsigned long long seed)
+{
+    static const shape_pair op = {"pad2d_forward", "pad2d_backward", pad_fwd, pad_bwd};
+    shape_pair_case(t, &op, &g, (size_t)g.n * g.in_h * g.in_w * g.c,
+                    (size_t)g.n * (g.top + g.in_h + g.bottom) * (g.left + g.in_w + g.right) * g.c,
+                    "zero padding", seed);
+}
+
+static void test_avgpool_pad(const parity *t)
+{
+    /* n, in_h, in_w, c, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_top, pad_left */
+    avgpool_case(t, (gt_pool_geom){2, 7, 6, 3, 3, 3, 2, 2, 2, 2, 0, 0}, "2x2 s2 valid", 320);
+    avgpool_case(t, (gt_pool_geom){2, 8, 8, 4, 4, 4, 3, 3, 2, 2, 0, 0}, "3x3 s2 same", 321);
+    avgpool_case(t, (gt_pool_geom){1, 7, 7, 2, 4, 4, 3, 3, 2, 2, 1, 1}, "3x3 s2 padded", 322);
+    avgpool_case(t, (gt_pool_geom){3, 5, 5, 64, 1, 1, 5, 5, 1, 1, 0, 0}, "global 5x5x64", 323);
+    pad_case(t, (gt_pad_geom){2, 5, 4, 3, 1, 2, 3, 0}, 324);
+    pad_case(t, (gt_pad_geom){1, 28, 28, 1, 2, 2, 2, 2}, 325);
+}
+
 static void run_all(const parity *t)
 {
     test_conv(t);
     test_conv_shared_workspace(t);
     test_conv_benchmark_batches(t);
     test_pool(t);
+    test_avgpool_pad(t);
 }
 
 int main(void)

@@ -7,6 +7,9 @@
  * Comparison rule: |gpu - cpu| <= of_max * max|cpu| + rel * |cpu|. An
  * indexing bug moves an output by O(max|cpu|), far outside every bound. */
 #include "gpu_parity_common.h"
+/* white-box: the element math and the activations' names */
+#include "elem_math.h"
+#include "model_internal.h"
 
 /* ---- gemm ---- */
 
@@ -175,6 +178,68 @@ static void test_relu_backward(const parity *t)
     free(y);
 }
 
+/* Every elementwise activation, forward and backward, in place too. The
+ * element math is computed in double and rounded once on both sides, so
+ * CUDA's and glibc's exp/log1p/erf (both within an ulp or two of double)
+ * round to the same float but in rare ties: 1 float ulp (~6e-8 relative). */
+static void test_activations(const parity *t)
+{
+    const size_t n = 2001;
+    unsigned long long seed = 650;
+    float *x = host_floats(n), *dy = host_floats(n);
+    gt_test_fill(x, n, &seed, -6.0f, 6.0f);
+    gt_test_fill(dy, n, &seed, -1.0f, 1.0f);
+    x[0] = 0.0f; /* the kink */
+    for (int a = 0; a < GT_ACT_COUNT; ++a) {
+        if (a == GT_ACT_SOFTMAX) continue;
+        gt_activation act = (gt_activation)a;
+        float alpha = act == GT_ACT_LEAKY_RELU ? 0.3f : 1.0f;
+        for (int in_place = 0; in_place < 2; ++in_place) {
+            float *y[2] = {host_floats(n), host_floats(n)},
+                  *dx[2] = {host_floats(n), host_floats(n)};
+            gt_backend *bes[2] = {t->gpu, t->ref};
+            for (int e = 0; e < 2; ++e) {
+                gt_backend *be = bes[e];
+                float *d_x = dev_from(be, x, n * 4), *d_dy = dev_from(be, dy, n * 4);
+                float *d_y = in_place ? d_x : dev_alloc(be, n * 4);
+                float *d_dx = in_place ? d_dy : dev_alloc(be, n * 4);
+                /* in place, x is gone after the forward: only the y-only gradients */
+                if (in_place && gt_act_grad_needs_x(act)) {
+                    be->free(be, d_x);
+                    be->free(be, d_dy);
+                    continue;
+                }
+                CHECK_OK(be->act_forward(be, d_y, d_x, n, act, alpha));
+                CHECK_OK(
+                    be->act_backward(be, d_dx, d_dy, in_place ? NULL : d_x, d_y, n, act, alpha));
+                dev_to(be, y[e], d_y, n * 4);
+                dev_to(be, dx[e], d_dx, n * 4);
+                if (!in_place) {
+                    be->free(be, d_y);
+                    be->free(be, d_dx);
+                }
+                be->free(be, d_x);
+                be->free(be, d_dy);
+            }
+            if (!(in_place && gt_act_grad_needs_x(act))) {
+                char what[80];
+                snprintf(what, sizeof what, "act_forward %s%s", gt_activation_name(act),
+                         in_place ? " in place" : "");
+                compare(t, what, y[0], y[1], n, 0.0, 1.2e-7);
+                snprintf(what, sizeof what, "act_backward %s%s", gt_activation_name(act),
+                         in_place ? " in place" : "");
+                compare(t, what, dx[0], dx[1], n, 0.0, 1.2e-7);
+            }
+            for (int e = 0; e < 2; ++e) {
+                free(y[e]);
+                free(dx[e]);
+            }
+        }
+    }
+    free(x);
+    free(dy);
+}
+
 /* ---- losses ---- */
 
 static void loss_case(const parity *t, int prob, float log_epsilon, int n, int classes,
@@ -312,6 +377,84 @@ static void test_dropout(const parity *t)
         }
     }
     free(x);
+}
+
+/* ---- batch normalization ----
+ * Both sides sum elem_math.h's terms in double, in different orders (the CPU
+ * by row, the GPU in chunks), so the float results agree to an ulp or two:
+ * 1e-6 of max for the outputs and dx (dx subtracts nearly equal terms), 1e-6
+ * relative for the statistics and parameter gradients. Shapes: one chunk,
+ * many chunks, more channels than one block of 32, a single row (variance 0),
+ * and gamma/beta absent. */
+static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsigned long long seed)
+{
+    size_t n = (size_t)rows * ch, c = (size_t)ch;
+    float *x = host_floats(n), *dy = host_floats(n), *gamma = host_floats(c),
+          *beta = host_floats(c);
+    float *mm = host_floats(c), *mv = host_floats(c);
+    gt_test_fill(x, n, &seed, -2.0f, 4.0f);
+    gt_test_fill(dy, n, &seed, -1.0f, 1.0f);
+    gt_test_fill(gamma, c, &seed, 0.5f, 1.5f);
+    gt_test_fill(beta, c, &seed, -1.0f, 1.0f);
+    gt_test_fill(mm, c, &seed, -1.0f, 1.0f);
+    gt_test_fill(mv, c, &seed, 0.5f, 2.0f);
+    enum { Y, MEAN, VAR, DX, DGAMMA, DBETA, YINF, MMEAN, MVAR, OUTS };
+    size_t counts[OUTS] = {n, c, c, n, c, c, n, c, c};
+    float *out[2][OUTS];
+    gt_backend *bes[2] = {t->gpu, t->ref};
+    for (int e = 0; e < 2; ++e) {
+        gt_backend *be = bes[e];
+        float *d_x = dev_from(be, x, n * 4), *d_dy = dev_from(be, dy, n * 4);
+        float *d_g = affine ? dev_from(be, gamma, c * 4) : NULL;
+        float *d_b = affine ? dev_from(be, beta, c * 4) : NULL;
+        float *d[OUTS];
+        for (int k = 0; k < OUTS; ++k)
+            d[k] = dev_alloc(be, counts[k] * 4);
+        CHECK_OK(be->upload(be, d[MMEAN], mm, c * 4));
+        CHECK_OK(be->upload(be, d[MVAR], mv, c * 4));
+        CHECK_OK(
+            be->batchnorm_forward_train(be, d[Y], d[MEAN], d[VAR], d_x, d_g, d_b, rows, ch, 1e-3f));
+        CHECK_OK(be->batchnorm_backward(be, d[DX], affine ? d[DGAMMA] : NULL,
+                                        affine ? d[DBETA] : NULL, d_dy, d_x, d_g, d[MEAN], d[VAR],
+                                        rows, ch, 1e-3f));
+        CHECK_OK(be->batchnorm_update_moving(be, d[MMEAN], d[MVAR], d[MEAN], d[VAR], ch, 0.99f));
+        CHECK_OK(be->batchnorm_forward_infer(be, d[YINF], d_x, d_g, d_b, d[MMEAN], d[MVAR], rows,
+                                             ch, 1e-3f));
+        for (int k = 0; k < OUTS; ++k) {
+            out[e][k] = host_floats(counts[k]);
+            if (affine || (k != DGAMMA && k != DBETA)) dev_to(be, out[e][k], d[k], counts[k] * 4);
+            be->free(be, d[k]);
+        }
+        be->free(be, d_x);
+        be->free(be, d_dy);
+        if (d_g) be->free(be, d_g);
+        if (d_b) be->free(be, d_b);
+    }
+    static const char *const names[OUTS] = {"y",       "batch mean",  "batch var",
+                                            "dx",      "dgamma",      "dbeta",
+                                            "y infer", "moving mean", "moving var"};
+    for (int k = 0; k < OUTS; ++k) {
+        char what[128];
+        snprintf(what, sizeof what, "batchnorm %s (%d rows x %d channels%s)", names[k], rows, ch,
+                 affine ? "" : ", no gamma/beta");
+        int per_channel = counts[k] == c;
+        compare(t, what, out[0][k], out[1][k], counts[k], per_channel ? 1e-7 : 1e-6,
+                per_channel ? 1e-6 : 0.0);
+        free(out[0][k]);
+        free(out[1][k]);
+    }
+    float *bufs[] = {x, dy, gamma, beta, mm, mv};
+    for (int k = 0; k < 6; ++k)
+        free(bufs[k]);
+}
+
+static void test_batchnorm(const parity *t)
+{
+    batchnorm_case(t, 37, 3, 1, 1100);
+    batchnorm_case(t, 70001, 8, 1, 1101); /* many chunks */
+    batchnorm_case(t, 129, 600, 1, 1102); /* many column blocks */
+    batchnorm_case(t, 1, 4, 1, 1103);     /* one row: variance 0 */
+    batchnorm_case(t, 500, 16, 0, 1104);  /* scale=False, center=False */
 }
 
 /* ---- optimizers ---- */
@@ -612,6 +755,8 @@ static void run_all(const parity *t)
     test_bias_act(t);
     test_bias_backward(t);
     test_relu_backward(t);
+    test_activations(t);
+    test_batchnorm(t);
     test_losses(t);
     test_softmax_forward(t);
     test_dropout(t);

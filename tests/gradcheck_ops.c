@@ -8,6 +8,8 @@
  *     |fd - analytic| <= ATOL + RTOL |analytic|.
  * Then the fast backend's gradients are compared with the reference's. */
 #include "cpu_ops_common.h"
+#include "elem_math.h"
+#include "model_internal.h" /* gt_activation_name */
 
 /* Float outputs rounded once (the reference sums in double): a perturbation
  * changes a few outputs, each off by ~1e-7 of its size, so with h = 1e-2 the
@@ -297,6 +299,202 @@ static void gradcheck_unary(int op, unsigned long long *rng)
     free(fdb);
 }
 
+/* ---- elementwise activations: every one of GT_ACTIVATIONS but softmax ---- */
+
+typedef struct act_ctx {
+    gt_activation act;
+    float alpha;
+    float *x, *y, *r;
+    size_t n;
+} act_ctx;
+
+static double act_objective(void *p)
+{
+    act_ctx *c = p;
+    CHECK_OK(ref_be->act_forward(ref_be, c->y, c->x, c->n, c->act, c->alpha));
+    return dot(c->y, c->r, c->n);
+}
+
+static void act_gradient(gt_backend *be, act_ctx *c, float *dx)
+{
+    CHECK_OK(be->act_forward(be, c->y, c->x, c->n, c->act, c->alpha));
+    /* x only where the gradient needs it: the others must work from y alone */
+    const float *x = gt_act_grad_needs_x(c->act) ? c->x : NULL;
+    CHECK_OK(be->act_backward(be, dx, c->r, x, c->y, c->n, c->act, c->alpha));
+}
+
+static void gradcheck_activations(unsigned long long *rng)
+{
+    for (int a = 0; a < GT_ACT_COUNT; ++a) {
+        if (a == GT_ACT_SOFTMAX) continue; /* fused into the loss, checked there */
+        act_ctx c = {(gt_activation)a, a == GT_ACT_LEAKY_RELU ? 0.2f : 1.3f, NULL, NULL, NULL, 60};
+        /* inputs over [-3, 3], at least 0.05 from the kink at 0 */
+        c.x = rand_buf(c.n, rng, -3, 3);
+        for (size_t i = 0; i < c.n; ++i)
+            c.x[i] += c.x[i] >= 0 ? 0.05f : -0.05f;
+        c.y = zero_buf(c.n);
+        c.r = rand_buf(c.n, rng, -1, 1);
+        float *dx = zero_buf(c.n), *fdx = zero_buf(c.n);
+        act_gradient(ref_be, &c, dx);
+        char what[48];
+        snprintf(what, sizeof what, "%s dx", gt_activation_name((gt_activation)a));
+        fd_check(what, c.x, c.n, dx, act_objective, &c, 1e-3f, ATOL, RTOL);
+        act_gradient(fast_be, &c, fdx);
+        CHECK_CLOSE(what, fdx, dx, c.n, 0.0); /* the same element math: exact */
+        free(c.x);
+        free(c.y);
+        free(c.r);
+        free(dx);
+        free(fdx);
+    }
+    /* softmax is not elementwise; gelu's gradient without x cannot be had */
+    float v[4] = {0}, out[4];
+    CHECK_FAILS_WITH(ref_be->act_forward(ref_be, out, v, 4, GT_ACT_SOFTMAX, 0.0f),
+                     GT_ERR_INVALID_ARGUMENT, "not elementwise");
+    CHECK_FAILS_WITH(ref_be->act_backward(ref_be, out, v, NULL, v, 4, GT_ACT_GELU, 0.0f),
+                     GT_ERR_INVALID_ARGUMENT, "needs its input x");
+}
+
+/* ---- average pooling and zero padding (linear ops: the objective's
+ * finite difference is exact but for rounding) ---- */
+
+typedef struct shape_ctx {
+    int pad; /* 0: avgpool, 1: pad2d */
+    gt_pool_geom pg;
+    gt_pad_geom zg;
+    float *x, *y, *r;
+    size_t xn, yn;
+} shape_ctx;
+
+static void shape_forward(gt_backend *be, shape_ctx *c)
+{
+    if (c->pad)
+        CHECK_OK(be->pad2d_forward(be, &c->zg, c->y, c->x));
+    else
+        CHECK_OK(be->avgpool_forward(be, &c->pg, c->y, c->x));
+}
+
+static double shape_objective(void *p)
+{
+    shape_ctx *c = p;
+    shape_forward(ref_be, c);
+    return dot(c->y, c->r, c->yn);
+}
+
+static void shape_backward(gt_backend *be, shape_ctx *c, float *dx)
+{
+    if (c->pad)
+        CHECK_OK(be->pad2d_backward(be, &c->zg, dx, c->r));
+    else
+        CHECK_OK(be->avgpool_backward(be, &c->pg, dx, c->r));
+}
+
+static void gradcheck_shape_op(const char *what, shape_ctx c, unsigned long long *rng)
+{
+    c.x = rand_buf(c.xn, rng, -1, 1);
+    c.y = zero_buf(c.yn);
+    c.r = rand_buf(c.yn, rng, -1, 1);
+    float *dx = zero_buf(c.xn), *fdx = zero_buf(c.xn);
+    shape_backward(ref_be, &c, dx);
+    fd_check(what, c.x, c.xn, dx, shape_objective, &c, 1e-2f, ATOL, RTOL);
+    shape_backward(fast_be, &c, fdx);
+    CHECK_CLOSE(what, fdx, dx, c.xn, 0.0); /* the same per-cell functions: exact */
+    float *y_fast = zero_buf(c.yn);
+    float *y_ref = c.y;
+    c.y = y_fast;
+    shape_forward(fast_be, &c);
+    c.y = y_ref;
+    shape_forward(ref_be, &c);
+    CHECK_CLOSE(what, y_fast, y_ref, c.yn, 0.0);
+    free(c.x);
+    free(c.y);
+    free(c.r);
+    free(dx);
+    free(fdx);
+    free(y_fast);
+}
+
+static void gradcheck_pool_pad(unsigned long long *rng)
+{
+    /* overlapping 3x3 windows, stride 2, 'same' (padded cells not counted) */
+    shape_ctx a = {0};
+    a.pg = pool_geom(2, 7, 6, 3, 3, 2, 1);
+    a.xn = (size_t)2 * 7 * 6 * 3;
+    a.yn = (size_t)2 * a.pg.out_h * a.pg.out_w * 3;
+    gradcheck_shape_op("avgpool same dx", a, rng);
+    /* 2x2 stride 2 'valid' on an odd size: the last row and column unused */
+    shape_ctx b = {0};
+    b.pg = pool_geom(1, 5, 5, 4, 2, 2, 0);
+    b.xn = (size_t)5 * 5 * 4;
+    b.yn = (size_t)b.pg.out_h * b.pg.out_w * 4;
+    gradcheck_shape_op("avgpool valid dx", b, rng);
+    /* global average pooling: one window of the whole image */
+    shape_ctx gl = {0};
+    gl.pg = pool_geom(3, 4, 5, 2, 1, 1, 0);
+    gl.pg.k_h = 4;
+    gl.pg.k_w = 5;
+    gl.pg.out_h = gl.pg.out_w = 1;
+    gl.xn = (size_t)3 * 4 * 5 * 2;
+    gl.yn = (size_t)3 * 2;
+    gradcheck_shape_op("global avgpool dx", gl, rng);
+    shape_ctx z = {0};
+    z.pad = 1;
+    z.zg = (gt_pad_geom){2, 3, 4, 3, 1, 2, 0, 3};
+    z.xn = (size_t)2 * 3 * 4 * 3;
+    z.yn = (size_t)2 * (1 + 3 + 2) * (0 + 4 + 3) * 3;
+    gradcheck_shape_op("pad2d dx", z, rng);
+}
+
+/* ---- batch normalization, training mode: the batch statistics depend on x,
+ * so dx carries the mean's and the variance's terms ---- */
+
+typedef struct bn_ctx {
+    int rows, channels;
+    float *x, *gamma, *beta, *y, *mean, *var, *r;
+} bn_ctx;
+
+static double bn_objective(void *p)
+{
+    bn_ctx *c = p;
+    CHECK_OK(ref_be->batchnorm_forward_train(ref_be, c->y, c->mean, c->var, c->x, c->gamma, c->beta,
+                                             c->rows, c->channels, 1e-3f));
+    return dot(c->y, c->r, (size_t)c->rows * c->channels);
+}
+
+static void bn_gradient(gt_backend *be, bn_ctx *c, float *dx, float *dgamma, float *dbeta)
+{
+    CHECK_OK(be->batchnorm_forward_train(be, c->y, c->mean, c->var, c->x, c->gamma, c->beta,
+                                         c->rows, c->channels, 1e-3f));
+    CHECK_OK(be->batchnorm_backward(be, dx, dgamma, dbeta, c->r, c->x, c->gamma, c->mean, c->var,
+                                    c->rows, c->channels, 1e-3f));
+}
+
+static void gradcheck_batchnorm(unsigned long long *rng)
+{
+    bn_ctx c = {12, 5, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    size_t n = (size_t)c.rows * c.channels, ch = (size_t)c.channels;
+    c.x = rand_buf(n, rng, -2, 3);
+    c.gamma = rand_buf(ch, rng, 0.5f, 1.5f);
+    c.beta = rand_buf(ch, rng, -1, 1);
+    c.y = zero_buf(n);
+    c.mean = zero_buf(ch);
+    c.var = zero_buf(ch);
+    c.r = rand_buf(n, rng, -1, 1);
+    float *dx = zero_buf(n), *dg = zero_buf(ch), *db = zero_buf(ch);
+    bn_gradient(ref_be, &c, dx, dg, db);
+    fd_check("batchnorm dx", c.x, n, dx, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    fd_check("batchnorm dgamma", c.gamma, ch, dg, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    fd_check("batchnorm dbeta", c.beta, ch, db, bn_objective, &c, 1e-2f, ATOL, RTOL);
+    float *fdx = zero_buf(n), *fdg = zero_buf(ch), *fdb = zero_buf(ch);
+    bn_gradient(fast_be, &c, fdx, fdg, fdb);
+    CHECK_CLOSE("fast batchnorm dx", fdx, dx, n, 0.0); /* the same sums in the same order */
+    CHECK_CLOSE("fast batchnorm dgamma", fdg, dg, ch, 0.0);
+    CHECK_CLOSE("fast batchnorm dbeta", fdb, db, ch, 0.0);
+    float *bufs[] = {c.x, c.gamma, c.beta, c.y, c.mean, c.var, c.r, dx, dg, db, fdx, fdg, fdb};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i)
+        free(bufs[i]);
+}
+
 /* ---- losses: the objective is one row's loss (stats[0] for n = 1), so the
  * float rounding of the sum is that of a single O(1) loss ---- */
 
@@ -379,6 +577,9 @@ int main(void)
     gradcheck_dense(&rng);
     for (int op = 0; op < 4; ++op)
         gradcheck_unary(op, &rng);
+    gradcheck_activations(&rng);
+    gradcheck_pool_pad(&rng);
+    gradcheck_batchnorm(&rng);
     gradcheck_loss(0, 0.0f, &rng);
     gradcheck_loss(1, 0.0f, &rng);
     gradcheck_loss(0, 0.05f, &rng);

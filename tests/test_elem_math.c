@@ -239,8 +239,81 @@ static void test_bf16(void)
     }
 }
 
+/* The activations against values computed independently (Python's math at
+ * double precision, rounded to float): Keras' definitions, GELU exact. */
+static void test_activations(void)
+{
+    typedef struct {
+        gt_activation act;
+        float alpha, x;
+        double want;
+    } act_case;
+    const act_case cases[] = {
+        {GT_ACT_SIGMOID, 0, 0.0f, 0.5},
+        {GT_ACT_SIGMOID, 0, 2.0f, 0.8807970779778823},
+        {GT_ACT_SIGMOID, 0, -100.0f, 3.7200759760208356e-44}, /* no overflow, no 0/0 */
+        {GT_ACT_TANH, 0, 0.5f, 0.46211715726000974},
+        {GT_ACT_ELU, 1.0f, -1.0f, -0.6321205588285577},
+        {GT_ACT_ELU, 0.5f, -2.0f, -0.43233235838169365},
+        {GT_ACT_ELU, 1.0f, 1.5f, 1.5},
+        {GT_ACT_SELU, 0, -1.0f, -1.1113307378125625},
+        {GT_ACT_SELU, 0, 1.0f, 1.0507009873554805},
+        {GT_ACT_GELU, 0, 1.0f, 0.8413447460685429},
+        {GT_ACT_GELU, 0, -0.5f, -0.15426876936299344},
+        {GT_ACT_SWISH, 0, 1.0f, 0.7310585786300049},
+        {GT_ACT_SWISH, 0, -3.0f, -0.14227761953270035},
+        {GT_ACT_SOFTPLUS, 0, 0.0f, 0.6931471805599453},
+        {GT_ACT_SOFTPLUS, 0, 100.0f, 100.0}, /* no overflow of e^x */
+        {GT_ACT_SOFTPLUS, 0, -20.0f, 2.061153620314381e-09},
+        {GT_ACT_LEAKY_RELU, 0.2f, -2.0f, -0.4},
+        {GT_ACT_LEAKY_RELU, 0.2f, 3.0f, 3.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const act_case *c = &cases[i];
+        float got = gt_act_elem(c->act, c->x, c->alpha);
+        CHECK_MSG(got == (float)c->want, "act %d at %g: got %.9g, want %.9g", (int)c->act,
+                  (double)c->x, (double)got, (double)(float)c->want);
+    }
+    CHECK(isnan(gt_act_elem(GT_ACT_SOFTMAX, 1.0f, 0.0f)));
+    /* gradients at the kink, as TensorFlow's: relu 0, leaky its slope, elu alpha */
+    CHECK(gt_act_grad_elem(GT_ACT_RELU, 1.0f, 0.0f, 0.0f, 0.0f) == 0.0f);
+    CHECK(gt_act_grad_elem(GT_ACT_LEAKY_RELU, 1.0f, 0.0f, 0.0f, 0.2f) == 0.2f);
+    CHECK(gt_act_grad_elem(GT_ACT_ELU, 1.0f, 0.0f, 0.0f, 0.7f) == 0.7f);
+    /* softplus' gradient from y alone stays exact where y is tiny */
+    float y = gt_act_elem(GT_ACT_SOFTPLUS, -20.0f, 0.0f);
+    CHECK_MSG(fabs(gt_act_grad_elem(GT_ACT_SOFTPLUS, 1.0f, 0.0f, y, 0.0f) - 2.0611536e-09) < 1e-15,
+              "softplus' at -20");
+    CHECK(gt_act_grad_needs_x(GT_ACT_GELU) && gt_act_grad_needs_x(GT_ACT_SWISH) &&
+          !gt_act_grad_needs_x(GT_ACT_TANH));
+}
+
+/* gt_pool_covering (the windows holding a cell; the max-pool and average-pool
+ * backward kernels rely on it) against a brute-force scan. */
+static void test_pool_covering(void)
+{
+    for (int k = 1; k <= 4; ++k)
+        for (int stride = 1; stride <= 3; ++stride)
+            for (int pad = 0; pad < k; ++pad)
+                for (int in = 1; in <= 9; ++in) {
+                    int out = (in + 2 * pad - k) / stride + 1;
+                    if (out < 1) continue;
+                    for (int i = 0; i < in; ++i) {
+                        int lo = 0, hi = 0;
+                        gt_pool_covering(i, stride, pad, k, out, &lo, &hi);
+                        for (int o = 0; o < out; ++o) {
+                            int covers = o * stride - pad <= i && i < o * stride - pad + k;
+                            CHECK_MSG(covers == (lo <= o && o < hi),
+                                      "covering k%d s%d pad%d in%d: cell %d window %d: [%d,%d)", k,
+                                      stride, pad, in, i, o, lo, hi);
+                        }
+                    }
+                }
+}
+
 int main(void)
 {
+    test_activations();
+    test_pool_covering();
     test_philox_known_answers();
     test_unit_float();
     test_dropout();

@@ -20,7 +20,30 @@
 extern "C" {
 #endif
 
-typedef enum gt_activation { GT_ACT_LINEAR = 0, GT_ACT_RELU, GT_ACT_SOFTMAX } gt_activation;
+/* The activations, written once: X(ID, Keras name). Elementwise ones run
+ * through act_forward/act_backward (relu also fused into bias_act_forward and
+ * the conv/dense ops); softmax is fused into the loss. The math is
+ * elem_math.h's gt_act_elem / gt_act_grad_elem; `alpha` is ELU's alpha and
+ * LeakyReLU's negative slope (ignored by the others). */
+#define GT_ACTIVATIONS(X)                                                                          \
+    X(LINEAR, "linear")                                                                            \
+    X(RELU, "relu")                                                                                \
+    X(SOFTMAX, "softmax")                                                                          \
+    X(SIGMOID, "sigmoid")                                                                          \
+    X(TANH, "tanh")                                                                                \
+    X(ELU, "elu")                                                                                  \
+    X(SELU, "selu")                                                                                \
+    X(GELU, "gelu")                                                                                \
+    X(SWISH, "silu")                                                                               \
+    X(SOFTPLUS, "softplus")                                                                        \
+    X(LEAKY_RELU, "leaky_relu")
+
+typedef enum gt_activation {
+#define GT_ACT_ENUM_(id, keras) GT_ACT_##id,
+    GT_ACTIVATIONS(GT_ACT_ENUM_)
+#undef GT_ACT_ENUM_
+        GT_ACT_COUNT
+} gt_activation;
 
 typedef enum gt_precision {
     GT_PRECISION_FP32 = 0, /* IEEE fp32 everywhere */
@@ -49,6 +72,13 @@ typedef struct gt_pool_geom {
     int stride_h, stride_w;
     int pad_top, pad_left;
 } gt_pool_geom;
+
+/* Zero padding (Keras ZeroPadding2D): input (n, in_h, in_w, c), output
+ * (n, top + in_h + bottom, left + in_w + right, c). */
+typedef struct gt_pad_geom {
+    int n, in_h, in_w, c;
+    int top, bottom, left, right;
+} gt_pad_geom;
 
 /* Preprocess-gather: images are uint8 (count, in_h, in_w, in_c). Each output
  * example is image[indices[i]] channel-repeated to out_c (in_c == 1 or
@@ -93,6 +123,14 @@ typedef struct gt_backend gt_backend;
     /* dx = y > 0 ? dy : 0 (y is the ReLU output); dx may alias dy. */                             \
     X(relu_backward, gt_status,                                                                    \
       (gt_backend * be, float *dx, const float *dy, const float *y, size_t count))                 \
+    /* y = act(x) elementwise (any activation but softmax); y may alias x. */                      \
+    X(act_forward, gt_status,                                                                      \
+      (gt_backend * be, float *y, const float *x, size_t count, gt_activation act, float alpha))   \
+    /* dx = dy * act'(x); x is the activation's input, y its output. gelu and silu read x,    */   \
+    /* the others y only (x may then be NULL); dx may alias dy.                               */   \
+    X(act_backward, gt_status,                                                                     \
+      (gt_backend * be, float *dx, const float *dy, const float *x, const float *y, size_t count,  \
+       gt_activation act, float alpha))                                                            \
     /* ---- convolution ---- */                                                                    \
     /* Bytes of scratch the conv ops need for this geometry (the max over the three ops). */       \
     X(conv2d_workspace_bytes, size_t, (gt_backend * be, const gt_conv_geom *g))                    \
@@ -114,6 +152,36 @@ typedef struct gt_backend gt_backend;
     /* from x (so the forward output is not needed).                                           */  \
     X(maxpool_backward, gt_status,                                                                 \
       (gt_backend * be, const gt_pool_geom *g, float *dx, const float *dy, const float *x))        \
+    /* Average of each window's real cells (padded cells are not counted, as in TF). Global */     \
+    /* average pooling is the window of the whole image.                                     */    \
+    X(avgpool_forward, gt_status,                                                                  \
+      (gt_backend * be, const gt_pool_geom *g, float *y, const float *x))                          \
+    X(avgpool_backward, gt_status,                                                                 \
+      (gt_backend * be, const gt_pool_geom *g, float *dx, const float *dy))                        \
+    /* ---- padding (ZeroPadding2D); the backward pass crops dy ---- */                            \
+    X(pad2d_forward, gt_status, (gt_backend * be, const gt_pad_geom *g, float *y, const float *x)) \
+    X(pad2d_backward, gt_status,                                                                   \
+      (gt_backend * be, const gt_pad_geom *g, float *dx, const float *dy))                         \
+    /* ---- batch normalization over the rows (n*h*w) of x (rows, channels), per channel ----  */  \
+    /* Training: the batch's mean and biased variance are written to batch_mean/batch_var     */   \
+    /* and y normalized with them. gamma/beta may be NULL (1 and 0).                          */   \
+    X(batchnorm_forward_train, gt_status,                                                          \
+      (gt_backend * be, float *y, float *batch_mean, float *batch_var, const float *x,             \
+       const float *gamma, const float *beta, int rows, int channels, float epsilon))              \
+    /* Inference: normalized with the given (moving) statistics. y may alias x. */                 \
+    X(batchnorm_forward_infer, gt_status,                                                          \
+      (gt_backend * be, float *y, const float *x, const float *gamma, const float *beta,           \
+       const float *mean, const float *var, int rows, int channels, float epsilon))                \
+    /* The training-mode gradient, from the batch statistics of the forward; dgamma/dbeta     */   \
+    /* may be NULL (not trainable).                                                           */   \
+    X(batchnorm_backward, gt_status,                                                               \
+      (gt_backend * be, float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,   \
+       const float *gamma, const float *batch_mean, const float *batch_var, int rows,              \
+       int channels, float epsilon))                                                               \
+    /* moving = moving * momentum + batch * (1 - momentum), for mean and variance (Keras 3). */    \
+    X(batchnorm_update_moving, gt_status,                                                          \
+      (gt_backend * be, float *moving_mean, float *moving_var, const float *batch_mean,            \
+       const float *batch_var, int channels, float momentum))                                      \
     /* ---- losses ---- */                                                                         \
     /* Fused softmax + sparse cross-entropy on logits (n, classes). stats[0] = sum over the   */   \
     /* batch of the per-example loss, stats[1] = number of examples whose argmax (first       */   \

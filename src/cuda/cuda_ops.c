@@ -30,6 +30,130 @@ static gt_status cuda_bias_backward(gt_backend *be, float *db, const float *dy, 
     return GT_OK;
 }
 
+static gt_status cuda_act_forward(gt_backend *be, float *y, const float *x, size_t count,
+                                  gt_activation act, float alpha)
+{
+    GT_TRY(gt_check_elementwise_act("act_forward", act));
+    GT_CUDA_CHECK(gt_launch_act_forward(y, x, count, act, alpha, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_act_backward(gt_backend *be, float *dx, const float *dy, const float *x,
+                                   const float *y, size_t count, gt_activation act, float alpha)
+{
+    GT_TRY(gt_check_act_backward(act, x));
+    GT_CUDA_CHECK(gt_launch_act_backward(dx, dy, x, y, count, act, alpha, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_avgpool_forward(gt_backend *be, const gt_pool_geom *g, float *y,
+                                      const float *x)
+{
+    GT_TRY(gt_check_pool("avgpool_forward", g));
+    GT_CUDA_CHECK(gt_launch_avgpool_forward(g, y, x, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_avgpool_backward(gt_backend *be, const gt_pool_geom *g, float *dx,
+                                       const float *dy)
+{
+    GT_TRY(gt_check_pool("avgpool_backward", g));
+    GT_CUDA_CHECK(gt_launch_avgpool_backward(g, dx, dy, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+/* ZeroPadding2D: the conv path's own pad and crop kernels. */
+static gt_status cuda_pad2d_forward(gt_backend *be, const gt_pad_geom *g, float *y, const float *x)
+{
+    GT_TRY(gt_check_pad("pad2d_forward", g));
+    GT_CUDA_CHECK(gt_launch_pad_nhwc(y, x, g->n, g->in_h, g->in_w, g->c,
+                                     g->top + g->in_h + g->bottom, g->left + g->in_w + g->right,
+                                     g->top, g->left, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_pad2d_backward(gt_backend *be, const gt_pad_geom *g, float *dx,
+                                     const float *dy)
+{
+    GT_TRY(gt_check_pad("pad2d_backward", g));
+    GT_CUDA_CHECK(gt_launch_crop_nhwc(dx, dy, g->n, g->in_h, g->in_w, g->c,
+                                      g->top + g->in_h + g->bottom, g->left + g->in_w + g->right,
+                                      g->top, g->left, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+/* BatchNormalization: gtrain's own kernels rather than cuDNN's batch norm,
+ * for one summation order fixed here (deterministic by construction, as every
+ * reduction of gtrain is), Keras 3's biased batch variance in the moving
+ * average (cuDNN's training forward updates its running variance with Bessel's
+ * correction, which is tf.keras 2's behaviour), and no workspace or reserve
+ * space of its own to plan; the price is a few bandwidth-bound passes over the
+ * activation. The column sums use the reduction scratch. */
+static gt_status bn_scratch(gt_cuda *cu, int channels, double **scratch, size_t *doubles)
+{
+    *scratch = (double *)cu->reduce_scratch;
+    *doubles = cu->reduce_scratch_floats / 2;
+    if (*doubles < gt_batchnorm_scratch_min_doubles(channels))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "batch normalization of %d channels needs more than the %zu doubles of "
+                       "reduction scratch",
+                       channels, *doubles);
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_forward_train(gt_backend *be, float *y, float *batch_mean,
+                                              float *batch_var, const float *x, const float *gamma,
+                                              const float *beta, int rows, int channels,
+                                              float epsilon)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_batchnorm("batchnorm_forward_train", rows, channels, epsilon));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_forward_train(y, batch_mean, batch_var, x, gamma, beta,
+                                                    (size_t)rows, channels, epsilon, scratch,
+                                                    doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_forward_infer(gt_backend *be, float *y, const float *x,
+                                              const float *gamma, const float *beta,
+                                              const float *mean, const float *var, int rows,
+                                              int channels, float epsilon)
+{
+    GT_TRY(gt_check_batchnorm("batchnorm_forward_infer", rows, channels, epsilon));
+    GT_CUDA_CHECK(gt_launch_batchnorm_forward_infer(y, x, gamma, beta, mean, var, (size_t)rows,
+                                                    channels, epsilon, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_backward(gt_backend *be, float *dx, float *dgamma, float *dbeta,
+                                         const float *dy, const float *x, const float *gamma,
+                                         const float *batch_mean, const float *batch_var, int rows,
+                                         int channels, float epsilon)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_batchnorm("batchnorm_backward", rows, channels, epsilon));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_backward(dx, dgamma, dbeta, dy, x, gamma, batch_mean,
+                                               batch_var, (size_t)rows, channels, epsilon, scratch,
+                                               doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_update_moving(gt_backend *be, float *moving_mean, float *moving_var,
+                                              const float *batch_mean, const float *batch_var,
+                                              int channels, float momentum)
+{
+    GT_TRY(gt_check_bn_moving(channels, momentum));
+    GT_CUDA_CHECK(gt_launch_batchnorm_update_moving(moving_mean, moving_var, batch_mean, batch_var,
+                                                    channels, momentum, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 static gt_status cuda_relu_backward(gt_backend *be, float *dx, const float *dy, const float *y,
                                     size_t count)
 {
@@ -130,6 +254,16 @@ void gt_cuda_install_ops(gt_backend *be)
     be->bias_act_forward = cuda_bias_act_forward;
     be->bias_backward = cuda_bias_backward;
     be->relu_backward = cuda_relu_backward;
+    be->act_forward = cuda_act_forward;
+    be->act_backward = cuda_act_backward;
+    be->avgpool_forward = cuda_avgpool_forward;
+    be->avgpool_backward = cuda_avgpool_backward;
+    be->pad2d_forward = cuda_pad2d_forward;
+    be->pad2d_backward = cuda_pad2d_backward;
+    be->batchnorm_forward_train = cuda_batchnorm_forward_train;
+    be->batchnorm_forward_infer = cuda_batchnorm_forward_infer;
+    be->batchnorm_backward = cuda_batchnorm_backward;
+    be->batchnorm_update_moving = cuda_batchnorm_update_moving;
     be->maxpool_forward = cuda_maxpool_forward;
     be->maxpool_backward = cuda_maxpool_backward;
     be->softmax_xent = cuda_softmax_xent;

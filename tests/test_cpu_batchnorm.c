@@ -1,0 +1,95 @@
+/* Batch normalization on both CPU backends: hand-computed statistics and
+ * outputs (biased variance, Keras' y = gamma (x - mean) / sqrt(var + eps) +
+ * beta), inference with given statistics, Keras 3's moving-average update,
+ * NULL gamma/beta, the fast backend equal to the reference bit for bit at
+ * several thread counts and shapes, and bad arguments refused. */
+#include "cpu_ops_common.h"
+
+static void check_values(gt_backend *be)
+{
+    /* 4 rows x 2 channels: channel 0 = 1,2,3,4 (mean 2.5, var 1.25),
+     * channel 1 = 10,10,10,14 (mean 11, var 3) */
+    float x[8] = {1, 10, 2, 10, 3, 10, 4, 14}, y[8], mean[2], var[2];
+    float gamma[2] = {2.0f, 1.0f}, beta[2] = {0.5f, -1.0f};
+    const float eps = 1e-3f;
+    CHECK_OK(be->batchnorm_forward_train(be, y, mean, var, x, gamma, beta, 4, 2, eps));
+    CHECK(mean[0] == 2.5f && mean[1] == 11.0f);
+    CHECK(var[0] == 1.25f && var[1] == 3.0f);
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 2; ++c) {
+            double want =
+                gamma[c] * (x[r * 2 + c] - mean[c]) / sqrt((double)var[c] + eps) + beta[c];
+            CHECK_MSG(y[r * 2 + c] == (float)want, "%s: y[%d,%d] %.9g want %.9g", be->name, r, c,
+                      (double)y[r * 2 + c], want);
+        }
+    /* no gamma, no beta: the plain standardized x */
+    CHECK_OK(be->batchnorm_forward_train(be, y, mean, var, x, NULL, NULL, 4, 2, eps));
+    CHECK(y[0] == (float)((1.0 - 2.5) / sqrt(1.25 + (double)eps)));
+    /* inference with given statistics, in place */
+    float z[2] = {3.0f, 5.0f}, m[2] = {1.0f, 5.0f}, v[2] = {4.0f, 0.25f};
+    CHECK_OK(be->batchnorm_forward_infer(be, z, z, gamma, beta, m, v, 1, 2, eps));
+    CHECK(z[0] == (float)(2.0 * 2.0 / sqrt(4.0 + (double)eps) + 0.5));
+    CHECK(z[1] == -1.0f);
+    /* moving = moving * 0.99 + batch * 0.01, in float */
+    float mm[2] = {0.0f, 1.0f}, mv[2] = {1.0f, 1.0f};
+    CHECK_OK(be->batchnorm_update_moving(be, mm, mv, mean, var, 2, 0.99f));
+    CHECK(mm[0] == 0.0f * 0.99f + 2.5f * (1.0f - 0.99f));
+    CHECK(mv[1] == 1.0f * 0.99f + 3.0f * (1.0f - 0.99f));
+    CHECK_FAILS_WITH(be->batchnorm_forward_train(be, y, mean, var, x, gamma, beta, 0, 2, eps),
+                     GT_ERR_INVALID_ARGUMENT, "rows=0");
+    CHECK_FAILS_WITH(be->batchnorm_forward_train(be, y, mean, var, x, gamma, beta, 4, 2, 0.0f),
+                     GT_ERR_INVALID_ARGUMENT, "epsilon");
+    CHECK_FAILS_WITH(be->batchnorm_update_moving(be, mm, mv, mean, var, 2, 1.5f),
+                     GT_ERR_INVALID_ARGUMENT, "momentum");
+}
+
+/* fast == reference bit for bit: shapes with more channels than a block, and
+ * fewer channels than threads */
+static void check_fast_equals_reference(gt_backend *ref, gt_backend *fast)
+{
+    const int shapes[3][2] = {{300, 7}, {50, 600}, {1000, 1}};
+    unsigned long long rng = 77;
+    for (int s = 0; s < 3; ++s) {
+        int rows = shapes[s][0], ch = shapes[s][1];
+        size_t n = (size_t)rows * ch;
+        float *x = rand_buf(n, &rng, -3, 5), *dy = rand_buf(n, &rng, -1, 1);
+        float *gamma = rand_buf((size_t)ch, &rng, 0.5f, 2.0f),
+              *beta = rand_buf((size_t)ch, &rng, -1, 1);
+        float *out[2][6];
+        gt_backend *bes[2] = {ref, fast};
+        for (int e = 0; e < 2; ++e) {
+            float **o = out[e];
+            o[0] = zero_buf(n), o[1] = zero_buf((size_t)ch), o[2] = zero_buf((size_t)ch);
+            o[3] = zero_buf(n), o[4] = zero_buf((size_t)ch), o[5] = zero_buf((size_t)ch);
+            CHECK_OK(bes[e]->batchnorm_forward_train(bes[e], o[0], o[1], o[2], x, gamma, beta, rows,
+                                                     ch, 1e-3f));
+            CHECK_OK(bes[e]->batchnorm_backward(bes[e], o[3], o[4], o[5], dy, x, gamma, o[1], o[2],
+                                                rows, ch, 1e-3f));
+        }
+        static const char *const names[6] = {"y", "mean", "var", "dx", "dgamma", "dbeta"};
+        size_t counts[6] = {n, (size_t)ch, (size_t)ch, n, (size_t)ch, (size_t)ch};
+        for (int k = 0; k < 6; ++k) {
+            CHECK_CLOSE(names[k], out[1][k], out[0][k], counts[k], 0.0);
+            free(out[0][k]);
+            free(out[1][k]);
+        }
+        free(x);
+        free(dy);
+        free(gamma);
+        free(beta);
+    }
+}
+
+int main(void)
+{
+    gt_backend *ref = make_backend("cpu-reference", 1);
+    check_values(ref);
+    for (int threads = 1; threads <= 3; ++threads) {
+        gt_backend *fast = make_backend("cpu", threads);
+        check_values(fast);
+        check_fast_equals_reference(ref, fast);
+        gt_backend_destroy(fast);
+    }
+    gt_backend_destroy(ref);
+    TEST_EXIT();
+}
