@@ -19,6 +19,7 @@
 #include "checkpoint_hdf5.h"
 #include "dataset_internal.h"
 #include "error.h"
+#include "h5_guard.h"
 
 /* Examples converted per read of non-uint8 images, to bound the double buffer. */
 #define H5DATA_BLOCK_EXAMPLES 256
@@ -445,6 +446,25 @@ static gt_status load(h5_source *s, const char *x_key, const char *y_key, gt_dat
     return st;
 }
 
+typedef struct load_job {
+    const char *path, *x_key, *y_key;
+    gt_dataset **out;
+} load_job;
+
+static gt_status load_file(void *arg)
+{
+    const load_job *job = arg;
+    h5_source s;
+    memset(&s, 0, sizeof s);
+    s.path = job->path;
+    GT_TRY(gt_h5_open_read(job->path, &s.file));
+    gt_status st = load(&s, job->x_key, job->y_key, job->out);
+    H5Fclose(s.file);
+    return st;
+}
+
+/* Datasets come from anywhere: the file is read in a child process first
+ * (h5_guard.h), so one that crashes libhdf5 is reported as corrupt. */
 gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
                                gt_dataset **out)
 {
@@ -452,13 +472,8 @@ gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *
     *out = NULL;
     if (!path || !*path)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_hdf5: no file path given");
-    h5_source s;
-    memset(&s, 0, sizeof s);
-    s.path = path;
-    GT_TRY(gt_h5_open_read(path, &s.file));
-    gt_status st = load(&s, x_key, y_key, out);
-    H5Fclose(s.file);
-    return st;
+    load_job job = {path, x_key, y_key, out};
+    return gt_guarded_read(path, load_file, &job);
 }
 
 #endif /* GTRAIN_HAVE_HDF5 */
