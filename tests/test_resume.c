@@ -101,7 +101,7 @@ int main(void)
         snapshot sc = {0};
         sc.stop_epoch = 2;
         sc.stop_step = 3;
-        gt_fit_callbacks cb = {&sc, NULL, NULL, interrupt_at, NULL, 0};
+        gt_fit_callbacks cb = {&sc, NULL, NULL, interrupt_at, NULL, 0, NULL};
         CHECK_OK(new_trainer(model, be, kind, &c1));
         CHECK(gt_trainer_fit(c1, data, NULL, 2, &cb) == GT_ERR_UNSUPPORTED);
         CHECK(sc.taken && sc.state.epochs_done == 1 && sc.state.steps_done == 3);
