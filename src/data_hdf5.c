@@ -154,6 +154,24 @@ static gt_status open_dataset(const h5_source *s, const char *key, const char *r
     return GT_OK;
 }
 
+/* A dataset's declared size must be one the file can hold: at most what is
+ * stored, times deflate's largest expansion (1032:1) for compressed chunks.
+ * Damaged dimensions would otherwise ask for terabytes (or wrap around). */
+static gt_status check_stored(const h5_source *s, hid_t ds, const char *key, size_t count,
+                              size_t per_example, size_t elem_bytes)
+{
+    size_t logical = 0;
+    int wraps = __builtin_mul_overflow(count, per_example, &logical) ||
+                __builtin_mul_overflow(logical, elem_bytes, &logical);
+    unsigned long long stored = (unsigned long long)H5Dget_storage_size(ds);
+    if (!wraps && logical <= 1032ULL * stored + 4096) return GT_OK;
+    return gt_fail(GT_ERR_FORMAT,
+                   "%s: dataset '%s' declares %zu x %zu values%s, but the file stores %llu bytes "
+                   "for it: truncated or corrupt",
+                   s->path, key, count, per_example, wraps ? " (more than memory can address)" : "",
+                   stored);
+}
+
 static gt_status read_failed(const h5_source *s, const char *key)
 {
     return gt_fail(GT_ERR_FORMAT,
@@ -237,6 +255,9 @@ static gt_status read_images(h5_source *s, uint8_t **pixels, size_t *count, gt_s
         *shape = (gt_shape3){(int)dims[1], (int)dims[2], rank == 4 ? (int)dims[3] : 1};
         *count = (size_t)dims[0];
         per = gt_shape3_size(*shape);
+        st = check_stored(s, ds, s->x_key, *count, per, H5Tget_size(type));
+    }
+    if (st == GT_OK) {
         *pixels = malloc(*count * per);
         if (!*pixels)
             st = gt_fail(GT_ERR_OUT_OF_MEMORY,
@@ -289,6 +310,7 @@ static gt_status read_int_vector(h5_source *s, const char *key, const char *role
                      "%s: dataset '%s' (the %s) has type %s; expected an "
                      "integer type",
                      s->path, key, role, type_name(type, tname, sizeof tname));
+    if (st == GT_OK) st = check_stored(s, ds, key, (size_t)dims[0], 1, H5Tget_size(type));
     if (st == GT_OK) {
         *count = (size_t)dims[0];
         *out = malloc((*count ? *count : 1) * sizeof **out);
@@ -330,6 +352,8 @@ static gt_status read_class_names(h5_source *s, char ***names, int *count)
                      "%s: dataset 'list_classes' has type %s; expected "
                      "integers or strings",
                      s->path, type_name(type, tname, sizeof tname));
+    if (st == GT_OK && cls == H5T_STRING && H5Tis_variable_str(type) <= 0)
+        st = check_stored(s, ds, "list_classes", (size_t)dims[0], 1, H5Tget_size(type));
     int n = st == GT_OK ? (int)dims[0] : 0;
     char **list = n ? calloc((size_t)n, sizeof *list) : NULL;
     if (st == GT_OK && !list) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
