@@ -43,6 +43,41 @@ static gt_status interrupt_at(void *user, gt_trainer *tr, int epoch, int step)
     return GT_ERR_UNSUPPORTED; /* stands for the process being killed here */
 }
 
+/* A stop request after step `stop_step` of epoch `stop_epoch`, from on_step
+ * (by_poll 0) or from stop_requested (by_poll 1). */
+typedef struct stopper {
+    int stop_epoch, stop_step, by_poll;
+    int epoch, step;    /* the last step reported */
+    int epoch_ends;     /* on_epoch_end calls */
+    int last_epoch_end; /* the epoch of the last one */
+} stopper;
+
+static int stop_on_step(void *user, int epoch, int step, int steps, double loss, double acc)
+{
+    (void)steps;
+    (void)loss;
+    (void)acc;
+    stopper *s = user;
+    s->epoch = epoch;
+    s->step = step;
+    return !s->by_poll && epoch == s->stop_epoch && step == s->stop_step;
+}
+
+static int stop_poll(void *user)
+{
+    const stopper *s = user;
+    return s->by_poll && s->epoch == s->stop_epoch && s->step == s->stop_step;
+}
+
+static gt_status count_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *logs)
+{
+    (void)tr;
+    stopper *s = user;
+    s->epoch_ends += 1;
+    s->last_epoch_end = logs->epoch;
+    return GT_OK;
+}
+
 static gt_status new_trainer(const gt_model *m, gt_backend *be, gt_optimizer_kind opt,
                              gt_trainer **out)
 {
@@ -113,6 +148,50 @@ int main(void)
         CHECK_OK(gt_trainer_get_params(c2, wc, np));
         CHECK_MSG(memcmp(wa, wc, np * sizeof(float)) == 0,
                   "optimizer %d: resume in the middle of epoch 2 differs", opt);
+
+        /* D: a stop request after step 3 of epoch 2 (on_step's return value, then
+         * the stop_requested poll) leaves the partial epoch unfinished: no
+         * on_epoch_end for it, the state mid-epoch, and resuming it gives A */
+        for (int by_poll = 0; by_poll < 2; ++by_poll) {
+            gt_trainer *d1 = NULL, *d2 = NULL;
+            stopper stop = {2, 3, by_poll, 0, 0, 0, 0};
+            gt_fit_callbacks scb = {&stop, NULL, stop_on_step, NULL, count_epoch_end, 0, stop_poll};
+            CHECK_OK(new_trainer(model, be, kind, &d1));
+            CHECK_OK(gt_trainer_fit(d1, data, NULL, 2, &scb));
+            gt_train_state sd;
+            CHECK_OK(gt_trainer_get_state(d1, &sd));
+            CHECK_MSG(sd.epochs_done == 1 && sd.steps_done == 3 && sd.optimizer_step == 9,
+                      "stop (poll %d): state epoch %d step %d optimizer step %lld", by_poll,
+                      sd.epochs_done, sd.steps_done, (long long)sd.optimizer_step);
+            CHECK_MSG(stop.epoch_ends == 1 && stop.last_epoch_end == 1,
+                      "stop (poll %d): on_epoch_end ran %d times, last for epoch %d", by_poll,
+                      stop.epoch_ends, stop.last_epoch_end);
+            CHECK(sd.epoch_examples == 3 * 16 && sd.epoch_loss_sum > 0);
+            snapshot sn = {0};
+            CHECK_OK(take(d1, &sn));
+            gt_trainer_destroy(d1);
+            CHECK_OK(new_trainer(model, be, kind, &d2));
+            CHECK_OK(restore(d2, &sn));
+            CHECK_OK(gt_trainer_fit(d2, data, NULL, 2, NULL));
+            float *wd = malloc(np * sizeof(float));
+            CHECK_OK(gt_trainer_get_params(d2, wd, np));
+            CHECK_MSG(memcmp(wa, wd, np * sizeof(float)) == 0,
+                      "optimizer %d: stop (poll %d) + resume differs from 2 epochs", opt, by_poll);
+            free(wd);
+            free(sn.params);
+            free(sn.moments);
+            gt_trainer_destroy(d2);
+        }
+
+        /* a state past the end of an epoch of this data is refused */
+        gt_trainer *e = NULL;
+        CHECK_OK(new_trainer(model, be, kind, &e));
+        gt_train_state past = sc.state;
+        past.steps_done = 7; /* 90 examples in batches of 16: 6 steps */
+        CHECK_OK(gt_trainer_set_state(e, &past));
+        CHECK_FAILS_WITH(gt_trainer_fit(e, data, NULL, 2, NULL), GT_ERR_INVALID_ARGUMENT,
+                         "the run state is at step 7 of epoch 2, but an epoch of");
+        gt_trainer_destroy(e);
 
         /* a state from another seed is refused */
         gt_train_state other = sa;
