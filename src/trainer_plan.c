@@ -128,7 +128,7 @@ static gt_status alloc_floats(gt_backend *be, size_t count, const char *what, fl
     if (st == GT_ERR_OUT_OF_MEMORY)
         return gt_fail_context(st,
                                "allocating %s (%zu floats, %.1f MiB; this does not depend on "
-                               "the batch size, a smaller model does fit)",
+                               "the batch size: the model is too large for this memory)",
                                what, count, (double)count * sizeof(float) / 1048576.0);
     if (st != GT_OK) return gt_fail_context(st, "allocating %s", what);
     *out = p;

@@ -93,21 +93,32 @@ typedef int (*openat_fn)(int, const char *, int, ...);
 typedef FILE *(*fopen_fn)(const char *, const char *);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 
+/* The optional mode argument of open and openat. */
+#define MODE_ARG(flags, mode)                                                                      \
+    do {                                                                                           \
+        if ((flags)&O_CREAT) {                                                                     \
+            va_list ap;                                                                            \
+            va_start(ap, flags);                                                                   \
+            mode = (mode_t)va_arg(ap, int);                                                        \
+            va_end(ap);                                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* erofs: 1 (errno EROFS) when this open must fail. */
+static int read_only_refuses(const char *path, int flags)
+{
+    if (strcmp(fault(), "erofs") != 0 || !writes_intended(flags) || !in_fault_dir(path)) return 0;
+    errno = EROFS;
+    return 1;
+}
+
 int open(const char *path, int flags, ...)
 {
     static open_fn real;
     if (!real) real = (open_fn)dlsym(RTLD_NEXT, "open");
     mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    if (strcmp(fault(), "erofs") == 0 && writes_intended(flags) && in_fault_dir(path)) {
-        errno = EROFS;
-        return -1;
-    }
+    MODE_ARG(flags, mode);
+    if (read_only_refuses(path, flags)) return -1;
     int fd = real(path, flags, mode);
     opened(path, flags, fd);
     return fd;
@@ -116,12 +127,7 @@ int open(const char *path, int flags, ...)
 int open64(const char *path, int flags, ...)
 {
     mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
+    MODE_ARG(flags, mode);
     return open(path, flags, mode);
 }
 
@@ -130,16 +136,8 @@ int openat(int dirfd, const char *path, int flags, ...)
     static openat_fn real;
     if (!real) real = (openat_fn)dlsym(RTLD_NEXT, "openat");
     mode_t mode = 0;
-    if (flags & O_CREAT) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-    }
-    if (strcmp(fault(), "erofs") == 0 && writes_intended(flags) && in_fault_dir(path)) {
-        errno = EROFS;
-        return -1;
-    }
+    MODE_ARG(flags, mode);
+    if (read_only_refuses(path, flags)) return -1;
     int fd = real(dirfd, path, flags, mode);
     opened(path, flags, fd);
     return fd;
