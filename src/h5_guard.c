@@ -114,6 +114,16 @@ static gt_status child_died(const char *path, pid_t pid, int waited, int wstatus
 
 gt_status gt_guarded_read(const char *path, gt_guarded_reader reader, void *arg)
 {
+    /* a FIFO would block the open, a device never end: only regular files */
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return gt_fail(GT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return gt_fail(GT_ERR_IO, "cannot read %s: it is %s, not a regular file", path,
+                       S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a named pipe"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                                              : "a special file");
     int sealed = 0;
     GT_TRY(gt_seal_verify(path, &sealed));
     int fds[2];

@@ -628,6 +628,8 @@ gt_status gt_model_from_json_text(const char *text, const char *origin, gt_model
     return st;
 }
 
+#define GT_MODEL_JSON_MAX_BYTES (64 << 20)
+
 gt_status gt_model_from_json_file(const char *path, gt_model **out)
 {
     if (out == NULL || path == NULL)
@@ -651,6 +653,13 @@ gt_status gt_model_from_json_file(const char *path, gt_model **out)
         size_t got = fread(text + len, 1, cap - len, f);
         len += got;
         if (got == 0) break;
+        if (len > GT_MODEL_JSON_MAX_BYTES) {
+            /* VGG-16's JSON is 12 kB: this is not a model (or /dev/zero) */
+            free(text);
+            fclose(f);
+            return gt_fail(GT_ERR_FORMAT, "%s: more than %d MiB: not a Keras model JSON file",
+                           path, GT_MODEL_JSON_MAX_BYTES >> 20);
+        }
     }
     int failed = ferror(f);
     fclose(f);

@@ -38,6 +38,15 @@ refused "is corrupt" -- "$gtrain" convert --weights "$crash" --model m.json --sa
 refused "gtrain: error: $crash" -- "$gtrain" fit --resume "$crash"
 refused "gtrain: error: $crash" -- "$gtrain" fit --model m.json --data hdf5:"$crash" --device cpu
 
+# special files: no hang on a pipe, no endless read of a device
+mkfifo pipe.h5
+refused "cannot read pipe.h5: it is a named pipe, not a regular file" -- timeout 60 "$gtrain" \
+  evaluate --weights pipe.h5 --device cpu
+refused "cannot read /dev/zero: it is a character device" -- timeout 60 "$gtrain" fit --model m.json \
+  --data hdf5:/dev/zero --device cpu
+refused "/dev/zero: more than 64 MiB: not a Keras model JSON file" -- timeout 60 "$gtrain" summary \
+  --model /dev/zero
+
 size=$(stat -c %s a.h5)
 cp a.h5 flip.h5
 printf '\x5a' | dd of=flip.h5 bs=1 seek=$((size - 100)) conv=notrunc status=none
