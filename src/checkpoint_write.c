@@ -231,9 +231,7 @@ static gt_status build_image(snapshot *s, const char *run_info, const char *wher
 static gt_status write_file(const char *tmp, const char *path, const uint8_t *data, size_t size)
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return gt_fail(GT_ERR_IO, "cannot create checkpoint %s: %s (the previous %s is kept)", tmp,
-                       strerror(errno), path);
+    if (fd < 0) return gt_fail(GT_ERR_IO, "cannot create checkpoint %s: %s", tmp, strerror(errno));
     size_t done = 0;
     int err = 0;
     while (done < size && !err) {

@@ -3,7 +3,7 @@
 # per target: valid IDX pairs, the model JSON files of tests/models, small
 # HDF5 datasets and checkpoints (gtrain's own, sealed, and Keras files).
 set -eu
-out=$1
+out=$(mkdir -p "$1" && cd "$1" && pwd)
 gtrain="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 src="$GTRAIN_SOURCE_DIR"
 rm -rf "$out"
