@@ -38,6 +38,13 @@ static void write_all(int fd, const void *data, size_t size)
  * parent's buffers and libraries are the parent's to finish). */
 static void run_child(int fd, gt_guarded_reader reader, void *arg)
 {
+    /* The parent's crash handlers (a sanitizer's, libFuzzer's, a host
+     * program's) are not for this process: a crash here must end it by the
+     * signal, for the parent to see, not run handlers that write reports or
+     * crash files as if the parent had crashed. */
+    static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP};
+    for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; ++i)
+        signal(crash_signals[i], SIG_DFL);
     int null_fd = open("/dev/null", O_WRONLY);
     if (null_fd >= 0) dup2(null_fd, STDERR_FILENO); /* a crash report here is ours to word */
     child_report r;
@@ -93,8 +100,17 @@ static size_t read_report(int fd, child_report *r, int deadline_ms, int *late)
     return got;
 }
 
+static int is_stop_signal(int sig)
+{
+    return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGKILL;
+}
+
 static gt_status child_died(const char *path, pid_t pid, int waited, int wstatus)
 {
+    if (waited && WIFSIGNALED(wstatus) && is_stop_signal(WTERMSIG(wstatus)))
+        /* Ctrl-C of the process group, or the OOM killer: not the file's fault */
+        return gt_fail(GT_ERR_IO, "reading %s was interrupted (signal %d, %s)", path,
+                       WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     if (waited && WIFSIGNALED(wstatus))
         return gt_fail(GT_ERR_FORMAT,
                        "%s is corrupt: reading it crashed the HDF5 library (signal %d, %s) "
