@@ -13,8 +13,10 @@
  *
  * The reader must only read the file into host memory: the child may not use
  * a device, threads or anything that outlives it (it ends with _exit, its
- * stderr on /dev/null). Cost per load: a fork and a second read of the file
- * (bench/results/reliability_*.md). */
+ * stderr on /dev/null, the crash signals at their defaults). fork() from a
+ * threaded program is safe for this: glibc's malloc survives it, and the
+ * serial libhdf5 is not to be called from two threads at once anyway. Cost per load: a fork and a
+ * second read of the file (bench/results/reliability_*.md). */
 #ifndef GT_H5_GUARD_H
 #define GT_H5_GUARD_H
 

@@ -657,8 +657,8 @@ gt_status gt_model_from_json_file(const char *path, gt_model **out)
             /* VGG-16's JSON is 12 kB: this is not a model (or /dev/zero) */
             free(text);
             fclose(f);
-            return gt_fail(GT_ERR_FORMAT, "%s: more than %d MiB: not a Keras model JSON file",
-                           path, GT_MODEL_JSON_MAX_BYTES >> 20);
+            return gt_fail(GT_ERR_FORMAT, "%s: more than %d MiB: not a Keras model JSON file", path,
+                           GT_MODEL_JSON_MAX_BYTES >> 20);
         }
     }
     int failed = ferror(f);
