@@ -59,11 +59,6 @@
 #define GT_KERAS_FILE_VERSION "2.11.0"
 #define GT_KERAS_BACKEND "tensorflow"
 
-/* Test hook: when the environment variable names a number N, the Nth save of
- * this process kills the process (SIGKILL) halfway through writing the
- * temporary file, as a crash or `kill -9` would. Used by the crash test only. */
-#define GT_CHECKPOINT_KILL_ENV "GTRAIN_TEST_KILL_DURING_SAVE"
-
 /* Conv kernels: gtrain OHWI (filters, kh, kw, cin) <-> Keras HWIO (kh, kw, cin, filters). */
 void gt_kernel_ohwi_to_hwio(const gt_layer *l, const float *ohwi, float *hwio);
 void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi);

@@ -28,6 +28,12 @@ gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_i
                    path ? path : "(null)");
 }
 
+gt_status gt_checkpoint_check_target(const char *path)
+{
+    return gt_fail(GT_ERR_UNSUPPORTED, "%s: cannot write a checkpoint: " GT_NO_HDF5,
+                   path ? path : "(null)");
+}
+
 gt_status gt_checkpoint_load_model(const char *path, gt_model **out)
 {
     if (out) *out = NULL;

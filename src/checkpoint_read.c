@@ -8,13 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+
 #include "checkpoint.h"
 #include "checkpoint_hdf5.h"
 #include "error.h"
+#include "h5_guard.h"
 
-gt_status gt_checkpoint_load_model(const char *path, gt_model **out)
+typedef struct load_model_job {
+    const char *path;
+    gt_model **out;
+} load_model_job;
+
+static gt_status load_model(void *arg)
 {
-    if (!out || !path) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_load_model: NULL");
+    const load_model_job *job = arg;
+    const char *path = job->path;
+    gt_model **out = job->out;
     *out = NULL;
     hid_t f;
     GT_TRY(gt_h5_open_read(path, &f));
@@ -34,6 +46,13 @@ gt_status gt_checkpoint_load_model(const char *path, gt_model **out)
     st = gt_model_from_json_text(json, origin, out);
     free(json);
     return st;
+}
+
+gt_status gt_checkpoint_load_model(const char *path, gt_model **out)
+{
+    if (!out || !path) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_load_model: NULL");
+    load_model_job job = {path, out};
+    return gt_guarded_read(path, load_model, &job);
 }
 
 /* The group holding layer_names: the root (save_weights) or model_weights. */
@@ -193,6 +212,43 @@ static gt_status read_choice(hid_t g, const char *attr, const char *where, const
     return st;
 }
 
+/* Every field of /gtrain_state is checked against what a run can mean
+ * before it is used: the int64 and float64 values of a file do not fit the
+ * trainer's int and float fields otherwise, and a wrong counter would train
+ * on garbage. Messages name the file, the field and the value. */
+static gt_status get_int(hid_t g, const char *where, const char *name, long long lo, long long hi,
+                         long long *out)
+{
+    GT_TRY(gt_h5_read_int64_attr(g, name, where, out));
+    if (*out < lo || *out > hi)
+        return gt_fail(GT_ERR_FORMAT, "%s: %s is %lld, expected %lld..%lld", where, name, *out, lo,
+                       hi);
+    return GT_OK;
+}
+
+/* A finite number in [lo, hi], or (lo, hi] when lo_open. */
+static gt_status get_real(hid_t g, const char *where, const char *name, double lo, int lo_open,
+                          double hi, double *out)
+{
+    GT_TRY(gt_h5_read_double_attr(g, name, where, out));
+    double v = *out;
+    if (!isfinite(v) || v < lo || (lo_open && v == lo) || v > hi)
+        return gt_fail(GT_ERR_FORMAT, "%s: %s is %g, expected a number in %c%g, %g]", where, name,
+                       v, lo_open ? '(' : '[', lo, hi);
+    return GT_OK;
+}
+
+/* Adam's betas and SGD's momentum: [0, 1). */
+static gt_status get_fraction(hid_t g, const char *where, const char *name, float *out)
+{
+    double d = 0;
+    GT_TRY(gt_h5_read_double_attr(g, name, where, &d));
+    if (!(d >= 0.0 && d < 1.0))
+        return gt_fail(GT_ERR_FORMAT, "%s: %s is %g, expected a number in [0, 1)", where, name, d);
+    *out = (float)d;
+    return GT_OK;
+}
+
 static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info *info)
 {
     long long v = 0;
@@ -212,30 +268,20 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
     c->optimizer = flag ? GT_OPT_SGD : GT_OPT_ADAM;
     GT_TRY(read_choice(g, "reduction", where, "mean", "sum", &flag));
     c->reduction = flag ? GT_REDUCE_SUM : GT_REDUCE_MEAN;
-#define GET_F(name, dst)                                                                           \
-    do {                                                                                           \
-        GT_TRY(gt_h5_read_double_attr(g, name, where, &d));                                        \
-        dst = d;                                                                                   \
-    } while (0)
-#define GET_I(name, dst)                                                                           \
-    do {                                                                                           \
-        GT_TRY(gt_h5_read_int64_attr(g, name, where, &v));                                         \
-        dst = v;                                                                                   \
-    } while (0)
-#define GET_U(name, dst)                                                                           \
-    do {                                                                                           \
-        GT_TRY(gt_h5_read_uint64_attr(g, name, where, &u));                                        \
-        dst = u;                                                                                   \
-    } while (0)
     /* floats were stored as doubles of the float values: the round trip is exact */
-    GET_F("learning_rate", c->learning_rate);
-    GET_F("beta1", c->beta1);
-    GET_F("beta2", c->beta2);
-    GET_F("epsilon", c->epsilon);
-    GET_F("momentum", c->momentum);
-    GET_I("nesterov", c->nesterov);
-    GET_I("batch_size", c->batch_size);
-    GET_I("steps_per_epoch", c->steps_per_epoch);
+    GT_TRY(get_real(g, where, "learning_rate", 0.0, 1, 1e6, &d));
+    c->learning_rate = (float)d;
+    GT_TRY(get_fraction(g, where, "beta1", &c->beta1));
+    GT_TRY(get_fraction(g, where, "beta2", &c->beta2));
+    GT_TRY(get_real(g, where, "epsilon", 0.0, 1, 1.0, &d));
+    c->epsilon = (float)d;
+    GT_TRY(get_fraction(g, where, "momentum", &c->momentum));
+    GT_TRY(get_int(g, where, "nesterov", 0, 1, &v));
+    c->nesterov = (int)v;
+    GT_TRY(get_int(g, where, "batch_size", 1, INT_MAX, &v));
+    c->batch_size = (int)v;
+    GT_TRY(get_int(g, where, "steps_per_epoch", 0, INT_MAX, &v));
+    c->steps_per_epoch = (int)v;
     /* format 1 predates --no-shuffle and the loss epsilon: its runs were
      * shuffled and used the exact cross-entropy */
     c->order = GT_ORDER_SHUFFLED;
@@ -244,30 +290,75 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
         GT_TRY(read_choice(g, "data_order", where, gt_data_order_name(GT_ORDER_SHUFFLED),
                            gt_data_order_name(GT_ORDER_FILE), &flag));
         c->order = flag ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
-        GET_F("loss_log_epsilon", c->loss_log_epsilon);
+        /* [0, 1): what validate_config accepts */
+        GT_TRY(get_real(g, where, "loss_log_epsilon", 0.0, 0, 0.5, &d));
+        c->loss_log_epsilon = (float)d;
     }
-    GET_U("seed", c->seed);
-    t->seed = c->seed;
-    GET_I("optimizer_step", t->optimizer_step);
-    GET_I("epochs_done", t->epochs_done);
-    GET_I("steps_done", t->steps_done);
-    GET_U("dropout_counter", t->dropout_counter);
-    GET_F("epoch_loss_sum", t->epoch_loss_sum);
-    GET_F("epoch_correct", t->epoch_correct);
-    GET_F("epoch_examples", t->epoch_examples);
-    GET_F("epoch_seconds", t->epoch_seconds);
-#undef GET_F
-#undef GET_I
-#undef GET_U
-    if (c->batch_size < 1 || t->epochs_done < 0 || t->steps_done < 0 || t->optimizer_step < 0)
+    GT_TRY(gt_h5_read_uint64_attr(g, "seed", where, &u));
+    c->seed = t->seed = u;
+    GT_TRY(get_int(g, where, "optimizer_step", 0, INT64_MAX, &v));
+    t->optimizer_step = v;
+    GT_TRY(get_int(g, where, "epochs_done", 0, INT_MAX - 1, &v));
+    t->epochs_done = (int)v;
+    GT_TRY(get_int(g, where, "steps_done", 0, INT_MAX - 1, &v));
+    t->steps_done = (int)v;
+    GT_TRY(gt_h5_read_uint64_attr(g, "dropout_counter", where, &u));
+    t->dropout_counter = u;
+    /* the running sums of a partial epoch: whole examples, a non-negative
+     * loss (cross-entropy), at most as many correct as examples */
+    GT_TRY(get_real(g, where, "epoch_examples", 0.0, 0, 9007199254740992.0, &t->epoch_examples));
+    if (t->epoch_examples != floor(t->epoch_examples))
+        return gt_fail(GT_ERR_FORMAT, "%s: epoch_examples is %g, expected a whole number", where,
+                       t->epoch_examples);
+    GT_TRY(get_real(g, where, "epoch_correct", 0.0, 0, t->epoch_examples, &t->epoch_correct));
+    GT_TRY(get_real(g, where, "epoch_loss_sum", 0.0, 0, 1e300, &t->epoch_loss_sum));
+    GT_TRY(get_real(g, where, "epoch_seconds", 0.0, 0, 1e12, &t->epoch_seconds));
+    if ((t->steps_done > 0) != (t->epoch_examples > 0))
         return gt_fail(GT_ERR_FORMAT,
-                       "%s: batch_size %d, epochs_done %d, steps_done %d, "
-                       "optimizer_step %lld: expected a positive batch and no negative counter",
-                       where, c->batch_size, t->epochs_done, t->steps_done,
-                       (long long)t->optimizer_step);
+                       "%s: steps_done is %d but epoch_examples is %g: a partial epoch has both "
+                       "or neither",
+                       where, t->steps_done, t->epoch_examples);
+    if (t->optimizer_step < (long long)t->steps_done)
+        return gt_fail(GT_ERR_FORMAT, "%s: optimizer_step %lld is less than steps_done %d", where,
+                       (long long)t->optimizer_step, t->steps_done);
     if (H5Aexists(g, "run_info") > 0)
         GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
     return GT_OK;
+}
+
+/* Reads /gtrain_state of an open file into info. */
+static gt_status read_info_from(hid_t f, const char *path, gt_checkpoint_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->config = gt_train_config_for(NULL);
+    if (!gt_h5_exists(f, GT_CHECKPOINT_STATE_GROUP)) return GT_OK;
+    char where[4200];
+    snprintf(where, sizeof where, "%s: %s", path, GT_CHECKPOINT_STATE_GROUP);
+    hid_t g = H5Gopen2(f, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT);
+    gt_status st =
+        g < 0 ? gt_fail(GT_ERR_FORMAT, "%s: not a group", where) : read_state_group(g, where, info);
+    if (g >= 0) H5Gclose(g);
+    info->has_state = st == GT_OK;
+    if (st != GT_OK) {
+        free(info->run_info);
+        info->run_info = NULL;
+    }
+    return st;
+}
+
+typedef struct read_info_job {
+    const char *path;
+    gt_checkpoint_info *info;
+} read_info_job;
+
+static gt_status read_info(void *arg)
+{
+    const read_info_job *job = arg;
+    hid_t f;
+    GT_TRY(gt_h5_open_read(job->path, &f));
+    gt_status st = read_info_from(f, job->path, job->info);
+    H5Fclose(f);
+    return st;
 }
 
 gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info)
@@ -275,76 +366,89 @@ gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info)
     if (!info || !path) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_read_info: NULL");
     memset(info, 0, sizeof *info);
     info->config = gt_train_config_for(NULL);
+    read_info_job job = {path, info};
+    return gt_guarded_read(path, read_info, &job);
+}
+
+/* Everything a restore reads, read into host memory (in the guard's child
+ * first, then here). */
+typedef struct restore_job {
+    const char *path;
+    const gt_model *model;
+    int with_state;
+    float *params;
+    float *moments; /* n_moments floats, when with_state */
+    size_t n_moments;
+    gt_checkpoint_info info;
+} restore_job;
+
+static gt_status read_moments(hid_t f, restore_job *job)
+{
+    if (!job->info.has_state)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s has no %s group: it holds weights but no training "
+                       "state to resume (a Keras file?)",
+                       job->path, GT_CHECKPOINT_STATE_GROUP);
+    if (!job->n_moments) return GT_OK;
+    unsigned long long dims[1] = {job->n_moments};
+    char where[4200];
+    snprintf(where, sizeof where, "%s: %s/optimizer_state", job->path, GT_CHECKPOINT_STATE_GROUP);
+    hid_t g = H5Gopen2(f, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT);
+    if (g < 0) return gt_fail(GT_ERR_FORMAT, "%s: cannot open the group", where);
+    gt_status st = gt_h5_read_floats(g, "optimizer_state", 1, dims, job->moments, where);
+    H5Gclose(g);
+    return st;
+}
+
+static gt_status read_for_restore(void *arg)
+{
+    restore_job *job = arg;
+    free(job->info.run_info);
+    memset(&job->info, 0, sizeof job->info);
     hid_t f;
-    GT_TRY(gt_h5_open_read(path, &f));
-    gt_status st = GT_OK;
-    if (gt_h5_exists(f, GT_CHECKPOINT_STATE_GROUP)) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s: %s", path, GT_CHECKPOINT_STATE_GROUP);
-        hid_t g = H5Gopen2(f, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT);
-        st = g < 0 ? gt_fail(GT_ERR_FORMAT, "%s: not a group", where)
-                   : read_state_group(g, where, info);
-        if (g >= 0) H5Gclose(g);
-        info->has_state = st == GT_OK;
-        if (st != GT_OK) {
-            free(info->run_info);
-            info->run_info = NULL;
-        }
-    }
+    GT_TRY(gt_h5_open_read(job->path, &f));
+    gt_status st = read_weights(f, job->path, job->model, job->params);
+    if (st == GT_OK && job->with_state) st = read_info_from(f, job->path, &job->info);
+    if (st == GT_OK && job->with_state) st = read_moments(f, job);
     H5Fclose(f);
     return st;
 }
 
-static gt_status restore_state(gt_trainer *tr, hid_t f, const char *path)
+static gt_status apply_state(gt_trainer *tr, const restore_job *job)
 {
-    gt_checkpoint_info info;
-    GT_TRY(gt_checkpoint_read_info(path, &info));
-    free(info.run_info);
-    if (!info.has_state)
-        return gt_fail(GT_ERR_FORMAT,
-                       "%s has no %s group: it holds weights but no training "
-                       "state to resume (a Keras file?)",
-                       path, GT_CHECKPOINT_STATE_GROUP);
     const gt_train_config *c = gt_trainer_config(tr);
-    if (c->optimizer != info.config.optimizer)
+    const gt_checkpoint_info *info = &job->info;
+    if (c->optimizer != info->config.optimizer)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "%s was saved by a run with optimizer %s; this "
                        "trainer uses %s",
-                       path, info.config.optimizer == GT_OPT_SGD ? "sgd" : "adam",
+                       job->path, info->config.optimizer == GT_OPT_SGD ? "sgd" : "adam",
                        c->optimizer == GT_OPT_SGD ? "sgd" : "adam");
-    size_t n = gt_trainer_optimizer_state_count(tr);
-    if (n) {
-        float *moments = malloc(n * sizeof(float));
-        if (!moments) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
-        unsigned long long dims[1] = {n};
-        char where[4200];
-        snprintf(where, sizeof where, "%s: %s/optimizer_state", path, GT_CHECKPOINT_STATE_GROUP);
-        hid_t g = H5Gopen2(f, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT);
-        gt_status st = gt_h5_read_floats(g, "optimizer_state", 1, dims, moments, where);
-        H5Gclose(g);
-        if (st == GT_OK) st = gt_trainer_set_optimizer_state(tr, moments, n);
-        free(moments);
-        GT_TRY(st);
-    }
-    return gt_trainer_set_state(tr, &info.state);
+    if (job->n_moments) GT_TRY(gt_trainer_set_optimizer_state(tr, job->moments, job->n_moments));
+    return gt_trainer_set_state(tr, &info->state);
 }
 
 gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state)
 {
     if (!tr || !path) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_restore: NULL");
-    const gt_model *m = gt_trainer_model(tr);
-    size_t np = gt_model_param_count(m);
-    float *params = malloc((np ? np : 1) * sizeof(float));
-    if (!params) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
-    hid_t f;
-    gt_status st = gt_h5_open_read(path, &f);
-    if (st == GT_OK) {
-        st = read_weights(f, path, m, params);
-        if (st == GT_OK) st = gt_trainer_set_params(tr, params, np);
-        if (st == GT_OK && with_state) st = restore_state(tr, f, path);
-        H5Fclose(f);
-    }
-    free(params);
+    restore_job job;
+    memset(&job, 0, sizeof job);
+    job.path = path;
+    job.model = gt_trainer_model(tr);
+    job.with_state = with_state;
+    size_t np = gt_model_param_count(job.model);
+    job.n_moments = with_state ? gt_trainer_optimizer_state_count(tr) : 0;
+    job.params = malloc((np ? np : 1) * sizeof(float));
+    job.moments = malloc((job.n_moments ? job.n_moments : 1) * sizeof(float));
+    gt_status st = GT_OK;
+    if (!job.params || !job.moments)
+        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
+    if (st == GT_OK) st = gt_guarded_read(path, read_for_restore, &job);
+    if (st == GT_OK) st = gt_trainer_set_params(tr, job.params, np);
+    if (st == GT_OK && with_state) st = apply_state(tr, &job);
+    free(job.info.run_info);
+    free(job.params);
+    free(job.moments);
     return st;
 }
 

@@ -1,19 +1,22 @@
 /* Writing checkpoints: Keras 2's model.save() HDF5 layout (see checkpoint.h)
- * plus /gtrain_state, written to "<path>.tmp" in the same directory, closed,
- * fsync'd and renamed over <path>, then the directory fsync'd: at every
- * moment <path> is either the previous complete checkpoint or the new one. */
+ * plus /gtrain_state, built in memory, sealed (checkpoint_seal.h), written to
+ * "<path>.tmp" in the same directory, fsync'd and renamed over <path>, then
+ * the directory fsync'd: at every moment <path> is either the previous
+ * complete checkpoint or the new one, and a failed write removes the .tmp. */
 #ifdef GTRAIN_HAVE_HDF5
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
 #include "checkpoint_hdf5.h"
+#include "checkpoint_seal.h"
 #include "error.h"
 
 /* Host copies of everything a checkpoint holds. */
@@ -31,6 +34,8 @@ static void snapshot_free(snapshot *s)
     free(s->params);
     free(s->moments);
     free(s->model_json);
+    s->params = s->moments = NULL;
+    s->model_json = NULL;
 }
 
 static gt_status snapshot_take(gt_trainer *tr, const char *path, snapshot *s)
@@ -161,17 +166,6 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
     return st;
 }
 
-/* The crash test's hook (see GT_CHECKPOINT_KILL_ENV): dies like kill -9. */
-static void maybe_die_mid_save(hid_t file)
-{
-    static int saves = 0;
-    const char *env = getenv(GT_CHECKPOINT_KILL_ENV);
-    ++saves;
-    if (!env || atoi(env) != saves) return;
-    H5Fflush(file, H5F_SCOPE_GLOBAL); /* a half-written file really is on disk */
-    raise(SIGKILL);
-}
-
 static gt_status fsync_path(const char *path, int directory)
 {
     int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -181,6 +175,86 @@ static gt_status fsync_path(const char *path, int directory)
     close(fd);
     if (rc != 0) return gt_fail(GT_ERR_IO, "cannot sync %s to disk: %s", path, strerror(err));
     return GT_OK;
+}
+
+/* The whole checkpoint, built by libhdf5 in memory (the core driver, no
+ * backing store): libhdf5 never writes to disk itself, so a full disk or an
+ * I/O error can neither leave a half-closed HDF5 file behind (which crashed
+ * libhdf5's exit-time cleanup) nor lose errno; gtrain writes the bytes with
+ * write(2) and reports exactly why a write failed. image[0..GT_SEAL_BYTES)
+ * is the user block that receives the seal. */
+static gt_status build_image(snapshot *s, const char *run_info, const char *where, uint8_t **image,
+                             size_t *size)
+{
+    *image = NULL;
+    *size = 0;
+    size_t estimate = (s->n_params + s->n_moments) * sizeof(float) + ((size_t)1 << 20);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_fapl_core(fapl, estimate, 0);
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    H5Pset_userblock(fcpl, GT_SEAL_BYTES);
+    hid_t file = H5Fcreate(where, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    if (file < 0)
+        return gt_fail(GT_ERR_INTERNAL, "%s: cannot create the checkpoint in memory (HDF5: %s)",
+                       where, gt_h5_reason());
+    gt_status st = gt_h5_write_string_attr(file, "keras_version", GT_KERAS_FILE_VERSION, 1, where);
+    if (st == GT_OK) st = gt_h5_write_string_attr(file, "backend", GT_KERAS_BACKEND, 1, where);
+    if (st == GT_OK) st = gt_h5_write_string_attr(file, "model_config", s->model_json, 0, where);
+    if (st == GT_OK) st = write_weights(file, s, where);
+    if (st == GT_OK) st = write_state(file, s, run_info, where);
+    snapshot_free(s); /* the image is about to take as much memory again */
+    ssize_t n = -1;
+    if (st == GT_OK && H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0) n = H5Fget_file_image(file, NULL, 0);
+    if (st == GT_OK && n <= 0)
+        st = gt_fail(GT_ERR_INTERNAL, "%s: cannot take the checkpoint's image (HDF5: %s)", where,
+                     gt_h5_reason());
+    uint8_t *buf = st == GT_OK ? malloc((size_t)n + GT_SEAL_BYTES) : NULL;
+    if (st == GT_OK && !buf)
+        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the %zd-byte checkpoint",
+                     where, n);
+    if (st == GT_OK && H5Fget_file_image(file, buf + GT_SEAL_BYTES, (size_t)n) != n)
+        st = gt_fail(GT_ERR_INTERNAL, "%s: cannot copy the checkpoint's image (HDF5: %s)", where,
+                     gt_h5_reason());
+    H5Fclose(file);
+    if (st != GT_OK) {
+        free(buf);
+        return st;
+    }
+    gt_seal_make(buf, buf + GT_SEAL_BYTES, (size_t)n);
+    *image = buf;
+    *size = (size_t)n + GT_SEAL_BYTES;
+    return GT_OK;
+}
+
+/* Writes the image to `tmp` and syncs it; on failure `tmp` is removed. */
+static gt_status write_file(const char *tmp, const char *path, const uint8_t *data, size_t size)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return gt_fail(GT_ERR_IO, "cannot create checkpoint %s: %s", tmp, strerror(errno));
+    size_t done = 0;
+    int err = 0;
+    while (done < size && !err) {
+        ssize_t n = write(fd, data + done, size - done);
+        if (n > 0)
+            done += (size_t)n;
+        else if (n < 0 && errno != EINTR)
+            err = errno;
+        else if (n == 0)
+            err = EIO;
+    }
+    if (!err && fsync(fd) != 0) err = errno;
+    if (close(fd) != 0 && !err) err = errno;
+    if (!err) return GT_OK;
+    unlink(tmp);
+    struct stat previous;
+    int kept = stat(path, &previous) == 0;
+    return gt_fail(GT_ERR_IO,
+                   "cannot write checkpoint %s: %s (%zu of %zu bytes written); removed it%s%s%s",
+                   tmp, strerror(err), done, size, kept ? ", the previous " : "", kept ? path : "",
+                   kept ? " is kept" : "");
 }
 
 static void directory_of(const char *path, char *dir, size_t size)
@@ -194,43 +268,101 @@ static void directory_of(const char *path, char *dir, size_t size)
         snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a named pipe";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+/* The rename target must be a regular file or absent: rename(2) would
+ * replace a device node, a link or a pipe just as well. */
+static gt_status check_replaceable(const char *what, const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) return GT_OK;
+        return gt_fail(GT_ERR_IO, "cannot save to %s: %s", path, strerror(errno));
+    }
+    if (S_ISREG(st.st_mode)) return GT_OK;
+    return gt_fail(GT_ERR_IO,
+                   "cannot save %s to %s: it is %s; checkpoints replace their file atomically, "
+                   "so the path must be a regular file or not exist yet",
+                   what, path, file_kind(st.st_mode));
+}
+
+static gt_status tmp_name(const char *path, char **out)
+{
+    size_t n = strlen(path);
+    *out = malloc(n + 5);
+    if (!*out) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
+    snprintf(*out, n + 5, "%s.tmp", path);
+    return GT_OK;
+}
+
+gt_status gt_checkpoint_check_target(const char *path)
+{
+    if (!path || !*path)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_check_target: no path given");
+    GT_TRY(check_replaceable("the checkpoint", path));
+    char dir[4096];
+    directory_of(path, dir, sizeof dir);
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return gt_fail(GT_ERR_IO, "cannot save to %s: directory %s: %s", path, dir,
+                       errno == ENOENT ? "does not exist" : strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return gt_fail(GT_ERR_IO, "cannot save to %s: %s is not a directory", path, dir);
+    char *tmp = NULL;
+    GT_TRY(tmp_name(path, &tmp));
+    gt_status result = check_replaceable("the temporary file", tmp);
+    /* create the temporary file for real: permissions, a read-only
+     * filesystem and quotas show only then (a stale one from a killed save
+     * is replaced) */
+    int fd = result == GT_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+    if (result == GT_OK && fd < 0)
+        result = gt_fail(GT_ERR_IO, "cannot save to %s: cannot create %s: %s", path, tmp,
+                         strerror(errno));
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    return result;
+}
+
 gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info)
 {
     if (!tr || !path || !*path)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_save: trainer or path missing");
     gt_h5_quiet();
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 5);
-    if (!tmp) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
-    snprintf(tmp, n + 5, "%s.tmp", path);
+    GT_TRY(check_replaceable("the checkpoint", path));
+    char *tmp = NULL;
+    GT_TRY(tmp_name(path, &tmp));
     snapshot s;
-    gt_status st = snapshot_take(tr, path, &s);
-    hid_t file = H5I_INVALID_HID;
-    if (st == GT_OK) {
-        file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-        if (file < 0)
-            st = gt_fail(GT_ERR_IO, "cannot create checkpoint %s (HDF5: %s)", tmp, gt_h5_reason());
+    memset(&s, 0, sizeof s);
+    gt_status st = check_replaceable("the temporary file", tmp);
+    if (st == GT_OK) st = snapshot_take(tr, path, &s);
+    uint8_t *image = NULL;
+    size_t size = 0;
+    if (st == GT_OK) st = build_image(&s, run_info, tmp, &image, &size);
+    snapshot_free(&s);
+    if (st == GT_OK) st = write_file(tmp, path, image, size);
+    free(image);
+    if (st == GT_OK && rename(tmp, path) != 0) {
+        st = gt_fail(GT_ERR_IO, "cannot rename %s to %s: %s (the previous %s is kept)", tmp, path,
+                     strerror(errno), path);
+        unlink(tmp);
     }
-    if (st == GT_OK)
-        st = gt_h5_write_string_attr(file, "keras_version", GT_KERAS_FILE_VERSION, 1, tmp);
-    if (st == GT_OK) st = gt_h5_write_string_attr(file, "backend", GT_KERAS_BACKEND, 1, tmp);
-    if (st == GT_OK) st = gt_h5_write_string_attr(file, "model_config", s.model_json, 0, tmp);
-    if (st == GT_OK) st = write_weights(file, &s, tmp);
-    if (st == GT_OK) maybe_die_mid_save(file);
-    if (st == GT_OK) st = write_state(file, &s, run_info, tmp);
-    if (file >= 0 && H5Fclose(file) < 0 && st == GT_OK)
-        st = gt_fail(GT_ERR_IO, "cannot finish writing %s (HDF5: %s)", tmp, gt_h5_reason());
-    if (st == GT_OK) st = fsync_path(tmp, 0);
-    if (st == GT_OK && rename(tmp, path) != 0)
-        st = gt_fail(GT_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     if (st == GT_OK) {
         char dir[4096];
         directory_of(path, dir, sizeof dir);
         st = fsync_path(dir, 1);
-    } else if (file >= 0) {
-        remove(tmp); /* the previous checkpoint stays; the broken new one goes */
     }
-    snapshot_free(&s);
     free(tmp);
     return st;
 }

@@ -19,6 +19,7 @@
 #include "checkpoint_hdf5.h"
 #include "dataset_internal.h"
 #include "error.h"
+#include "h5_guard.h"
 
 /* Examples converted per read of non-uint8 images, to bound the double buffer. */
 #define H5DATA_BLOCK_EXAMPLES 256
@@ -153,6 +154,24 @@ static gt_status open_dataset(const h5_source *s, const char *key, const char *r
     return GT_OK;
 }
 
+/* A dataset's declared size must be one the file can hold: at most what is
+ * stored, times deflate's largest expansion (1032:1) for compressed chunks.
+ * Damaged dimensions would otherwise ask for terabytes (or wrap around). */
+static gt_status check_stored(const h5_source *s, hid_t ds, const char *key, size_t count,
+                              size_t per_example, size_t elem_bytes)
+{
+    size_t logical = 0;
+    int wraps = __builtin_mul_overflow(count, per_example, &logical) ||
+                __builtin_mul_overflow(logical, elem_bytes, &logical);
+    unsigned long long stored = (unsigned long long)H5Dget_storage_size(ds);
+    if (!wraps && logical <= 1032ULL * stored + 4096) return GT_OK;
+    return gt_fail(GT_ERR_FORMAT,
+                   "%s: dataset '%s' declares %zu x %zu values%s, but the file stores %llu bytes "
+                   "for it: truncated or corrupt",
+                   s->path, key, count, per_example, wraps ? " (more than memory can address)" : "",
+                   stored);
+}
+
 static gt_status read_failed(const h5_source *s, const char *key)
 {
     return gt_fail(GT_ERR_FORMAT,
@@ -236,6 +255,9 @@ static gt_status read_images(h5_source *s, uint8_t **pixels, size_t *count, gt_s
         *shape = (gt_shape3){(int)dims[1], (int)dims[2], rank == 4 ? (int)dims[3] : 1};
         *count = (size_t)dims[0];
         per = gt_shape3_size(*shape);
+        st = check_stored(s, ds, s->x_key, *count, per, H5Tget_size(type));
+    }
+    if (st == GT_OK) {
         *pixels = malloc(*count * per);
         if (!*pixels)
             st = gt_fail(GT_ERR_OUT_OF_MEMORY,
@@ -288,6 +310,7 @@ static gt_status read_int_vector(h5_source *s, const char *key, const char *role
                      "%s: dataset '%s' (the %s) has type %s; expected an "
                      "integer type",
                      s->path, key, role, type_name(type, tname, sizeof tname));
+    if (st == GT_OK) st = check_stored(s, ds, key, (size_t)dims[0], 1, H5Tget_size(type));
     if (st == GT_OK) {
         *count = (size_t)dims[0];
         *out = malloc((*count ? *count : 1) * sizeof **out);
@@ -329,6 +352,8 @@ static gt_status read_class_names(h5_source *s, char ***names, int *count)
                      "%s: dataset 'list_classes' has type %s; expected "
                      "integers or strings",
                      s->path, type_name(type, tname, sizeof tname));
+    if (st == GT_OK && cls == H5T_STRING && H5Tis_variable_str(type) <= 0)
+        st = check_stored(s, ds, "list_classes", (size_t)dims[0], 1, H5Tget_size(type));
     int n = st == GT_OK ? (int)dims[0] : 0;
     char **list = n ? calloc((size_t)n, sizeof *list) : NULL;
     if (st == GT_OK && !list) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", s->path);
@@ -445,6 +470,25 @@ static gt_status load(h5_source *s, const char *x_key, const char *y_key, gt_dat
     return st;
 }
 
+typedef struct load_job {
+    const char *path, *x_key, *y_key;
+    gt_dataset **out;
+} load_job;
+
+static gt_status load_file(void *arg)
+{
+    const load_job *job = arg;
+    h5_source s;
+    memset(&s, 0, sizeof s);
+    s.path = job->path;
+    GT_TRY(gt_h5_open_read(job->path, &s.file));
+    gt_status st = load(&s, job->x_key, job->y_key, job->out);
+    H5Fclose(s.file);
+    return st;
+}
+
+/* Datasets come from anywhere: the file is read in a child process first
+ * (h5_guard.h), so one that crashes libhdf5 is reported as corrupt. */
 gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
                                gt_dataset **out)
 {
@@ -452,13 +496,8 @@ gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *
     *out = NULL;
     if (!path || !*path)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_hdf5: no file path given");
-    h5_source s;
-    memset(&s, 0, sizeof s);
-    s.path = path;
-    GT_TRY(gt_h5_open_read(path, &s.file));
-    gt_status st = load(&s, x_key, y_key, out);
-    H5Fclose(s.file);
-    return st;
+    load_job job = {path, x_key, y_key, out};
+    return gt_guarded_read(path, load_file, &job);
 }
 
 #endif /* GTRAIN_HAVE_HDF5 */

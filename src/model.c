@@ -82,6 +82,19 @@ static void default_layer_name(const gt_model *m, gt_layer_kind kind, char *out,
         snprintf(out, cap, "%s_%d", base, k);
 }
 
+const char *gt_layer_name_problem(const char *name)
+{
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return "is a path component ('.' or '..'), which HDF5 and file names cannot hold";
+    for (const unsigned char *p = (const unsigned char *)name; *p; ++p) {
+        if (*p == '/')
+            return "contains '/', which separates groups in HDF5 (and Keras' .h5 files), so "
+                   "its weights could not be saved";
+        if (*p < 0x20 || *p == 0x7f) return "contains a control character";
+    }
+    return NULL;
+}
+
 gt_status gt_model_add(gt_model *m, const gt_layer *layer)
 {
     if (m == NULL || layer == NULL)
@@ -92,6 +105,10 @@ gt_status gt_model_add(gt_model *m, const gt_layer *layer)
     if (memchr(layer->name, '\0', sizeof layer->name) == NULL)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s': layer %d name is not terminated",
                        m->name, m->n_layers);
+    const char *problem = gt_layer_name_problem(layer->name);
+    if (problem)
+        return gt_fail(GT_ERR_FORMAT, "model '%s': layer %d name '%s' %s; rename the layer",
+                       m->name, m->n_layers, layer->name, problem);
     if (layer->name[0] != '\0' && layer_name_taken(m, layer->name))
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "model '%s': layer name '%s' is used twice; layer names must be unique "

@@ -202,27 +202,63 @@ static gt_status fold_preprocessing(gt_model *m)
     return GT_OK;
 }
 
-/* Parameter slices in model order, each layer's kernel then its bias. */
-static void assign_parameters(gt_model *m)
+/* Element count of a shape, or 0 when it passes GT_MODEL_MAX_ELEMENTS. */
+static size_t checked_elements(size_t a, size_t b, size_t c, size_t d)
+{
+    size_t n = 0;
+    if (__builtin_mul_overflow(a, b, &n) || __builtin_mul_overflow(n, c, &n) ||
+        __builtin_mul_overflow(n, d, &n) || n > GT_MODEL_MAX_ELEMENTS)
+        return 0;
+    return n;
+}
+
+static gt_status too_many(const gt_model *m, int index, const char *what, size_t a, size_t b,
+                          size_t c, size_t d)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "%s %zux%zux%zux%zu has more than 2^40 elements; gtrain refuses such "
+             "sizes (they cannot be allocated, and their byte counts would overflow)",
+             what, a, b, c, d);
+    return layer_error(GT_ERR_SHAPE, m, index, msg);
+}
+
+/* Parameter slices in model order, each layer's kernel then its bias; every
+ * count and the total are overflow-checked (a 2^30 x 2^30 kernel would
+ * otherwise wrap to a few thousand parameters). */
+static gt_status assign_parameters(gt_model *m)
 {
     size_t offset = 0;
     for (int i = 0; i < m->n_layers; ++i) {
         gt_layer *l = &m->layers[i];
         l->kernel_count = l->bias_count = 0;
         if (l->kind == GT_LAYER_CONV2D) {
-            l->kernel_count =
-                (size_t)l->filters * (size_t)l->kernel_h * (size_t)l->kernel_w * (size_t)l->in.c;
-            l->bias_count = l->use_bias ? (size_t)l->filters : 0;
+            size_t f = (size_t)l->filters, kh = (size_t)l->kernel_h, kw = (size_t)l->kernel_w,
+                   c = (size_t)l->in.c;
+            l->kernel_count = checked_elements(kh, kw, c, f);
+            if (!l->kernel_count) return too_many(m, i, "kernel", kh, kw, c, f);
+            l->bias_count = l->use_bias ? f : 0;
         } else if (l->kind == GT_LAYER_DENSE) {
-            l->kernel_count = (size_t)l->in.c * (size_t)l->units;
-            l->bias_count = l->use_bias ? (size_t)l->units : 0;
+            size_t in = (size_t)l->in.c, units = (size_t)l->units;
+            l->kernel_count = checked_elements(in, units, 1, 1);
+            if (!l->kernel_count) return too_many(m, i, "kernel", in, units, 1, 1);
+            l->bias_count = l->use_bias ? units : 0;
         }
         l->kernel_offset = offset;
-        offset += l->kernel_count;
+        offset += l->kernel_count; /* each under 2^40, and so is the running total */
         l->bias_offset = offset;
         offset += l->bias_count;
+        if (offset > GT_MODEL_MAX_ELEMENTS) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "the parameters up to this layer number %zu, more than 2^40; gtrain "
+                     "refuses such models",
+                     offset);
+            return layer_error(GT_ERR_SHAPE, m, i, msg);
+        }
     }
     m->n_params = offset;
+    return GT_OK;
 }
 
 gt_status gt_model_build(gt_model *m)
@@ -231,6 +267,11 @@ gt_status gt_model_build(gt_model *m)
     m->built = 0;
     if (m->input.h <= 0 || m->input.w <= 0 || m->input.c <= 0)
         return gt_fail(GT_ERR_SHAPE, "model '%s': input shape " SHAPE_FMT " must be positive",
+                       m->name, SHAPE_ARGS(m->input));
+    if (!checked_elements((size_t)m->input.h, (size_t)m->input.w, (size_t)m->input.c, 1))
+        return gt_fail(GT_ERR_SHAPE,
+                       "model '%s': input shape " SHAPE_FMT " has more than 2^40 "
+                       "elements",
                        m->name, SHAPE_ARGS(m->input));
     if (m->n_layers == 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no layers", m->name);
@@ -257,13 +298,15 @@ gt_status gt_model_build(gt_model *m)
         l->in = cur;
         GT_TRY(infer_layer_shape(m, i));
         cur = l->out;
+        if (!checked_elements((size_t)cur.h, (size_t)cur.w, (size_t)cur.c, 1))
+            return too_many(m, i, "output", (size_t)cur.h, (size_t)cur.w, (size_t)cur.c, 1);
     }
     if (m->first_compute < 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "model '%s' has only preprocessing layers; add the network's layers",
                        m->name);
     GT_TRY(fold_preprocessing(m));
-    assign_parameters(m);
+    GT_TRY(assign_parameters(m));
 
     const gt_layer *last = &m->layers[m->n_layers - 1];
     m->num_classes = last->out.c;

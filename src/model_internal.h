@@ -11,6 +11,15 @@
 #include "gtrain/model.h"
 #include "gtrain/tensor.h"
 
+/* The most elements one example's tensor, or the parameters together, may
+ * have (2^40): far beyond any model that trains, and small enough that the
+ * trainer's sizes (batch x elements x 4 bytes) are checked in one place. */
+#define GT_MODEL_MAX_ELEMENTS ((size_t)1 << 40)
+
+/* NULL when `name` can name a layer (it becomes an HDF5 group of every
+ * checkpoint and a file name of `gtrain activations`), else what is wrong. */
+const char *gt_layer_name_problem(const char *name);
+
 /* The one table of layer kinds: enum name, Keras class_name, preprocessing?
  * Everything that lists layer kinds derives from it. */
 #define GT_LAYER_KINDS(X)                                                                          \

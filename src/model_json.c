@@ -3,6 +3,7 @@
  * file, the layer (its index in the JSON "layers" array, its name and
  * class), the field, what was found and what is supported. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,12 @@ static void found_text(const cJSON *item, char *out, size_t cap)
 {
     if (item == NULL) {
         snprintf(out, cap, "(missing)");
+        return;
+    }
+    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble)) {
+        /* cJSON reads 1e400 as inf and would print it as null */
+        snprintf(out, cap, "%s",
+                 item->valuedouble > 0 ? "(a number beyond 1.8e308)" : "(a number below -1.8e308)");
         return;
     }
     char *text = cJSON_PrintUnformatted(item);
@@ -104,6 +111,12 @@ static gt_status get_float(const json_where *w, const cJSON *cfg, const char *fi
         found_text(item, found, sizeof found);
         return fail_at(w, GT_ERR_UNSUPPORTED, "%s %s is not supported (expected a number)", field,
                        found);
+    }
+    if (!(fabs(item->valuedouble) <= FLT_MAX)) {
+        char found[96];
+        found_text(item, found, sizeof found);
+        return fail_at(w, GT_ERR_FORMAT, "%s %s is out of range (expected a float32, |x| <= %g)",
+                       field, found, (double)FLT_MAX);
     }
     *out = (float)item->valuedouble;
     return GT_OK;
@@ -444,6 +457,19 @@ static gt_status parse_layer(json_where *w, const cJSON *jl, gt_layer *l)
         if (strlen(w->name) >= sizeof l->name)
             return fail_at(w, GT_ERR_UNSUPPORTED, "name is longer than %zu characters",
                            sizeof l->name - 1);
+        const char *problem = gt_layer_name_problem(w->name);
+        if (problem) {
+            char shown[sizeof l->name]; /* control characters are not printed raw */
+            size_t k = 0;
+            for (; w->name[k] && k + 1 < sizeof shown; ++k)
+                shown[k] =
+                    (unsigned char)w->name[k] < 0x20 || w->name[k] == 0x7f ? '?' : w->name[k];
+            shown[k] = '\0';
+            w->name = shown;
+            return fail_at(w, GT_ERR_FORMAT, "name \"%s\" %s; rename the layer", shown, problem);
+        }
+    }
+    if (w->name != NULL) {
         memcpy(l->name, w->name, strlen(w->name) + 1);
     }
     int trainable = 1;
@@ -602,6 +628,8 @@ gt_status gt_model_from_json_text(const char *text, const char *origin, gt_model
     return st;
 }
 
+#define GT_MODEL_JSON_MAX_BYTES (64 << 20)
+
 gt_status gt_model_from_json_file(const char *path, gt_model **out)
 {
     if (out == NULL || path == NULL)
@@ -625,6 +653,13 @@ gt_status gt_model_from_json_file(const char *path, gt_model **out)
         size_t got = fread(text + len, 1, cap - len, f);
         len += got;
         if (got == 0) break;
+        if (len > GT_MODEL_JSON_MAX_BYTES) {
+            /* VGG-16's JSON is 12 kB: this is not a model (or /dev/zero) */
+            free(text);
+            fclose(f);
+            return gt_fail(GT_ERR_FORMAT, "%s: more than %d MiB: not a Keras model JSON file", path,
+                           GT_MODEL_JSON_MAX_BYTES >> 20);
+        }
     }
     int failed = ferror(f);
     fclose(f);

@@ -212,14 +212,28 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
     return GT_OK;
 }
 
+static int stop_polled(const gt_fit_callbacks *cb)
+{
+    return cb && cb->stop_requested && cb->stop_requested(cb->user);
+}
+
+/* Runs the rest of epoch `epoch`. *stop: a stop was requested; *partial: it
+ * came before the epoch's last step, so the epoch is not complete and the
+ * trainer keeps its running sums for a checkpoint to record. */
 static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order, int epoch,
-                           int epochs, const gt_fit_callbacks *cb, gt_epoch_logs *logs, int *stop)
+                           int epochs, const gt_fit_callbacks *cb, gt_epoch_logs *logs, int *stop,
+                           int *partial)
 {
     size_t count = res->count;
     int steps = steps_for(count, tr->batch);
     if (tr->cfg.steps_per_epoch > 0 && tr->cfg.steps_per_epoch < steps)
         steps = tr->cfg.steps_per_epoch;
     int first_step = tr->steps_done; /* > 0 when resuming mid-epoch */
+    if (first_step > steps)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "the run state is at step %d of epoch %d, but an epoch of %s has %d steps "
+                       "(%zu examples, batch %d): the state was saved by a run on other data",
+                       first_step, epoch, gt_dataset_origin(res->dataset), steps, count, tr->batch);
     gt_epoch_order(host_order, count, &tr->cfg, epoch);
     GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));
     if (cb && cb->on_epoch_begin) cb->on_epoch_begin(cb->user, epoch, epochs, steps);
@@ -234,7 +248,9 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     } else {
         tr->epoch_seconds = 0;
     }
-    for (int s = first_step; s < steps && !ring.stop_requested; ++s) {
+    int s = first_step;
+    for (; s < steps; ++s) {
+        if (ring.stop_requested || stop_polled(cb)) break;
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
@@ -253,6 +269,15 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     }
     GT_TRY(ring_drain(&ring, 1));
     tr->epoch_seconds += gt_now_seconds() - t0;
+    *stop = ring.stop_requested || s < steps;
+    *partial = s < steps;
+    if (*partial) {
+        /* stopped in the middle: the epoch goes on from here on resume */
+        tr->epoch_loss_sum = ring.loss_weighted;
+        tr->epoch_correct = ring.correct;
+        tr->epoch_examples = ring.examples;
+        return GT_OK;
+    }
     logs->epoch = epoch;
     logs->steps = steps;
     logs->loss = ring.loss_weighted / ring.examples;
@@ -261,7 +286,6 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
     tr->epochs_done = epoch;
     tr->steps_done = 0;
     tr->epoch_loss_sum = tr->epoch_correct = tr->epoch_examples = 0;
-    *stop = ring.stop_requested;
     return GT_OK;
 }
 
@@ -283,10 +307,13 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
     for (int e = tr->epochs_done + 1; e <= epochs; ++e) {
         gt_epoch_logs logs;
         memset(&logs, 0, sizeof logs);
-        int stop = 0;
+        int stop = 0, partial = 0;
+        if (tr->steps_done == 0 && stop_polled(cb)) break; /* between epochs */
         /* the train set may have been evicted by the validation set last epoch */
         if ((st = gt_trainer_make_resident(tr, train, &res)) != GT_OK) break;
-        if ((st = run_epoch(tr, res, host_order, e, epochs, cb, &logs, &stop)) != GT_OK) break;
+        if ((st = run_epoch(tr, res, host_order, e, epochs, cb, &logs, &stop, &partial)) != GT_OK)
+            break;
+        if (partial) break;
         logs.val_loss = NAN;
         logs.val_accuracy = NAN;
         if (val && (st = gt_trainer_evaluate(tr, val, &logs.val_loss, &logs.val_accuracy)) != GT_OK)

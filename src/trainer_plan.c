@@ -2,6 +2,8 @@
  * and initializes the weights on the host from the seed (so every backend
  * starts from identical bytes). */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,52 +128,93 @@ static gt_status validate_config(const gt_train_config *c)
     return GT_OK;
 }
 
+/* The model's own buffers (parameters, gradients, optimizer state) do not
+ * depend on the batch size: when they do not fit, the advice is about the
+ * model. */
 static gt_status alloc_floats(gt_backend *be, size_t count, const char *what, float **out)
 {
     void *p = NULL;
     gt_status st = be->alloc(be, count * sizeof(float) > 0 ? count * sizeof(float) : 1, &p);
+    if (st == GT_ERR_OUT_OF_MEMORY)
+        return gt_fail_context(st,
+                               "allocating %s (%zu floats, %.1f MiB; this does not depend on "
+                               "the batch size: the model is too large for this memory)",
+                               what, count, (double)count * sizeof(float) / 1048576.0);
     if (st != GT_OK) return gt_fail_context(st, "allocating %s", what);
     *out = p;
     return GT_OK;
 }
 
-/* Sizes the arena, then carves the views out of it. */
+/* *bytes = align_up(*bytes + count * elem); 0 when that does not fit in size_t. */
+static int reserve(size_t *bytes, size_t count, size_t elem)
+{
+    size_t size, end;
+    if (__builtin_mul_overflow(count, elem, &size) || __builtin_add_overflow(*bytes, size, &end) ||
+        end > SIZE_MAX - GT_ARENA_ALIGN)
+        return 0;
+    *bytes = align_up(end);
+    return 1;
+}
+
+static gt_status too_large(const gt_trainer *tr, const char *what)
+{
+    return gt_fail(GT_ERR_OUT_OF_MEMORY,
+                   "model '%s' at batch %d: %s need more bytes than this machine can address; "
+                   "use a smaller batch size (--batch-size) or a smaller model",
+                   tr->model->name, tr->batch, what);
+}
+
+/* Sizes the arena, then carves the views out of it. All sizes are checked:
+ * the model caps one example's tensors (GT_MODEL_MAX_ELEMENTS), but times
+ * the batch they can still pass what size_t holds. */
 static gt_status plan_arena(gt_trainer *tr)
 {
     const gt_model *m = tr->model;
     gt_backend *be = tr->be;
     const size_t n = (size_t)tr->batch;
     const gt_layer *first = &m->layers[m->first_compute];
-    size_t input_floats = n * gt_shape3_size(first->in);
+    size_t input_floats = 0;
+    if (__builtin_mul_overflow(n, gt_shape3_size(first->in), &input_floats))
+        return too_large(tr, "the input batch");
     size_t max_act = input_floats;
     size_t offsets[4096];
     if (m->n_layers > 4096) return gt_fail(GT_ERR_UNSUPPORTED, "models are limited to 4096 layers");
 
     size_t bytes = 0;
     size_t off_input = bytes;
-    bytes = align_up(bytes + input_floats * sizeof(float));
+    int ok = reserve(&bytes, input_floats, sizeof(float));
     size_t off_labels = bytes;
-    bytes = align_up(bytes + n * sizeof(int32_t));
+    ok = ok && reserve(&bytes, n, sizeof(int32_t));
     size_t off_step_index = bytes;
-    bytes = align_up(bytes + n * sizeof(int32_t));
+    ok = ok && reserve(&bytes, n, sizeof(int32_t));
+    if (!ok) return too_large(tr, "the input batch");
     for (int i = m->first_compute; i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
-        size_t out_floats = n * gt_shape3_size(l->out);
-        if (out_floats > max_act) max_act = out_floats;
+        size_t out_floats = 0;
         offsets[i] = bytes;
-        if (layer_writes_output(l)) bytes = align_up(bytes + out_floats * sizeof(float));
+        if (__builtin_mul_overflow(n, gt_shape3_size(l->out), &out_floats) ||
+            (layer_writes_output(l) && !reserve(&bytes, out_floats, sizeof(float)))) {
+            char what[160];
+            snprintf(what, sizeof what, "the activations up to layer '%s'", l->name);
+            return too_large(tr, what);
+        }
+        if (out_floats > max_act) max_act = out_floats;
     }
     size_t off_grad_a = bytes;
-    bytes = align_up(bytes + max_act * sizeof(float));
+    ok = reserve(&bytes, max_act, sizeof(float));
     size_t off_grad_b = bytes;
-    bytes = align_up(bytes + max_act * sizeof(float));
+    ok = ok && reserve(&bytes, max_act, sizeof(float));
     size_t off_stats = bytes;
-    bytes = align_up(bytes + 2 * GT_BACKEND_FENCES * sizeof(float));
+    ok = ok && reserve(&bytes, 2 * GT_BACKEND_FENCES, sizeof(float));
+    if (!ok) return too_large(tr, "the activation gradients");
 
     void *arena = NULL;
     gt_status st = be->alloc(be, bytes, &arena);
     if (st != GT_OK)
-        return gt_fail_context(st, "allocating activations and workspace for batch %d", tr->batch);
+        return gt_fail_context(st,
+                               "allocating activations for batch %d (%.1f MiB); try a smaller "
+                               "batch size (--batch-size)",
+                               tr->batch, (double)bytes / 1048576.0);
     tr->arena = arena;
     tr->arena_bytes = bytes;
     char *base = arena;
@@ -206,7 +249,7 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n)
     if (st != GT_OK)
         return gt_fail_context(st,
                                "allocating %zu bytes of convolution workspace for "
-                               "batch %d",
+                               "batch %d; try a smaller batch size (--batch-size)",
                                need, n);
     tr->workspace = ws;
     tr->workspace_bytes = need;

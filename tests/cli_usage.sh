@@ -51,7 +51,7 @@ expect_err "--loss-log-epsilon expects a number in [0, 0.5]"
 expect 0 "fit --help" -- "$gtrain" fit --help
 expect_out "--no-shuffle      batches in the file's order every epoch"
 # MNIST with nowhere to look: every place is named, before any training
-expect 2 "MNIST nowhere" -- env -u GTRAIN_TEST_DATA -u GTRAIN_DATA_DIR "$gtrain" fit --model softmax-mnist --device cpu
+expect 1 "MNIST nowhere" -- env -u GTRAIN_TEST_DATA -u GTRAIN_DATA_DIR "$gtrain" fit --model softmax-mnist --device cpu
 expect_err "--data-dir was not given and neither GTRAIN_DATA_DIR nor GTRAIN_TEST_DATA is set"
 expect 1 "MNIST not in GTRAIN_TEST_DATA" -- env -u GTRAIN_DATA_DIR GTRAIN_TEST_DATA=/nonexistent "$gtrain" fit --model softmax-mnist --device cpu
 expect_err "not found in /nonexistent/mnist (GTRAIN_TEST_DATA/mnist; neither --data-dir nor GTRAIN_DATA_DIR given)"

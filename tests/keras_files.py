@@ -26,9 +26,16 @@ Commands:
   forward WEIGHTS DATA OUT.csv  numpy forward pass of MODEL_JSON's architecture
       with the Keras-layout weights of WEIGHTS over DATA's images: probabilities
   state PATH KEY           prints gtrain_state attribute KEY
+  set-state PATH KEY VALUE int|uint|float
+                           rewrites gtrain_state attribute KEY (int64, uint64
+                           or float64) and re-seals the file, as an editor
+                           that knows gtrain's checksum would
+  seal PATH                recomputes the CRC-32 in gtrain's 512-byte header
 """
 import json
+import struct
 import sys
+import zlib
 
 import h5py
 import numpy as np
@@ -166,6 +173,18 @@ def forward(weights_path, data_path, out):
     np.savetxt(out, p, delimiter=",", fmt="%.8f")
 
 
+def seal(path):
+    """gtrain's checkpoint header (src/checkpoint_seal.h): magic, version 1,
+    CRC-32 and length of everything after the 512-byte user block."""
+    with open(path, "r+b") as f:
+        header = bytearray(f.read(512))
+        body = f.read()
+        assert header[:8] == b"\x89GTCKPT\n", "not a gtrain checkpoint"
+        header[8:24] = struct.pack("<IIQ", 1, zlib.crc32(body), len(body))
+        f.seek(0)
+        f.write(header)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "data":
@@ -187,6 +206,13 @@ def main(argv):
         return 0 if same else 1
     elif cmd == "forward":
         forward(argv[2], argv[3], argv[4])
+    elif cmd == "set-state":
+        kind = {"int": np.int64, "uint": np.uint64, "float": np.float64}[argv[5]]
+        with h5py.File(argv[2], "r+") as f:
+            f["gtrain_state"].attrs[argv[3]] = kind(float(argv[4]) if argv[5] == "float" else int(argv[4]))
+        seal(argv[2])
+    elif cmd == "seal":
+        seal(argv[2])
     elif cmd == "state":
         with h5py.File(argv[2], "r") as f:
             print(f["gtrain_state"].attrs[argv[3]])

@@ -318,6 +318,39 @@ static void test_bad_inputs(void)
                 GT_ERR_UNSUPPORTED, "dtype \"mixed_float16\" is not supported");
 }
 
+/* Sizes that would wrap size_t, names that cannot be saved, numbers beyond
+ * double or float range: refused when the model is read, naming the layer. */
+static void test_hostile_sizes_and_names(void)
+{
+    const char *img = "[null, 28, 28, 1]";
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"huge\", \"filters\": "
+                "3, \"kernel_size\": [1073741824, 1073741824], \"padding\": \"same\"}}",
+                GT_ERR_SHAPE,
+                "layer 'huge' (Conv2D): kernel 1073741824x1073741824x1x3 has more than 2^40 "
+                "elements");
+    EXPECT_FAIL("[null, 1048576, 1048576, 3]", FLATTEN, GT_ERR_SHAPE,
+                "input shape 1048576x1048576x3 has more than 2^40 elements");
+    EXPECT_FAIL("[null, 65536]",
+                "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d1\", \"units\": "
+                "2147483646}}",
+                GT_ERR_SHAPE, "layer 'd1' (Dense): kernel 65536x2147483646x1x1 has more than 2^40");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"units\": "
+                "1e400}}",
+                GT_ERR_FORMAT, "units (a number beyond 1.8e308) is not an integer");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"Rescaling\", \"config\": {\"name\": \"r\", \"scale\": "
+                "1e39}}, " FLATTEN,
+                GT_ERR_FORMAT, "scale 1e+39 is out of range (expected a float32");
+    EXPECT_FAIL(img, "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"conv/1\"}}",
+                GT_ERR_FORMAT, "name \"conv/1\" contains '/'");
+    EXPECT_FAIL(img, "{\"class_name\": \"Flatten\", \"config\": {\"name\": \".\"}}", GT_ERR_FORMAT,
+                "name \".\" is a path component");
+    EXPECT_FAIL(img, "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"a\\u001bb\"}}",
+                GT_ERR_FORMAT, "name \"a?b\" contains a control character");
+}
+
 /* The input shape may come from the first layer (Keras 2 with input_shape=)
  * and a [null, n] shape is a flat vector. */
 static void test_input_shape_forms(void)
@@ -346,6 +379,7 @@ int main(void)
     test_exercise_files();
     test_keras3();
     test_bad_inputs();
+    test_hostile_sizes_and_names();
     test_input_shape_forms();
     TEST_EXIT();
 }

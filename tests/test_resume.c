@@ -43,6 +43,41 @@ static gt_status interrupt_at(void *user, gt_trainer *tr, int epoch, int step)
     return GT_ERR_UNSUPPORTED; /* stands for the process being killed here */
 }
 
+/* A stop request after step `stop_step` of epoch `stop_epoch`, from on_step
+ * (by_poll 0) or from stop_requested (by_poll 1). */
+typedef struct stopper {
+    int stop_epoch, stop_step, by_poll;
+    int epoch, step;    /* the last step reported */
+    int epoch_ends;     /* on_epoch_end calls */
+    int last_epoch_end; /* the epoch of the last one */
+} stopper;
+
+static int stop_on_step(void *user, int epoch, int step, int steps, double loss, double acc)
+{
+    (void)steps;
+    (void)loss;
+    (void)acc;
+    stopper *s = user;
+    s->epoch = epoch;
+    s->step = step;
+    return !s->by_poll && epoch == s->stop_epoch && step == s->stop_step;
+}
+
+static int stop_poll(void *user)
+{
+    const stopper *s = user;
+    return s->by_poll && s->epoch == s->stop_epoch && s->step == s->stop_step;
+}
+
+static gt_status count_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *logs)
+{
+    (void)tr;
+    stopper *s = user;
+    s->epoch_ends += 1;
+    s->last_epoch_end = logs->epoch;
+    return GT_OK;
+}
+
 static gt_status new_trainer(const gt_model *m, gt_backend *be, gt_optimizer_kind opt,
                              gt_trainer **out)
 {
@@ -55,6 +90,25 @@ static gt_status new_trainer(const gt_model *m, gt_backend *be, gt_optimizer_kin
         cfg.momentum = 0.9f;
     }
     return gt_trainer_create(m, be, &cfg, out);
+}
+
+/* A fresh trainer restored from `snap` and fit to `epochs`: 1 when it ends
+ * with exactly the weights `want`. */
+static int resumes_to(const gt_model *m, gt_backend *be, gt_optimizer_kind kind,
+                      const snapshot *snap, const gt_dataset *data, int epochs, const float *want)
+{
+    size_t np = gt_model_param_count(m);
+    gt_trainer *tr = NULL;
+    float *w = malloc(np * sizeof(float));
+    int same = 0;
+    CHECK_OK(new_trainer(m, be, kind, &tr));
+    if (tr && w && restore(tr, snap) == GT_OK &&
+        gt_trainer_fit(tr, data, NULL, epochs, NULL) == GT_OK &&
+        gt_trainer_get_params(tr, w, np) == GT_OK)
+        same = memcmp(want, w, np * sizeof(float)) == 0;
+    free(w);
+    gt_trainer_destroy(tr);
+    return same;
 }
 
 int main(void)
@@ -82,18 +136,13 @@ int main(void)
         CHECK(sa.epochs_done == 2 && sa.steps_done == 0 && sa.optimizer_step == 12);
 
         /* B: one epoch, snapshot, a fresh trainer resumes to two */
-        gt_trainer *b1 = NULL, *b2 = NULL;
+        gt_trainer *b1 = NULL;
         snapshot sb = {0};
         CHECK_OK(new_trainer(model, be, kind, &b1));
         CHECK_OK(gt_trainer_fit(b1, data, NULL, 1, NULL));
         CHECK_OK(take(b1, &sb));
         gt_trainer_destroy(b1);
-        CHECK_OK(new_trainer(model, be, kind, &b2));
-        CHECK_OK(restore(b2, &sb));
-        CHECK_OK(gt_trainer_fit(b2, data, NULL, 2, NULL));
-        float *wb = malloc(np * sizeof(float));
-        CHECK_OK(gt_trainer_get_params(b2, wb, np));
-        CHECK_MSG(memcmp(wa, wb, np * sizeof(float)) == 0,
+        CHECK_MSG(resumes_to(model, be, kind, &sb, data, 2, wa),
                   "optimizer %d: 1 epoch + resume differs from 2 epochs", opt);
 
         /* C: interrupted after step 3 of epoch 2, resumed mid-epoch */
@@ -101,7 +150,7 @@ int main(void)
         snapshot sc = {0};
         sc.stop_epoch = 2;
         sc.stop_step = 3;
-        gt_fit_callbacks cb = {&sc, NULL, NULL, interrupt_at, NULL, 0};
+        gt_fit_callbacks cb = {&sc, NULL, NULL, interrupt_at, NULL, 0, NULL};
         CHECK_OK(new_trainer(model, be, kind, &c1));
         CHECK(gt_trainer_fit(c1, data, NULL, 2, &cb) == GT_ERR_UNSUPPORTED);
         CHECK(sc.taken && sc.state.epochs_done == 1 && sc.state.steps_done == 3);
@@ -114,20 +163,55 @@ int main(void)
         CHECK_MSG(memcmp(wa, wc, np * sizeof(float)) == 0,
                   "optimizer %d: resume in the middle of epoch 2 differs", opt);
 
+        /* D: a stop request after step 3 of epoch 2 (on_step's return value, then
+         * the stop_requested poll) leaves the partial epoch unfinished: no
+         * on_epoch_end for it, the state mid-epoch, and resuming it gives A */
+        for (int by_poll = 0; by_poll < 2; ++by_poll) {
+            gt_trainer *d1 = NULL;
+            stopper stop = {2, 3, by_poll, 0, 0, 0, 0};
+            gt_fit_callbacks scb = {&stop, NULL, stop_on_step, NULL, count_epoch_end, 0, stop_poll};
+            CHECK_OK(new_trainer(model, be, kind, &d1));
+            CHECK_OK(gt_trainer_fit(d1, data, NULL, 2, &scb));
+            gt_train_state sd;
+            CHECK_OK(gt_trainer_get_state(d1, &sd));
+            CHECK_MSG(sd.epochs_done == 1 && sd.steps_done == 3 && sd.optimizer_step == 9,
+                      "stop (poll %d): state epoch %d step %d optimizer step %lld", by_poll,
+                      sd.epochs_done, sd.steps_done, (long long)sd.optimizer_step);
+            CHECK_MSG(stop.epoch_ends == 1 && stop.last_epoch_end == 1,
+                      "stop (poll %d): on_epoch_end ran %d times, last for epoch %d", by_poll,
+                      stop.epoch_ends, stop.last_epoch_end);
+            CHECK(sd.epoch_examples == 3 * 16 && sd.epoch_loss_sum > 0);
+            snapshot sn = {0};
+            CHECK_OK(take(d1, &sn));
+            gt_trainer_destroy(d1);
+            CHECK_MSG(resumes_to(model, be, kind, &sn, data, 2, wa),
+                      "optimizer %d: stop (poll %d) + resume differs from 2 epochs", opt, by_poll);
+            free(sn.params);
+            free(sn.moments);
+        }
+
+        /* a state past the end of an epoch of this data is refused */
+        gt_trainer *e = NULL;
+        CHECK_OK(new_trainer(model, be, kind, &e));
+        gt_train_state past = sc.state;
+        past.steps_done = 7; /* 90 examples in batches of 16: 6 steps */
+        CHECK_OK(gt_trainer_set_state(e, &past));
+        CHECK_FAILS_WITH(gt_trainer_fit(e, data, NULL, 2, NULL), GT_ERR_INVALID_ARGUMENT,
+                         "the run state is at step 7 of epoch 2, but an epoch of");
+        gt_trainer_destroy(e);
+
         /* a state from another seed is refused */
         gt_train_state other = sa;
         other.seed += 1;
         CHECK_FAILS_WITH(gt_trainer_set_state(c2, &other), GT_ERR_INVALID_ARGUMENT, "seed");
 
         free(wa);
-        free(wb);
         free(wc);
         free(sb.params);
         free(sb.moments);
         free(sc.params);
         free(sc.moments);
         gt_trainer_destroy(a);
-        gt_trainer_destroy(b2);
         gt_trainer_destroy(c2);
     }
     gt_backend_destroy(be);

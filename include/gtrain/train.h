@@ -67,7 +67,7 @@ typedef struct gt_fit_callbacks {
     void (*on_epoch_begin)(void *user, int epoch, int epochs, int steps);
     /* Progress: step counts from 1; loss/accuracy are the running means so far.
      * On a device backend it may lag the math by a few steps. Return non-zero
-     * to stop after the current epoch's remaining steps are skipped. */
+     * to stop as stop_requested does (on a device, a few steps later). */
     int (*on_step)(void *user, int epoch, int step, int steps, double loss, double accuracy);
     /* Right after step `step` of `epoch` is applied, in program order (the
      * trainer's parameters and state are exactly those after that step), for
@@ -78,6 +78,14 @@ typedef struct gt_fit_callbacks {
     /* > 1: on_step_end only after every this many optimizer steps (counted over
      * the run), so a device backend waits for the statistics only then. */
     int step_end_every;
+    /* Polled before every step (may be NULL); non-zero stops training there:
+     * gt_trainer_fit returns GT_OK with the run state in the middle of the
+     * epoch (epochs_done the last complete epoch, steps_done the steps of the
+     * next one already applied, the partial epoch's running sums kept), no
+     * validation and no on_epoch_end for the partial epoch, so that a
+     * checkpoint taken then resumes bit for bit. The CLI's SIGINT/SIGTERM
+     * handlers set the flag this reads; the library installs no handlers. */
+    int (*stop_requested)(void *user);
 } gt_fit_callbacks;
 
 /* Plans memory and initializes the weights from cfg->seed. The model must stay
@@ -92,9 +100,11 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
 
 /* Trains until `epochs` epochs are complete, continuing from the trainer's
  * state (a fresh trainer starts at epoch 1; one whose state was restored from a
- * checkpoint resumes where it stopped, mid-epoch included). Validates on `val`
- * (may be NULL) at each epoch's end. A non-finite loss stops with
- * GT_ERR_NONFINITE and a message naming the epoch and step. */
+ * checkpoint resumes where it stopped, mid-epoch included; a state whose
+ * steps_done lies past the end of an epoch of `train` is refused). Validates
+ * on `val` (may be NULL) at each epoch's end. A non-finite loss stops with
+ * GT_ERR_NONFINITE and a message naming the epoch and step. A stop request
+ * (callbacks) returns GT_OK early: compare gt_trainer_get_state with `epochs`. */
 gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
                          const gt_fit_callbacks *callbacks);
 
@@ -157,18 +167,34 @@ typedef struct gt_checkpoint_info {
 } gt_checkpoint_info;
 
 /* Writes the trainer's model, weights, optimizer moments and run state to
- * `path` atomically: a temporary file in the same directory, fsync, rename,
- * fsync of the directory; a crash mid-save leaves the previous file intact.
+ * `path` atomically: built in memory, written to "<path>.tmp" in the same
+ * directory, fsync, rename, fsync of the directory; a crash mid-save leaves
+ * the previous file intact, a failed write (a full disk: the message gives
+ * errno's text) removes the .tmp and keeps the previous file. The file
+ * carries a CRC-32 in its HDF5 user block, checked before every read.
  * run_info (may be NULL) is stored verbatim (the CLI keeps its data and
  * validation options there). */
 gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info);
+
+/* Checks, before any training, that gt_checkpoint_save(path) can succeed:
+ * `path` is a regular file or absent (not a device, directory, link or
+ * pipe), its directory exists, and "<path>.tmp" can be created there (it is
+ * created and removed, which also clears a stale one from a killed save). */
+gt_status gt_checkpoint_check_target(const char *path);
 
 /* The architecture from the file's model_config attribute (a Keras full-model
  * file or a gtrain checkpoint). A weights-only file (Keras save_weights) has
  * none: GT_ERR_FORMAT saying so. */
 gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
 
-/* Reads /gtrain_state (info->has_state 0 when absent). Free run_info with free(). */
+/* Reads /gtrain_state (info->has_state 0 when absent), every field
+ * range-checked (the message names the file, the field and the value). Free
+ * run_info with free().
+ *
+ * Every checkpoint read first verifies the file's checksum when gtrain
+ * sealed it, and reads the file once in a child process, so that a file
+ * that crashes libhdf5 is reported as corrupt (GT_ERR_FORMAT) instead of
+ * crashing the caller; gt_dataset_load_hdf5 does the same. */
 gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info);
 
 /* Loads the weights (Keras layout, either a model.save() file or a

@@ -1,5 +1,9 @@
 /* Internal: the gtrain command's subcommands and shared argument helpers.
- * Exit codes: 0 success, 1 runtime error, 2 usage error. */
+ * Exit codes: 0 success; 2 a usage error the CLI finds in its own arguments
+ * (an unknown option, a bad value, options that contradict each other or
+ * the model or data they name); 1 everything else, every failure the
+ * library reports included (bad or unreadable files, refused models, out of
+ * memory, device errors, a non-finite loss); 128 + N after signal N. */
 #ifndef GT_CLI_H
 #define GT_CLI_H
 
@@ -35,6 +39,9 @@ int gt_cli_parse_u64(const char *option, const char *text, uint64_t *out);
 
 /* A zoo name, or a path to a Keras model JSON file. */
 gt_status gt_cli_load_model(const char *name_or_path, gt_model **out);
+/* Reports a failed gt_cli_load_model: exit 2 when the value names neither a
+ * file nor a zoo model (a bad option value), else 1. */
+int gt_cli_model_error(const char *name_or_path, gt_status status);
 
 /* ---- data and trained models (cli_data.c) ---- */
 

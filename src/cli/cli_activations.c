@@ -293,7 +293,7 @@ static int open_untrained(act_options *o)
 {
     gt_cli_trained *t = &o->t;
     gt_status st = gt_cli_load_model(t->model, &t->m);
-    if (st != GT_OK) return gt_cli_status_error(st);
+    if (st != GT_OK) return gt_cli_model_error(t->model, st);
     const char *spec = t->data;
     if (!spec) {
         const char *recipe = gt_model_recipe(t->m)->dataset;

@@ -196,7 +196,7 @@ int gt_cli_bench(int argc, char **argv)
     int code = GT_EXIT_OK;
     gt_status st = gt_cli_load_model(model_name, &model);
     if (st != GT_OK) {
-        code = gt_cli_status_error(st);
+        code = gt_cli_model_error(model_name, st);
         goto done;
     }
     if ((code = gt_cli_open_backend(&dev, &be)) != GT_EXIT_OK) goto done;

@@ -20,10 +20,14 @@ int gt_cli_error(int code, const char *fmt, ...)
     return code;
 }
 
+/* The exit-code rule (README "What gtrain guarantees"): 2 only for what the
+ * CLI itself finds wrong in its arguments; whatever the library reports --
+ * a bad file, a model it refuses, memory, a device -- is 1, whichever of the
+ * library's checks fired. */
 int gt_cli_status_error(gt_status status)
 {
-    int code = status == GT_ERR_INVALID_ARGUMENT ? GT_EXIT_USAGE : GT_EXIT_RUNTIME;
-    return gt_cli_error(code, "%s", gt_last_error()[0] ? gt_last_error() : gt_status_name(status));
+    return gt_cli_error(GT_EXIT_RUNTIME, "%s",
+                        gt_last_error()[0] ? gt_last_error() : gt_status_name(status));
 }
 
 int gt_cli_parse_int(const char *option, const char *text, long min, long max, long *out)
@@ -74,9 +78,22 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+static int names_a_file(const char *name_or_path)
+{
+    return ends_with(name_or_path, ".json") || strchr(name_or_path, '/') != NULL;
+}
+
 gt_status gt_cli_load_model(const char *name_or_path, gt_model **out)
 {
-    if (ends_with(name_or_path, ".json") || strchr(name_or_path, '/'))
-        return gt_model_from_json_file(name_or_path, out);
+    if (names_a_file(name_or_path)) return gt_model_from_json_file(name_or_path, out);
     return gt_model_from_zoo(name_or_path, out);
+}
+
+int gt_cli_model_error(const char *name_or_path, gt_status status)
+{
+    if (names_a_file(name_or_path)) return gt_cli_status_error(status);
+    for (const char *const *z = gt_zoo_names(); *z; ++z)
+        if (strcmp(*z, name_or_path) == 0) return gt_cli_status_error(status);
+    /* neither a file nor a zoo name: the option's value is wrong */
+    return gt_cli_error(GT_EXIT_USAGE, "%s", gt_last_error());
 }

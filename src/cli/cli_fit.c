@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_device.h"
 #include "cli_fit_run.h"
+#include "cli_signals.h"
 #include "clock.h"
 #include "error.h"
 #include "history.h"
@@ -259,6 +260,47 @@ static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *l
     return GT_OK;
 }
 
+/* After SIGINT/SIGTERM stopped the trainer: saves where it stopped (when
+ * --save is given), says so and how to resume, and returns 130 or 143. */
+static int report_stop(const fit_options *o, gt_trainer *tr, const char *run_info)
+{
+    int sig = gt_cli_signal_received();
+    gt_train_state state;
+    gt_trainer_get_state(tr, &state);
+    char where[96];
+    if (state.steps_done > 0)
+        snprintf(where, sizeof where, "at epoch %d step %d", state.epochs_done + 1,
+                 state.steps_done);
+    else
+        snprintf(where, sizeof where, "after epoch %d", state.epochs_done);
+    if (!o->save) {
+        fprintf(stderr,
+                "gtrain: stopped by %s %s; nothing was saved (no --save), so the run cannot be "
+                "resumed\n",
+                gt_cli_signal_name(sig), where);
+        return gt_cli_signal_exit_code(sig);
+    }
+    gt_status st = gt_checkpoint_save(tr, o->save, run_info);
+    if (st != GT_OK) {
+        gt_cli_status_error(st);
+        fprintf(stderr, "gtrain: stopped by %s %s; the checkpoint could not be written\n",
+                gt_cli_signal_name(sig), where);
+        return gt_cli_signal_exit_code(sig);
+    }
+    char device[160] = "";
+    const gt_cli_device_opts *d = &o->device;
+    int n = snprintf(device, sizeof device, " --device %s", d->device);
+    if (d->threads > 0 && n > 0 && (size_t)n < sizeof device)
+        n += snprintf(device + n, sizeof device - (size_t)n, " --threads %d", d->threads);
+    if (strcmp(d->precision, "auto") != 0 && n > 0 && (size_t)n < sizeof device)
+        snprintf(device + n, sizeof device - (size_t)n, " --precision %s", d->precision);
+    fprintf(stderr,
+            "gtrain: stopped by %s %s; saved to %s\n"
+            "gtrain: resume with: gtrain fit --resume %s --epochs %ld%s\n",
+            gt_cli_signal_name(sig), where, o->save, o->save, o->run.epochs, device);
+    return gt_cli_signal_exit_code(sig);
+}
+
 /* Builds the model and the training configuration, fresh or from --resume. */
 static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_checkpoint_info *info)
 {
@@ -278,9 +320,9 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
         if (!o->save) o->save = o->resume;
         return GT_EXIT_OK;
     }
-    st = gt_cli_load_model(o->model, model);
-    if (st == GT_OK && o->strip_preprocessing) st = gt_model_strip_preprocessing(*model);
-    if (st != GT_OK) return gt_cli_status_error(st);
+    if ((st = gt_cli_load_model(o->model, model)) != GT_OK) return gt_cli_model_error(o->model, st);
+    if (o->strip_preprocessing && (st = gt_model_strip_preprocessing(*model)) != GT_OK)
+        return gt_cli_status_error(st);
     const gt_recipe *recipe = gt_model_recipe(*model);
     gt_fit_run *r = &o->run;
     if (!r->data) {
@@ -345,7 +387,20 @@ int gt_cli_fit(int argc, char **argv)
     if ((code = prepare(&o, &model, &cfg, &info)) != GT_EXIT_OK) goto done;
     cfg.cuda_graph = o.device.cuda_graph;
     code = GT_EXIT_RUNTIME;
+    /* a checkpoint that cannot be written is found now, not after an epoch */
+    if (o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
     if ((st = gt_fit_data_load(&o.run, &data)) != GT_OK) goto fail;
+    char train_data[160];
+    gt_fit_data_fingerprint(data.train, train_data, sizeof train_data);
+    if (o.resume && o.run.train_data && strcmp(o.run.train_data, train_data) != 0) {
+        code = gt_cli_error(GT_EXIT_RUNTIME,
+                            "%s was saved by a run training on %s; the data given now (%s) is "
+                            "%s: resume with the same --data and --validation, or start a new "
+                            "run",
+                            o.resume, o.run.train_data, o.run.data, train_data);
+        goto done;
+    }
+    o.run.train_data = train_data;
     if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;
     if ((code = gt_cli_open_backend(&o.device, &be)) != GT_EXIT_OK) goto done;
     if ((st = gt_trainer_create(model, be, &cfg, &tr)) != GT_OK ||
@@ -355,8 +410,12 @@ int gt_cli_fit(int argc, char **argv)
     if (o.resume) {
         if ((st = gt_checkpoint_restore(tr, o.resume, 1)) != GT_OK) goto fail;
         first_epoch = info.state.epochs_done + 1;
-        fprintf(stderr, "gtrain: resuming %s after epoch %d%s\n", o.resume, info.state.epochs_done,
-                info.state.steps_done ? " (mid-epoch)" : "");
+        if (info.state.steps_done)
+            fprintf(stderr, "gtrain: resuming %s at epoch %d step %d (mid-epoch)\n", o.resume,
+                    info.state.epochs_done + 1, info.state.steps_done);
+        else
+            fprintf(stderr, "gtrain: resuming %s after epoch %d\n", o.resume,
+                    info.state.epochs_done);
     }
     if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
         goto fail;
@@ -370,9 +429,14 @@ int gt_cli_fit(int argc, char **argv)
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;
     rep.run_info = run_info;
-    gt_fit_callbacks cb = {&rep,         on_epoch_begin,
-                           on_step,      o.save_every > 0 ? on_step_end : NULL,
-                           on_epoch_end, (int)o.save_every};
+    gt_fit_callbacks cb = {&rep,
+                           on_epoch_begin,
+                           on_step,
+                           o.save_every > 0 ? on_step_end : NULL,
+                           on_epoch_end,
+                           (int)o.save_every,
+                           gt_cli_stop_requested};
+    gt_cli_signals_install();
     st = gt_trainer_fit(tr, data.train, data.val, (int)o.run.epochs, &cb);
     if (rep.line_open) gt_progress_interrupt(&rep.progress); /* before any error message */
     if (st != GT_OK) goto fail;
@@ -380,6 +444,11 @@ int gt_cli_fit(int argc, char **argv)
         st = rep.history_status;
         goto fail;
     }
+    if (gt_cli_signal_received()) {
+        code = report_stop(&o, tr, run_info);
+        goto done;
+    }
+    gt_cli_signals_restore();
     if (data.test && data.test != data.val) {
         double loss, acc;
         if ((st = gt_trainer_evaluate(tr, data.test, &loss, &acc)) != GT_OK) goto fail;
@@ -390,6 +459,7 @@ int gt_cli_fit(int argc, char **argv)
 fail:
     code = gt_cli_status_error(st);
 done:
+    gt_cli_signals_restore();
     if (rep.history) {
         gt_status hs = gt_history_close(rep.history);
         if (hs != GT_OK && code == GT_EXIT_OK) code = gt_cli_status_error(hs);

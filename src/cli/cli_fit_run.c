@@ -1,8 +1,11 @@
 /* The recorded options of a fit run and the datasets they name. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <zlib.h>
 
 #include "cli_fit_run.h"
 #include "error.h"
@@ -25,8 +28,9 @@ static const char *const validation_names[] = {"none", "test", "first", "last"};
 /* The string fields, by JSON key, for writing and merging alike. */
 #define RUN_STRINGS(X)                                                                             \
     X(data)                                                                                        \
-    X(test_data) X(x_key) X(y_key) X(test_x_key) X(test_y_key) X(class_names) X(data_dir)          \
-        X(history)
+    X(test_data)                                                                                   \
+    X(x_key)                                                                                       \
+    X(y_key) X(test_x_key) X(test_y_key) X(class_names) X(data_dir) X(history) X(train_data)
 
 gt_status gt_fit_run_to_json(const gt_fit_run *r, char **out)
 {
@@ -137,4 +141,26 @@ void gt_fit_data_free(gt_fit_data *d)
     gt_dataset_free(d->train_full);
     gt_dataset_free(d->test);
     memset(d, 0, sizeof *d);
+}
+
+/* zlib takes lengths as uInt: feed it in pieces that fit. */
+static uLong crc_of(uLong crc, const uint8_t *data, size_t length)
+{
+    while (length > 0) {
+        uInt piece = length > (1u << 30) ? (1u << 30) : (uInt)length;
+        crc = crc32(crc, data, piece);
+        data += piece;
+        length -= piece;
+    }
+    return crc;
+}
+
+void gt_fit_data_fingerprint(const gt_dataset *ds, char *buf, size_t size)
+{
+    size_t n = gt_dataset_count(ds);
+    gt_shape3 shape = gt_dataset_shape(ds);
+    uLong crc = crc_of(0, gt_dataset_images(ds), n * gt_shape3_size(shape));
+    crc = crc_of(crc, (const uint8_t *)gt_dataset_labels(ds), n * sizeof(int32_t));
+    snprintf(buf, size, "%zu examples of %dx%dx%d, %d classes, crc32 %08lx", n, shape.h, shape.w,
+             shape.c, gt_dataset_num_classes(ds), crc & 0xffffffffUL);
 }

@@ -12,6 +12,9 @@ typedef struct gt_fit_run {
     const char *data, *test_data; /* "fashion-mnist", "mnist", "hdf5:PATH" */
     const char *x_key, *y_key, *test_x_key, *test_y_key;
     const char *class_names, *data_dir, *history;
+    /* what the training set was: "N examples of HxWxC, K classes, crc32 X"
+     * (gt_fit_data_fingerprint), so that a resume on other data is refused */
+    const char *train_data;
     long epochs;    /* total; <= 0: the model's recipe */
     int validation; /* gt_validation_kind, -1: the model's recipe */
     long validation_count;
@@ -35,5 +38,9 @@ typedef struct gt_fit_data {
  * test split) and cuts the validation part. */
 gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d);
 void gt_fit_data_free(gt_fit_data *d);
+
+/* "N examples of HxWxC, K classes, crc32 X": counts, shape and a CRC-32 of
+ * the images and labels, into buf. */
+void gt_fit_data_fingerprint(const gt_dataset *ds, char *buf, size_t size);
 
 #endif

@@ -55,7 +55,8 @@ int gt_cli_summary(int argc, char **argv)
     }
     gt_model *model = NULL;
     gt_status st = gt_cli_load_model(model_name, &model);
-    if (st == GT_OK && strip) st = gt_model_strip_preprocessing(model);
+    if (st != GT_OK) return gt_cli_model_error(model_name, st);
+    if (strip) st = gt_model_strip_preprocessing(model);
     if (st == GT_OK) st = gt_model_summary(model, stdout);
     if (st == GT_OK) st = gt_model_recipe_summary(model, stdout);
     gt_model_free(model);

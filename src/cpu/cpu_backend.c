@@ -45,9 +45,8 @@ static gt_status cpu_alloc(gt_backend *be, size_t bytes, void **out)
     void *p = aligned_alloc(GT_CPU_ALIGN, rounded);
     if (!p)
         return gt_fail(GT_ERR_OUT_OF_MEMORY,
-                       "cpu backend: out of host memory allocating %zu bytes (%.1f MiB); try a "
-                       "smaller batch size",
-                       bytes, (double)bytes / (1024.0 * 1024.0));
+                       "cpu backend: out of host memory allocating %zu bytes (%.1f MiB)", bytes,
+                       (double)bytes / (1024.0 * 1024.0));
     *out = p;
     return GT_OK;
 }

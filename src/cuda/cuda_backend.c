@@ -65,7 +65,7 @@ static gt_status cuda_alloc(gt_backend *be, size_t bytes, void **out)
         *out = NULL;
         return gt_fail(GT_ERR_OUT_OF_MEMORY,
                        "out of GPU memory: cudaMalloc of %zu bytes (%.1f MiB) failed with %.1f MiB "
-                       "free of %.1f MiB on device %d; try a smaller batch size (--batch-size)",
+                       "free of %.1f MiB on device %d",
                        bytes, (double)bytes / 1048576.0, (double)free_b / 1048576.0,
                        (double)total_b / 1048576.0, cu->device);
     }
