@@ -150,6 +150,38 @@ GT_HD float gt_adam_elem(float p, float g, float *m, float *v, float lr_t, float
     return p - lr_t * m1 / (sqrtf(v1) + epsilon);
 }
 
+/* ---- AdamW (Keras 3): the decoupled weight decay before Adam's step, as
+ * base_optimizer._apply_weight_decay computes it: p - p * wd * lr ---- */
+GT_HD float gt_adamw_elem(float p, float g, float *m, float *v, float lr, float weight_decay,
+                          float lr_t, float beta1, float beta2, float epsilon)
+{
+    float decayed = p - p * weight_decay * lr;
+    return gt_adam_elem(decayed, g, m, v, lr_t, beta1, beta2, epsilon);
+}
+
+/* ---- RMSprop (Keras 3, see gt_rmsprop_params): updates the moments in place
+ * (momentum_buf and mean_grad may be NULL when unused) and returns the new
+ * parameter value ---- */
+GT_HD float gt_rmsprop_elem(float p, float g, float *velocity, float *momentum_buf,
+                            float *mean_grad, float lr, float rho, float momentum, float epsilon)
+{
+    float v1 = rho * *velocity + (1.0f - rho) * (g * g);
+    *velocity = v1;
+    float denominator = v1 + epsilon;
+    if (mean_grad) {
+        float a1 = rho * *mean_grad + (1.0f - rho) * g;
+        *mean_grad = a1;
+        denominator = v1 - a1 * a1 + epsilon;
+    }
+    float increment = lr * g / sqrtf(denominator);
+    if (momentum > 0.0f) {
+        float m1 = momentum * *momentum_buf + increment;
+        *momentum_buf = m1;
+        return p - m1;
+    }
+    return p - increment;
+}
+
 /* ---- SGD (Keras): velocity = momentum * velocity - lr * g ---- */
 GT_HD float gt_sgd_elem(float p, float g, float *velocity, float lr, float momentum, int nesterov)
 {

@@ -93,6 +93,18 @@ cudaError_t gt_launch_adam(float *params, const float *grads, float *m, float *v
                            float lr_t, float beta1, float beta2, float epsilon,
                            cudaStream_t stream);
 
+/* ---- adamw.cu ---- */
+/* Weight decay p -= p * weight_decay * lr, then Adam's step with lr_t. */
+cudaError_t gt_launch_adamw(float *params, const float *grads, float *m, float *v, size_t count,
+                            float lr, float weight_decay, float lr_t, float beta1, float beta2,
+                            float epsilon, cudaStream_t stream);
+
+/* ---- rmsprop.cu ---- */
+/* momentum_buf is used when hp->momentum > 0, mean_grad when hp->centered. */
+cudaError_t gt_launch_rmsprop(float *params, const float *grads, float *velocity,
+                              float *momentum_buf, float *mean_grad, size_t count,
+                              const gt_rmsprop_params *hp, cudaStream_t stream);
+
 /* ---- sgd.cu ---- */
 /* velocity may be NULL when momentum is 0. */
 cudaError_t gt_launch_sgd(float *params, const float *grads, float *velocity, size_t count,

@@ -193,17 +193,50 @@ gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int3
     return GT_OK;
 }
 
-gt_status gt_check_adam(const gt_adam_params *hp)
+static gt_status check_adam_named(const char *op, const gt_adam_params *hp)
 {
-    if (!hp) return gt_fail(GT_ERR_INVALID_ARGUMENT, "adam_update: NULL hyperparameters");
+    if (!hp) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: NULL hyperparameters", op);
     if (hp->step < 1)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "adam_update: step is %lld; it counts from 1 (the bias correction divides "
+                       "%s: step is %lld; it counts from 1 (the bias correction divides "
                        "by 1 - beta1^step)",
-                       (long long)hp->step);
+                       op, (long long)hp->step);
     if (!(hp->beta1 >= 0.0f && hp->beta1 < 1.0f) || !(hp->beta2 >= 0.0f && hp->beta2 < 1.0f))
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "adam_update: beta1=%g beta2=%g must be in [0, 1)",
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: beta1=%g beta2=%g must be in [0, 1)", op,
                        (double)hp->beta1, (double)hp->beta2);
+    return GT_OK;
+}
+
+gt_status gt_check_adam(const gt_adam_params *hp)
+{
+    return check_adam_named("adam_update", hp);
+}
+
+gt_status gt_check_adamw(const gt_adam_params *hp, float weight_decay)
+{
+    if (!(weight_decay >= 0.0f && weight_decay < 1.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "adamw_update: weight_decay %g must be in [0, 1)",
+                       (double)weight_decay);
+    return check_adam_named("adamw_update", hp);
+}
+
+gt_status gt_check_rmsprop(const gt_rmsprop_params *hp, const float *momentum_buf,
+                           const float *mean_grad)
+{
+    if (!hp) return gt_fail(GT_ERR_INVALID_ARGUMENT, "rmsprop_update: NULL hyperparameters");
+    if (!(hp->rho >= 0.0f && hp->rho < 1.0f) || !(hp->momentum >= 0.0f && hp->momentum < 1.0f) ||
+        !(hp->epsilon > 0.0f))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "rmsprop_update: rho=%g and momentum=%g must be in [0, 1), epsilon=%g "
+                       "above 0",
+                       (double)hp->rho, (double)hp->momentum, (double)hp->epsilon);
+    if (hp->momentum > 0.0f && !momentum_buf)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "rmsprop_update: momentum %g needs a momentum buffer (NULL given)",
+                       (double)hp->momentum);
+    if (hp->centered && !mean_grad)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "rmsprop_update: centered needs a mean-gradient buffer (NULL given)");
     return GT_OK;
 }
 

@@ -34,5 +34,10 @@ gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int3
                               int n);
 gt_status gt_check_adam(const gt_adam_params *hp);
 gt_status gt_check_sgd(const float *velocity, float momentum);
+/* Adam's checks plus 0 <= weight_decay < 1. */
+gt_status gt_check_adamw(const gt_adam_params *hp, float weight_decay);
+/* rho, momentum in [0, 1), epsilon > 0, and the buffers the options need. */
+gt_status gt_check_rmsprop(const gt_rmsprop_params *hp, const float *momentum_buf,
+                           const float *mean_grad);
 
 #endif

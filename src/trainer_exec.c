@@ -176,18 +176,3 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
     }
     return GT_OK;
 }
-
-gt_status gt_trainer_apply_update(gt_trainer *tr)
-{
-    gt_backend *be = tr->be;
-    size_t np = tr->model->n_params;
-    const gt_train_config *c = &tr->cfg;
-    tr->optimizer_step += 1;
-    if (c->optimizer == GT_OPT_ADAM) {
-        gt_adam_params hp = {c->learning_rate, c->beta1, c->beta2, c->epsilon, tr->optimizer_step};
-        return be->adam_update(be, tr->params, tr->grads, tr->opt_state, tr->opt_state + np, np,
-                               &hp);
-    }
-    return be->sgd_update(be, tr->params, tr->grads, tr->opt_state, np, c->learning_rate,
-                          c->momentum, c->nesterov);
-}

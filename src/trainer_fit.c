@@ -337,6 +337,7 @@ gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state)
     state->epoch_correct = tr->epoch_correct;
     state->epoch_examples = tr->epoch_examples;
     state->epoch_seconds = tr->epoch_seconds;
+    state->learning_rate = tr->learning_rate;
     return GT_OK;
 }
 
@@ -346,6 +347,9 @@ gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "the checkpoint's run used seed %llu, this trainer seed %llu",
                        (unsigned long long)state->seed, (unsigned long long)tr->cfg.seed);
+    if (state->learning_rate != 0.0 && !(state->learning_rate > 0.0 && state->learning_rate <= 1e6))
+        return gt_fail(GT_ERR_FORMAT, "training state has learning rate %g, expected (0, 1e6]",
+                       state->learning_rate);
     if (state->optimizer_step < 0 || state->epochs_done < 0 || state->steps_done < 0)
         return gt_fail(GT_ERR_FORMAT,
                        "training state has negative counters (step %lld, epoch "
@@ -359,5 +363,6 @@ gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state)
     tr->epoch_correct = state->epoch_correct;
     tr->epoch_examples = state->epoch_examples;
     tr->epoch_seconds = state->epoch_seconds;
+    if (state->learning_rate > 0.0) tr->learning_rate = state->learning_rate;
     return GT_OK;
 }

@@ -71,6 +71,10 @@ struct gt_trainer {
     double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds; /* its running sums */
     uint64_t usage_clock;
     gt_resident resident[GT_RESIDENT_SLOTS];
+
+    double learning_rate;              /* the base rate now (callbacks may lower it) */
+    struct gt_callbacks *callbacks;    /* callbacks.c; NULL: none */
+    char *run_info;                    /* saved with ModelCheckpoint's files */
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -80,7 +84,7 @@ gt_status gt_trainer_forward(gt_trainer *tr, int n, int training);
  * fills tr->grads. */
 gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gradient);
 gt_status gt_trainer_backward(gt_trainer *tr, int n);
-/* Applies one optimizer update over the flat buffers. */
+/* trainer_optim.c: applies one optimizer update over the flat buffers. */
 gt_status gt_trainer_apply_update(gt_trainer *tr);
 
 /* Grows the workspace (before any step) to what batches of n examples need. */

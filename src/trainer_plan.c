@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "init.h"
+#include "optimizer.h"
 #include "trainer_internal.h"
 
 #define GT_ARENA_ALIGN 256
@@ -33,6 +34,8 @@ gt_train_config gt_train_config_for(const gt_model *model)
     c.reduction = GT_REDUCE_MEAN;
     c.order = GT_ORDER_SHUFFLED;
     c.seed = 1;
+    c.rho = 0.9f;            /* Keras RMSprop */
+    c.weight_decay = 0.004f; /* Keras AdamW */
     if (model) {
         const gt_recipe *r = gt_model_recipe(model);
         if (r->batch_size > 0) c.batch_size = r->batch_size;
@@ -103,21 +106,16 @@ static gt_status validate_config(const gt_train_config *c)
     if (c->batch_size < 1)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "batch size must be at least 1, found %d",
                        c->batch_size);
-    if (!(c->learning_rate > 0.0f) || !isfinite(c->learning_rate))
+    /* a warmup may start from 0 (Keras' CosineDecay(0, ..., warmup_target=...)) */
+    int warmup_from_zero = c->schedule.kind == GT_LR_COSINE && c->schedule.warmup_steps > 0.0 &&
+                           c->learning_rate == 0.0f;
+    if (!(c->learning_rate > 0.0f || warmup_from_zero) || !isfinite(c->learning_rate))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "learning rate must be a positive number, found %g",
                        (double)c->learning_rate);
-    if (c->optimizer == GT_OPT_ADAM &&
-        (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f) ||
-         !(c->epsilon > 0.0f)))
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "Adam needs 0 <= beta1, beta2 < 1 and epsilon > 0 (found %g, %g, %g)",
-                       (double)c->beta1, (double)c->beta2, (double)c->epsilon);
+    GT_TRY(gt_optimizer_check_config(c));
     if (c->steps_per_epoch < 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "steps per epoch must be >= 0, found %d",
                        c->steps_per_epoch);
-    if (c->optimizer == GT_OPT_SGD && !(c->momentum >= 0.0f && c->momentum < 1.0f))
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "SGD momentum must be in [0, 1), found %g",
-                       (double)c->momentum);
     if (!(c->loss_log_epsilon >= 0.0f && c->loss_log_epsilon < 1.0f))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "loss log epsilon must be in [0, 1), found %g",
                        (double)c->loss_log_epsilon);
@@ -299,10 +297,8 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     size_t np = model->n_params;
     if ((st = alloc_floats(be, np, "parameters", &tr->params)) != GT_OK) goto fail;
     if ((st = alloc_floats(be, np, "gradients", &tr->grads)) != GT_OK) goto fail;
-    if (cfg->optimizer == GT_OPT_ADAM)
-        tr->opt_state_floats = 2 * np;
-    else if (cfg->momentum > 0.0f)
-        tr->opt_state_floats = np;
+    tr->opt_state_floats = gt_optimizer_state_floats(cfg, np);
+    tr->learning_rate = cfg->learning_rate;
     if (tr->opt_state_floats) {
         if ((st = alloc_floats(be, tr->opt_state_floats, "optimizer state", &tr->opt_state)) !=
             GT_OK)

@@ -7,6 +7,7 @@
  * Comparison rule: |gpu - cpu| <= of_max * max|cpu| + rel * |cpu|. An
  * indexing bug moves an output by O(max|cpu|), far outside every bound. */
 #include "gpu_parity_common.h"
+#include "optim_cases.h"
 /* white-box: the element math and the activations' names */
 #include "elem_math.h"
 #include "model_internal.h"
@@ -503,6 +504,27 @@ static void test_adam(const parity *t)
     free(v);
 }
 
+/* AdamW and RMSprop (optim_cases.h): kernels/adamw.cu and kernels/rmsprop.cu
+ * run elem_math.h's functions as the CPU does, compiled without FMA
+ * contraction; sqrtf and the division are correctly rounded on both: 1e-6. */
+static void test_adamw_rmsprop(const parity *t)
+{
+    const size_t sizes[] = {1, 1001, 70001};
+    for (size_t s = 0; s < 3; ++s)
+        for (size_t v = 0; v < OPTIM_VARIANTS; ++v) {
+            optim_result want = optim_run(t->ref, &optim_variants[v], sizes[s]);
+            optim_result got = optim_run(t->gpu, &optim_variants[v], sizes[s]);
+            for (int b = 0; b < 4; ++b) {
+                char what[96];
+                snprintf(what, sizeof what, "%s n=%zu buffer %d", optim_variants[v].name, sizes[s],
+                         b);
+                compare(t, what, got.buf[b], want.buf[b], sizes[s], 1e-6, 1e-6);
+            }
+            optim_result_free(&want);
+            optim_result_free(&got);
+        }
+}
+
 static void test_sgd(const parity *t)
 {
     const size_t n = 777;
@@ -762,6 +784,7 @@ static void run_all(const parity *t)
     test_dropout(t);
     test_adam(t);
     test_sgd(t);
+    test_adamw_rmsprop(t);
     test_preprocess(t);
 }
 

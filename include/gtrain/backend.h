@@ -98,6 +98,17 @@ typedef struct gt_adam_params {
     int64_t step;
 } gt_adam_params;
 
+/* RMSprop update (Keras 3): velocity = rho velocity + (1-rho) g^2; centered:
+ * mean_grad = rho mean_grad + (1-rho) g and the denominator velocity -
+ * mean_grad^2 + epsilon, else velocity + epsilon; increment = lr g /
+ * sqrt(denominator) (epsilon inside the root, as Keras 3); momentum > 0:
+ * momentum_buf = momentum momentum_buf + increment, p -= momentum_buf; else
+ * p -= increment. */
+typedef struct gt_rmsprop_params {
+    float learning_rate, rho, momentum, epsilon;
+    int centered;
+} gt_rmsprop_params;
+
 /* Number of fences download_async can tag. */
 #define GT_BACKEND_FENCES 64
 
@@ -212,6 +223,16 @@ typedef struct gt_backend gt_backend;
     X(adam_update, gt_status,                                                                      \
       (gt_backend * be, float *params, const float *grads, float *m, float *v, size_t count,       \
        const gt_adam_params *hp))                                                                  \
+    /* AdamW (Keras 3): the decoupled weight decay p -= p * weight_decay * lr first, then     */   \
+    /* Adam's update as adam_update with the same hp.                                        */   \
+    X(adamw_update, gt_status,                                                                     \
+      (gt_backend * be, float *params, const float *grads, float *m, float *v, size_t count,       \
+       const gt_adam_params *hp, float weight_decay))                                              \
+    /* RMSprop (gt_rmsprop_params); momentum_buf may be NULL when momentum is 0, mean_grad   */   \
+    /* when not centered.                                                                     */   \
+    X(rmsprop_update, gt_status,                                                                   \
+      (gt_backend * be, float *params, const float *grads, float *velocity, float *momentum_buf,   \
+       float *mean_grad, size_t count, const gt_rmsprop_params *hp))                               \
     /* Keras SGD: velocity = momentum velocity - lr g; p += velocity (nesterov: p +=          */   \
     /* momentum velocity - lr g). velocity may be NULL when momentum is 0.                    */   \
     X(sgd_update, gt_status,                                                                       \

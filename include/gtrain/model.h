@@ -18,7 +18,27 @@ extern "C" {
 
 typedef struct gt_model gt_model;
 
-typedef enum gt_optimizer_kind { GT_OPT_ADAM = 0, GT_OPT_SGD } gt_optimizer_kind;
+/* The optimizers, written once: X(ID, gtrain name, Keras class name). */
+#define GT_OPTIMIZERS(X)                                                                           \
+    X(ADAM, "adam", "Adam")                                                                        \
+    X(SGD, "sgd", "SGD")                                                                           \
+    X(RMSPROP, "rmsprop", "RMSprop")                                                               \
+    X(ADAMW, "adamw", "AdamW")
+
+typedef enum gt_optimizer_kind {
+#define GT_OPT_ENUM_(id, name, keras) GT_OPT_##id,
+    GT_OPTIMIZERS(GT_OPT_ENUM_)
+#undef GT_OPT_ENUM_
+        GT_OPT_COUNT
+} gt_optimizer_kind;
+
+/* "adam", "sgd", "rmsprop", "adamw"; NULL when out of range. */
+const char *gt_optimizer_name(gt_optimizer_kind kind);
+/* Keras' class name ("Adam", "SGD", "RMSprop", "AdamW"); NULL when out of range. */
+const char *gt_optimizer_keras_name(gt_optimizer_kind kind);
+/* The kind of a gtrain or Keras name (case-insensitive); GT_ERR_INVALID_ARGUMENT
+ * naming the accepted ones otherwise. */
+gt_status gt_optimizer_from_name(const char *name, gt_optimizer_kind *out);
 
 /* Which examples the validation at epoch end uses. FIRST/LAST take the first or
  * last `validation_count` examples of the training set (and train on the rest). */

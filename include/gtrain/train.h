@@ -21,12 +21,51 @@ extern "C" {
 
 typedef struct gt_trainer gt_trainer;
 
+/* Learning-rate schedules, Keras' LearningRateSchedule classes: the rate of
+ * the update after `step` updates (step from 0, Keras' optimizer.iterations)
+ * is, with lr0 the config's learning_rate,
+ *   EXPONENTIAL (ExponentialDecay): lr0 * decay_rate^(step / decay_steps),
+ *     the exponent floored when staircase;
+ *   COSINE (CosineDecay): without warmup (warmup_steps 0) lr0 * ((1 - alpha)
+ *     * 0.5 * (1 + cos(pi * min(step, decay_steps) / decay_steps)) + alpha);
+ *     with warmup, a linear ramp from lr0 to warmup_target over warmup_steps,
+ *     then that decay from warmup_target;
+ *   PIECEWISE (PiecewiseConstantDecay): values[0] while step <= boundaries[0],
+ *     values[i] while boundaries[i-1] < step <= boundaries[i], values[n] after
+ *     the last boundary (n = n_boundaries).
+ * A schedule owns the rate: ReduceLROnPlateau and gt_trainer_set_learning_rate
+ * refuse it, as Keras does. */
+typedef enum gt_lr_schedule_kind {
+    GT_LR_CONSTANT = 0,
+    GT_LR_EXPONENTIAL,
+    GT_LR_COSINE,
+    GT_LR_PIECEWISE
+} gt_lr_schedule_kind;
+
+#define GT_LR_MAX_BOUNDARIES 32
+
+typedef struct gt_lr_schedule {
+    gt_lr_schedule_kind kind;
+    double decay_steps;   /* EXPONENTIAL, COSINE: > 0 */
+    double decay_rate;    /* EXPONENTIAL: > 0 */
+    int staircase;        /* EXPONENTIAL */
+    double alpha;         /* COSINE: the floor, as a fraction of the rate, 0..1 */
+    double warmup_steps;  /* COSINE: >= 0 */
+    double warmup_target; /* COSINE with warmup_steps > 0 */
+    int n_boundaries;     /* PIECEWISE: 1..GT_LR_MAX_BOUNDARIES, increasing */
+    double boundaries[GT_LR_MAX_BOUNDARIES];
+    double values[GT_LR_MAX_BOUNDARIES + 1];
+} gt_lr_schedule;
+
+/* The learning rate the update after `step` updates uses (see gt_lr_schedule). */
+double gt_lr_schedule_value(const gt_lr_schedule *s, double initial_learning_rate, int64_t step);
+
 typedef struct gt_train_config {
     int batch_size;
     gt_optimizer_kind optimizer;
     float learning_rate;
-    float beta1, beta2, epsilon; /* Adam */
-    float momentum;              /* SGD */
+    float beta1, beta2, epsilon; /* Adam, AdamW; epsilon also RMSprop's */
+    float momentum;              /* SGD, RMSprop */
     int nesterov;                /* SGD */
     gt_loss_reduction reduction;
     float loss_log_epsilon; /* > 0: cross-entropy -log(p + it) (notebook 004: 1e-10); 0: exact */
@@ -34,7 +73,34 @@ typedef struct gt_train_config {
     uint64_t seed;          /* weights, shuffling and dropout all derive from it */
     int steps_per_epoch;    /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
     int cuda_graph;         /* run each full training step as a captured CUDA graph */
+    float rho;              /* RMSprop: the moving average's decay [Keras 0.9] */
+    int centered;           /* RMSprop: divide by the gradient's estimated variance */
+    float weight_decay;     /* AdamW: decoupled weight decay [Keras 0.004] */
+    gt_lr_schedule schedule;
 } gt_train_config;
+
+/* Sets the optimizer from Keras' serialized form, as
+ * keras.optimizers.serialize(opt) or {"class_name": ..., "config":
+ * opt.get_config()} gives it, or from a bare name ("adam", "SGD", ...):
+ *   {"class_name": "Adam"|"SGD"|"RMSprop"|"AdamW", "config": {"learning_rate":
+ *    X or a serialized schedule {"class_name": "ExponentialDecay"|
+ *    "CosineDecay"|"PiecewiseConstantDecay", "config": {...}}, "beta_1",
+ *    "beta_2", "epsilon", "momentum", "nesterov", "rho", "centered",
+ *    "weight_decay", ...}}
+ * Keys left out take Keras' defaults for that class (Adam/AdamW/RMSprop lr
+ * 0.001, SGD 0.01, ...). Keys Keras has but gtrain does not implement are
+ * accepted at their neutral values (clipnorm null, use_ema false, amsgrad
+ * false, ...) and refused otherwise, naming the key; unknown keys are refused
+ * with the accepted ones listed. The config's other fields are untouched. */
+gt_status gt_train_config_set_optimizer_json(gt_train_config *cfg, const char *json);
+/* The optimizer as that JSON (malloc'd; free with free()). */
+gt_status gt_train_config_optimizer_json(const gt_train_config *cfg, char **out);
+
+/* Applies a JSON object of training options onto cfg: "batch_size",
+ * "seed", "shuffle" (bool), "steps_per_epoch", "loss_log_epsilon",
+ * "cuda_graph" (bool), "loss_reduction" ("mean"|"sum") and "optimizer" (as
+ * gt_train_config_set_optimizer_json takes it). Unknown keys are refused. */
+gt_status gt_train_config_apply_json(gt_train_config *cfg, const char *json);
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with
  * the model's recipe. */
@@ -47,6 +113,14 @@ typedef struct gt_epoch_logs {
     double loss, accuracy;
     double val_loss, val_accuracy;
     double seconds; /* training time of the epoch, validation excluded */
+    /* the optimizer's learning rate at the epoch's end (Keras' logs
+     * "learning_rate"; with a schedule, its value at the current step) */
+    double learning_rate;
+    /* what the trainer's callbacks (gtrain/callbacks.h) did after this epoch */
+    int early_stopped;     /* EarlyStopping ended training here */
+    double lr_reduced_to;  /* ReduceLROnPlateau set this rate (0: no change) */
+    int checkpoint_saved;  /* ModelCheckpoint wrote its file */
+    double checkpoint_best; /* ModelCheckpoint's best monitored value so far (NaN: none) */
 } gt_epoch_logs;
 
 /* Where a run stands: everything besides the parameters and the optimizer
@@ -59,6 +133,9 @@ typedef struct gt_train_state {
     uint64_t dropout_counter; /* Philox offset of the next dropout mask */
     /* running sums of the epoch in progress (steps_done > 0) */
     double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds;
+    /* the optimizer's base learning rate now (ReduceLROnPlateau and
+     * gt_trainer_set_learning_rate change it); 0 in set_state: the config's */
+    double learning_rate;
 } gt_train_state;
 
 /* Called from gt_trainer_fit. */
@@ -92,6 +169,21 @@ typedef struct gt_fit_callbacks {
  * alive as long as the trainer. */
 gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_train_config *cfg,
                             gt_trainer **out);
+/* gt_trainer_create with gt_train_config_for(model) overlaid with the JSON
+ * options of gt_train_config_apply_json (NULL or "" for none): for callers
+ * that do not see the struct (the Python package). */
+gt_status gt_trainer_create_json(const gt_model *model, gt_backend *be, const char *options_json,
+                                 gt_trainer **out);
+/* The configuration as gt_train_config_apply_json reads it (malloc'd). */
+gt_status gt_trainer_config_json(const gt_trainer *tr, char **out);
+
+/* The learning rate of the next update: the schedule's value at the current
+ * step, else the base rate (the config's, or what was set since). */
+double gt_trainer_learning_rate(const gt_trainer *tr);
+/* Sets the base learning rate (Keras' optimizer.learning_rate = x, as
+ * LearningRateScheduler and ReduceLROnPlateau do); refused when the config
+ * has a schedule. */
+gt_status gt_trainer_set_learning_rate(gt_trainer *tr, double learning_rate);
 void gt_trainer_destroy(gt_trainer *tr);
 
 /* Checks that the dataset feeds this model: the example shape must equal the
@@ -127,8 +219,9 @@ gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count)
 gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state);
 gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state);
 
-/* Optimizer moments: Adam m then v (2 x params), SGD velocity (params, when
- * momentum > 0), else none. */
+/* Optimizer moments: Adam and AdamW m then v (2 x params); SGD velocity
+ * (params, when momentum > 0); RMSprop velocity, then momentum (when
+ * momentum > 0), then the mean gradient (when centered); else none. */
 size_t gt_trainer_optimizer_state_count(const gt_trainer *tr);
 gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count);
 gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count);

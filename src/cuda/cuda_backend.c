@@ -376,6 +376,7 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     be->conv2d_backward_data = gt_cuda_conv2d_backward_data;
     be->conv2d_backward_filter = gt_cuda_conv2d_backward_filter;
     gt_cuda_install_ops(be);
+    gt_cuda_install_optim_ops(be);
     *out = be;
     return GT_OK;
 }

@@ -87,5 +87,7 @@ void gt_cuda_conv_plans_free(gt_cuda *cu);
 
 /* cuda_ops.c */
 void gt_cuda_install_ops(gt_backend *be);
+/* cuda_optim.c: AdamW, RMSprop */
+void gt_cuda_install_optim_ops(gt_backend *be);
 
 #endif
