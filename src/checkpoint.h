@@ -24,7 +24,8 @@
  * lives beside the weights without disturbing it:
  *
  *   /gtrain_state              format_version int64 (GT_CHECKPOINT_FORMAT_VERSION)
- *                              optimizer "adam"|"sgd", learning_rate, beta1, beta2,
+ *                              optimizer "adam"|"sgd"|"rmsprop"|"adamw", learning_rate,
+ *                              beta1, beta2,
  *                              epsilon, momentum (float64), nesterov, batch_size,
  *                              steps_per_epoch (int64), reduction "mean"|"sum",
  *                              loss_log_epsilon (float64; 0: the exact cross-entropy)
@@ -45,7 +46,9 @@
  *
  * Format versions: 1 as above without loss_log_epsilon and data_order; 2 adds
  * them, so that a gtrain that knows only 1 refuses such a run instead of
- * resuming it shuffled or with another loss. Both are read. */
+ * resuming it shuffled or with another loss; 3 adds the optimizers RMSprop
+ * and AdamW ("rmsprop", "adamw"), learning-rate schedules, the learning rate
+ * reached and the callbacks' state (checkpoint_extras.h). All are read. */
 #ifndef GT_CHECKPOINT_H
 #define GT_CHECKPOINT_H
 
@@ -54,7 +57,7 @@
 #include "gtrain/train.h"
 #include "model_internal.h"
 
-#define GT_CHECKPOINT_FORMAT_VERSION 2
+#define GT_CHECKPOINT_FORMAT_VERSION 3
 #define GT_CHECKPOINT_STATE_GROUP "gtrain_state"
 #define GT_KERAS_FILE_VERSION "2.11.0"
 #define GT_KERAS_BACKEND "tensorflow"

@@ -12,7 +12,9 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "callbacks.h"
 #include "checkpoint.h"
+#include "checkpoint_extras.h"
 #include "checkpoint_hdf5.h"
 #include "error.h"
 #include "h5_guard.h"
@@ -264,8 +266,16 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
                        where, v, GT_CHECKPOINT_FORMAT_VERSION);
     info->format_version = (int)v;
     int flag = 0;
-    GT_TRY(read_choice(g, "optimizer", where, "adam", "sgd", &flag));
-    c->optimizer = flag ? GT_OPT_SGD : GT_OPT_ADAM;
+    char *optimizer = NULL;
+    GT_TRY(gt_h5_read_string_attr(g, "optimizer", where, &optimizer));
+    gt_optimizer_kind kind = GT_OPT_ADAM;
+    gt_status named = gt_optimizer_from_name(optimizer, &kind);
+    free(optimizer);
+    /* formats 1 and 2 knew Adam and SGD only */
+    if (named != GT_OK || (v < 3 && kind != GT_OPT_ADAM && kind != GT_OPT_SGD))
+        return gt_fail(GT_ERR_FORMAT, "%s: optimizer is not one of %s", where,
+                       v < 3 ? "\"adam\", \"sgd\"" : "\"adam\", \"sgd\", \"rmsprop\", \"adamw\"");
+    c->optimizer = kind;
     GT_TRY(read_choice(g, "reduction", where, "mean", "sum", &flag));
     c->reduction = flag ? GT_REDUCE_SUM : GT_REDUCE_MEAN;
     /* floats were stored as doubles of the float values: the round trip is exact */
@@ -323,6 +333,7 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
                        (long long)t->optimizer_step, t->steps_done);
     if (H5Aexists(g, "run_info") > 0)
         GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
+    if (info->format_version >= 3) GT_TRY(gt_ckpt_extras_read(g, where, info));
     return GT_OK;
 }
 
@@ -341,7 +352,9 @@ static gt_status read_info_from(hid_t f, const char *path, gt_checkpoint_info *i
     info->has_state = st == GT_OK;
     if (st != GT_OK) {
         free(info->run_info);
+        free(info->callbacks);
         info->run_info = NULL;
+        info->callbacks = NULL;
     }
     return st;
 }
@@ -379,6 +392,8 @@ typedef struct restore_job {
     float *params;
     float *moments; /* n_moments floats, when with_state */
     size_t n_moments;
+    float *best_weights; /* n_params floats, when with_state */
+    int has_best_weights;
     gt_checkpoint_info info;
 } restore_job;
 
@@ -389,13 +404,17 @@ static gt_status read_moments(hid_t f, restore_job *job)
                        "%s has no %s group: it holds weights but no training "
                        "state to resume (a Keras file?)",
                        job->path, GT_CHECKPOINT_STATE_GROUP);
-    if (!job->n_moments) return GT_OK;
     unsigned long long dims[1] = {job->n_moments};
     char where[4200];
     snprintf(where, sizeof where, "%s: %s/optimizer_state", job->path, GT_CHECKPOINT_STATE_GROUP);
     hid_t g = H5Gopen2(f, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT);
     if (g < 0) return gt_fail(GT_ERR_FORMAT, "%s: cannot open the group", where);
-    gt_status st = gt_h5_read_floats(g, "optimizer_state", 1, dims, job->moments, where);
+    gt_status st = GT_OK;
+    if (job->n_moments) st = gt_h5_read_floats(g, "optimizer_state", 1, dims, job->moments, where);
+    snprintf(where, sizeof where, "%s: %s", job->path, GT_CHECKPOINT_STATE_GROUP);
+    if (st == GT_OK)
+        st = gt_ckpt_extras_read_best(g, where, job->best_weights, gt_model_param_count(job->model),
+                                      &job->has_best_weights);
     H5Gclose(g);
     return st;
 }
@@ -404,6 +423,7 @@ static gt_status read_for_restore(void *arg)
 {
     restore_job *job = arg;
     free(job->info.run_info);
+    free(job->info.callbacks);
     memset(&job->info, 0, sizeof job->info);
     hid_t f;
     GT_TRY(gt_h5_open_read(job->path, &f));
@@ -422,10 +442,18 @@ static gt_status apply_state(gt_trainer *tr, const restore_job *job)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "%s was saved by a run with optimizer %s; this "
                        "trainer uses %s",
-                       job->path, info->config.optimizer == GT_OPT_SGD ? "sgd" : "adam",
-                       c->optimizer == GT_OPT_SGD ? "sgd" : "adam");
+                       job->path, gt_optimizer_name(info->config.optimizer),
+                       gt_optimizer_name(c->optimizer));
     if (job->n_moments) GT_TRY(gt_trainer_set_optimizer_state(tr, job->moments, job->n_moments));
-    return gt_trainer_set_state(tr, &info->state);
+    GT_TRY(gt_trainer_set_state(tr, &info->state));
+    /* the callbacks go on where they were, their kept weights with them */
+    if (info->callbacks) {
+        GT_TRY(gt_trainer_set_callbacks(tr, info->callbacks));
+        if (job->has_best_weights)
+            GT_TRY(gt_callbacks_set_best_weights(tr, job->best_weights,
+                                                 gt_model_param_count(job->model)));
+    }
+    return GT_OK;
 }
 
 gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state)
@@ -440,15 +468,18 @@ gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state
     job.n_moments = with_state ? gt_trainer_optimizer_state_count(tr) : 0;
     job.params = malloc((np ? np : 1) * sizeof(float));
     job.moments = malloc((job.n_moments ? job.n_moments : 1) * sizeof(float));
+    job.best_weights = malloc((with_state && np ? np : 1) * sizeof(float));
     gt_status st = GT_OK;
-    if (!job.params || !job.moments)
+    if (!job.params || !job.moments || !job.best_weights)
         st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
     if (st == GT_OK) st = gt_guarded_read(path, read_for_restore, &job);
     if (st == GT_OK) st = gt_trainer_set_params(tr, job.params, np);
     if (st == GT_OK && with_state) st = apply_state(tr, &job);
     free(job.info.run_info);
+    free(job.info.callbacks);
     free(job.params);
     free(job.moments);
+    free(job.best_weights);
     return st;
 }
 

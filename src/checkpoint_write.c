@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "checkpoint_extras.h"
 #include "checkpoint_hdf5.h"
 #include "checkpoint_seal.h"
 #include "error.h"
@@ -27,6 +28,7 @@ typedef struct snapshot {
     size_t n_params, n_moments;
     gt_train_state state;
     char *model_json;
+    gt_ckpt_extras extras;
 } snapshot;
 
 static void snapshot_free(snapshot *s)
@@ -34,6 +36,7 @@ static void snapshot_free(snapshot *s)
     free(s->params);
     free(s->moments);
     free(s->model_json);
+    gt_ckpt_extras_free(&s->extras);
     s->params = s->moments = NULL;
     s->model_json = NULL;
 }
@@ -55,6 +58,7 @@ static gt_status snapshot_take(gt_trainer *tr, const char *path, snapshot *s)
     GT_TRY(gt_trainer_get_params(tr, s->params, s->n_params));
     GT_TRY(gt_trainer_get_optimizer_state(tr, s->moments, s->n_moments));
     GT_TRY(gt_trainer_get_state(tr, &s->state));
+    GT_TRY(gt_ckpt_extras_take(tr, &s->extras));
     return gt_model_to_json(s->model, &s->model_json);
 }
 
@@ -133,8 +137,7 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
     do {                                                                                           \
         if (st == GT_OK) st = (call);                                                              \
     } while (0)
-    PUT(gt_h5_write_string_attr(g, "optimizer", c->optimizer == GT_OPT_SGD ? "sgd" : "adam", 1,
-                                where));
+    PUT(gt_h5_write_string_attr(g, "optimizer", gt_optimizer_name(c->optimizer), 1, where));
     PUT(gt_h5_write_double_attr(g, "learning_rate", c->learning_rate, where));
     PUT(gt_h5_write_double_attr(g, "beta1", c->beta1, where));
     PUT(gt_h5_write_double_attr(g, "beta2", c->beta2, where));
@@ -161,6 +164,7 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
         unsigned long long dims[1] = {s->n_moments};
         PUT(gt_h5_write_floats(g, "optimizer_state", 1, dims, s->moments, where));
     }
+    PUT(gt_ckpt_extras_write(g, &s->extras, where));
 #undef PUT
     H5Gclose(g);
     return st;

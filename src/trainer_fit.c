@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callbacks.h"
 #include "clock.h"
 #include "error.h"
 #include "trainer_internal.h"
@@ -17,6 +18,7 @@ typedef struct stats_ring {
     uint64_t issued, consumed; /* sequence numbers; slot = seq % GT_BACKEND_FENCES */
     int step_of[GT_BACKEND_FENCES];
     int n_of[GT_BACKEND_FENCES];
+    int64_t global_of[GT_BACKEND_FENCES];    /* the optimizer step after it */
     double loss_weighted, correct, examples; /* running sums over the epoch */
     const gt_fit_callbacks *cb;
     int steps;
@@ -47,6 +49,7 @@ static gt_status ring_consume_one(stats_ring *r)
     double correct = tr->host_stats[2 * slot + 1];
     int n = r->n_of[slot];
     int step = r->step_of[slot];
+    int64_t global_step = r->global_of[slot];
     r->consumed += 1;
     if (!isfinite(loss_sum))
         return gt_fail(GT_ERR_NONFINITE, "loss became %s at epoch %d step %d",
@@ -59,6 +62,9 @@ static gt_status ring_consume_one(stats_ring *r)
         r->cb->on_step(r->cb->user, r->epoch, step, r->steps, r->loss_weighted / r->examples,
                        r->correct / r->examples))
         r->stop_requested = 1;
+    if (step > 0 && tr->callbacks)
+        GT_TRY(gt_callbacks_batch_end(tr, global_step, r->loss_weighted / r->examples,
+                                      r->correct / r->examples));
     return GT_OK;
 }
 
@@ -82,6 +88,7 @@ static gt_status ring_issue(stats_ring *r, int step, int n)
     int slot = (int)(r->issued % GT_BACKEND_FENCES);
     r->step_of[slot] = step;
     r->n_of[slot] = n;
+    r->global_of[slot] = tr->optimizer_step;
     GT_TRY(tr->be->download_async(tr->be, tr->host_stats + 2 * slot, tr->stats + 2 * slot,
                                   2 * sizeof(float), slot));
     r->issued += 1;
@@ -298,30 +305,46 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no training examples",
                        gt_dataset_origin(train));
     if (val) GT_TRY(gt_trainer_check_data(tr, val));
+    int finished = 0;
+    GT_TRY(gt_callbacks_fit_begin(tr, val != NULL, &finished));
+    if (finished) return GT_OK; /* EarlyStopping already ended this run */
     gt_resident *res = NULL;
     GT_TRY(gt_trainer_make_resident(tr, train, &res));
     int32_t *host_order = malloc(res->count * sizeof(int32_t));
     if (!host_order) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
 
     gt_status st = GT_OK;
+    int requested = 0; /* a stop request, not an end of training */
     for (int e = tr->epochs_done + 1; e <= epochs; ++e) {
         gt_epoch_logs logs;
         memset(&logs, 0, sizeof logs);
-        int stop = 0, partial = 0;
-        if (tr->steps_done == 0 && stop_polled(cb)) break; /* between epochs */
+        logs.checkpoint_best = NAN;
+        int stop = 0, partial = 0, early = 0;
+        if (tr->steps_done == 0 && stop_polled(cb)) { /* between epochs */
+            requested = 1;
+            break;
+        }
         /* the train set may have been evicted by the validation set last epoch */
         if ((st = gt_trainer_make_resident(tr, train, &res)) != GT_OK) break;
         if ((st = run_epoch(tr, res, host_order, e, epochs, cb, &logs, &stop, &partial)) != GT_OK)
             break;
-        if (partial) break;
+        if (partial) {
+            requested = 1;
+            break;
+        }
         logs.val_loss = NAN;
         logs.val_accuracy = NAN;
         if (val && (st = gt_trainer_evaluate(tr, val, &logs.val_loss, &logs.val_accuracy)) != GT_OK)
             break;
+        logs.learning_rate = gt_trainer_learning_rate(tr);
+        if (tr->callbacks && (st = gt_callbacks_epoch_end(tr, &logs, &early)) != GT_OK) break;
         if (cb && cb->on_epoch_end && (st = cb->on_epoch_end(cb->user, tr, &logs)) != GT_OK) break;
-        if (stop) break;
+        if (stop) requested = 1;
+        if (stop || early) break;
     }
     free(host_order);
+    /* Keras' on_train_end runs when training ends, not on an interruption */
+    if (st == GT_OK && !requested) st = gt_callbacks_train_end(tr);
     return st;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callbacks.h"
 #include "error.h"
 #include "init.h"
 #include "optimizer.h"
@@ -350,6 +351,8 @@ void gt_trainer_destroy(gt_trainer *tr)
     free(tr->cur);
     free(tr->dropout_offsets);
     free(tr->host_step_index);
+    gt_callbacks_free(tr->callbacks);
+    free(tr->run_info);
     free(tr);
 }
 

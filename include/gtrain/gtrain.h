@@ -8,6 +8,7 @@
 #include "model.h"
 #include "data.h"
 #include "train.h"
+#include "callbacks.h"
 
 #define GTRAIN_VERSION_MAJOR 0
 #define GTRAIN_VERSION_MINOR 1

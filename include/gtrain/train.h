@@ -257,6 +257,7 @@ typedef struct gt_checkpoint_info {
     gt_train_config config; /* optimizer and hyperparameters, batch size, seed */
     gt_train_state state;   /* epoch, step, counters */
     char *run_info;         /* the caller's text saved with it (malloc'd), or NULL */
+    char *callbacks;        /* the callbacks and their state (malloc'd JSON), or NULL */
 } gt_checkpoint_info;
 
 /* Writes the trainer's model, weights, optimizer moments and run state to
@@ -282,7 +283,7 @@ gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
 
 /* Reads /gtrain_state (info->has_state 0 when absent), every field
  * range-checked (the message names the file, the field and the value). Free
- * run_info with free().
+ * run_info and callbacks with free().
  *
  * Every checkpoint read first verifies the file's checksum when gtrain
  * sealed it, and reads the file once in a child process, so that a file
