@@ -81,6 +81,12 @@ gt_status gt_callbacks_fit_begin(gt_trainer *tr, int has_validation, int *finish
     return GT_OK;
 }
 
+gt_status gt_trainer_check_callbacks(gt_trainer *tr, int has_validation)
+{
+    int finished = 0;
+    return gt_callbacks_fit_begin(tr, has_validation, &finished);
+}
+
 gt_status gt_callbacks_batch_end(gt_trainer *tr, int64_t global_step, double loss, double accuracy)
 {
     gt_callbacks *cbs = tr->callbacks;

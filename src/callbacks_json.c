@@ -364,7 +364,7 @@ static cJSON *config_of(const gt_callback *c)
     case GT_CB_KIND_COUNT:
         break;
     }
-    cJSON_AddNumberToObject(cfg, "verbose", c->verbose);
+    if (c->kind != GT_CB_TENSORBOARD) cJSON_AddNumberToObject(cfg, "verbose", c->verbose);
     return cfg;
 }
 

@@ -67,6 +67,12 @@ gt_status gt_trainer_set_callbacks(gt_trainer *tr, const char *json);
  * each item with its "state". */
 gt_status gt_trainer_callbacks_json(const gt_trainer *tr, int with_state, char **out);
 
+/* The checks gt_trainer_fit makes of the callbacks before its first epoch,
+ * for callers that want to report them as option errors: every monitored
+ * metric exists (val_* needs validation data: has_validation 0 refuses it),
+ * and ReduceLROnPlateau is not set beside a learning-rate schedule. */
+gt_status gt_trainer_check_callbacks(gt_trainer *tr, int has_validation);
+
 /* Text saved with ModelCheckpoint's files, as gt_checkpoint_save's run_info
  * (the CLI's data options, so that such a file can be resumed). Copied. */
 gt_status gt_trainer_set_run_info(gt_trainer *tr, const char *run_info);

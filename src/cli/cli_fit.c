@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "cli_device.h"
+#include "cli_fit_callbacks.h"
 #include "cli_fit_run.h"
 #include "cli_signals.h"
 #include "clock.h"
@@ -19,11 +21,14 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist|hdf5:FILE.h5]\n"
             "                  [--test-data ...] [--data-dir DIR] [--x-key K] [--y-key K]\n"
-            "                  [--epochs N] [--batch-size N] [--optimizer adam|sgd] [--lr X]\n"
+            "                  [--epochs N] [--batch-size N] [--optimizer O[:k=v,...]] [--lr X]\n"
             "                  [--validation test|first:N|last:N|none] [--seed N]\n"
             "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
             "                  [--shuffle|--no-shuffle] [--loss-log-epsilon X]\n"
-            "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n\n"
+            "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n"
+            "                  [--lr-schedule S] [--early-stopping k=v,...]\n"
+            "                  [--reduce-lr-on-plateau k=v,...] [--model-checkpoint k=v,...]\n"
+            "                  [--tensorboard DIR [--tensorboard-update-freq N]]\n\n"
             "Trains a model with Keras' fit semantics: shuffled every epoch (or not, see\n"
             "--no-shuffle), a partial last batch, running-mean loss and accuracy, validation\n"
             "at the end of each epoch. Defaults come from the model's notebook recipe (see\n"
@@ -40,8 +45,7 @@ static void usage(FILE *out)
             "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
             "  --batch-size N    examples per step\n"
             "  --steps-per-epoch N  end each epoch after N batches [all]\n"
-            "  --optimizer O     adam (Keras defaults, epsilon 1e-7) or sgd\n"
-            "  --lr X            learning rate [adam 0.001, sgd 0.01]\n"
+            "  --lr X            learning rate [adam, rmsprop, adamw 0.001, sgd 0.01]\n"
             "  --momentum X      SGD momentum [0]\n"
             "  --validation V    test: the test set; first:N / last:N: the first or last N\n"
             "                    training examples (not trained on); none\n"
@@ -64,8 +68,8 @@ static void usage(FILE *out)
             "  --resume FILE.h5  continue the run saved in FILE.h5: model, optimizer, batch\n"
             "                    size, seed and data options come from the file; saves go\n"
             "                    back to it unless --save says otherwise\n"
-            "%s",
-            gt_cli_device_help);
+            "%s%s",
+            gt_cli_fit_extras_help, gt_cli_device_help);
 }
 
 static int parse_validation(const char *v, gt_fit_run *o)
@@ -92,7 +96,7 @@ typedef struct fit_options {
     const char *model;
     const char *save, *resume;
     long batch_size, steps_per_epoch, save_every;
-    int optimizer; /* -1: the model's */
+    gt_cli_fit_extras extras; /* optimizer, schedule, callbacks */
     double lr, momentum, loss_log_epsilon;
     int loss_log_epsilon_given;
     uint64_t seed;
@@ -168,15 +172,21 @@ static int parse_args(int argc, char **argv, fit_options *o)
             ok = (o->seed_given = gt_cli_parse_u64(a, v, &o->seed));
         else if (strcmp(a, "--validation") == 0)
             ok = parse_validation(v, r);
-        else if (strcmp(a, "--optimizer") == 0) {
-            if (strcmp(v, "adam") == 0)
-                o->optimizer = GT_OPT_ADAM;
-            else if (strcmp(v, "sgd") == 0)
-                o->optimizer = GT_OPT_SGD;
-            else
-                return gt_cli_error(GT_EXIT_USAGE, "--optimizer expects adam or sgd, found '%s'",
-                                    v);
-        } else if (strcmp(a, "--preprocess") == 0) {
+        else if (strcmp(a, "--optimizer") == 0)
+            o->extras.optimizer = v;
+        else if (strcmp(a, "--lr-schedule") == 0)
+            o->extras.lr_schedule = v;
+        else if (strcmp(a, "--early-stopping") == 0)
+            o->extras.early_stopping = v;
+        else if (strcmp(a, "--reduce-lr-on-plateau") == 0)
+            o->extras.reduce_lr = v;
+        else if (strcmp(a, "--model-checkpoint") == 0)
+            o->extras.checkpoint = v;
+        else if (strcmp(a, "--tensorboard") == 0)
+            o->extras.tensorboard = v;
+        else if (strcmp(a, "--tensorboard-update-freq") == 0)
+            o->extras.tensorboard_freq = v;
+        else if (strcmp(a, "--preprocess") == 0) {
             if (strcmp(v, "none") == 0)
                 o->strip_preprocessing = 1;
             else if (strcmp(v, "auto") != 0)
@@ -188,15 +198,17 @@ static int parse_args(int argc, char **argv, fit_options *o)
         }
         if (!ok) return GT_EXIT_USAGE;
     }
-    if (o->resume && (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 ||
-                      o->batch_size > 0 || o->seed_given || o->strip_preprocessing ||
-                      o->steps_per_epoch > 0 || o->shuffle || o->loss_log_epsilon_given))
+    if (o->resume &&
+        (o->model || gt_cli_fit_extras_any(&o->extras) || o->lr > 0 || o->momentum > 0 ||
+         o->batch_size > 0 || o->seed_given || o->strip_preprocessing || o->steps_per_epoch > 0 ||
+         o->shuffle || o->loss_log_epsilon_given))
         return gt_cli_error(GT_EXIT_USAGE,
                             "--resume continues the saved run with its own model, optimizer, "
-                            "learning rate, batch size, steps per epoch, data order, loss and "
-                            "seed; drop --model, --optimizer, --lr, --momentum, --batch-size, "
-                            "--steps-per-epoch, --[no-]shuffle, --loss-log-epsilon, --seed and "
-                            "--preprocess");
+                            "learning rate and schedule, callbacks, batch size, steps per epoch, "
+                            "data order, loss and seed; drop --model, --optimizer, --lr, "
+                            "--lr-schedule, --momentum, --early-stopping, --reduce-lr-on-plateau, "
+                            "--model-checkpoint, --tensorboard, --batch-size, --steps-per-epoch, "
+                            "--[no-]shuffle, --loss-log-epsilon, --seed and --preprocess");
     if (o->save_every > 0 && !o->save && !o->resume)
         return gt_cli_error(GT_EXIT_USAGE, "--save-every needs --save FILE.h5");
     return -1;
@@ -212,6 +224,7 @@ typedef struct fit_reporter {
     gt_status history_status;
     const char *save;
     const char *run_info;
+    const char *checkpoint; /* --model-checkpoint's spec, for its messages */
 } fit_reporter;
 
 static void on_epoch_begin(void *user, int epoch, int epochs, int steps)
@@ -251,6 +264,7 @@ static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *l
                       logs->val_accuracy);
     gt_progress_end(&r->progress, logs->steps, logs->seconds, metrics);
     r->line_open = 0;
+    gt_cli_fit_report_epoch(logs, r->checkpoint);
     if (r->history && r->history_status == GT_OK)
         r->history_status = gt_history_append(r->history, logs->epoch, logs->loss, logs->accuracy,
                                               logs->val_loss, logs->val_accuracy, logs->seconds);
@@ -344,16 +358,14 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
     cfg->steps_per_epoch = (int)o->steps_per_epoch;
     if (o->shuffle) cfg->order = o->shuffle < 0 ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
     if (o->loss_log_epsilon_given) cfg->loss_log_epsilon = (float)o->loss_log_epsilon;
-    if (o->optimizer >= 0 && (gt_optimizer_kind)o->optimizer != cfg->optimizer) {
-        cfg->optimizer = (gt_optimizer_kind)o->optimizer;
-        cfg->learning_rate = cfg->optimizer == GT_OPT_SGD ? 0.01f : 0.001f; /* Keras defaults */
-    }
-    if (o->lr > 0) cfg->learning_rate = (float)o->lr;
     if (o->momentum > 0) {
-        if (cfg->optimizer != GT_OPT_SGD)
+        if (cfg->optimizer != GT_OPT_SGD &&
+            !(o->extras.optimizer && strncasecmp(o->extras.optimizer, "sgd", 3) == 0))
             return gt_cli_error(GT_EXIT_USAGE, "--momentum applies to --optimizer sgd");
-        cfg->momentum = (float)o->momentum;
     }
+    int code = gt_cli_fit_optimizer(&o->extras, o->lr, cfg);
+    if (code != GT_EXIT_OK) return code;
+    if (o->momentum > 0) cfg->momentum = (float)o->momentum;
     cfg->seed = o->seed;
     return GT_EXIT_OK;
 }
@@ -364,7 +376,6 @@ int gt_cli_fit(int argc, char **argv)
     memset(&o, 0, sizeof o);
     gt_fit_run_init(&o.run);
     o.model = NULL;
-    o.optimizer = -1;
     o.seed = 1;
     o.device.device = "auto";
     o.device.precision = "auto";
@@ -404,8 +415,23 @@ int gt_cli_fit(int argc, char **argv)
     if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;
     if ((code = gt_cli_open_backend(&o.device, &be)) != GT_EXIT_OK) goto done;
     if ((st = gt_trainer_create(model, be, &cfg, &tr)) != GT_OK ||
-        (st = gt_trainer_check_data(tr, data.train)) != GT_OK)
+        (st = gt_trainer_check_data(tr, data.train)) != GT_OK ||
+        (st = gt_trainer_set_run_info(tr, run_info)) != GT_OK)
         goto fail;
+    if (!o.resume) {
+        char *callbacks = NULL;
+        if ((code = gt_cli_fit_callbacks_json(&o.extras, &callbacks)) != GT_EXIT_OK) goto done;
+        st = gt_trainer_set_callbacks(tr, callbacks);
+        free(callbacks);
+        if (st == GT_OK) st = gt_trainer_check_callbacks(tr, data.val != NULL);
+        if (st != GT_OK) {
+            code = st == GT_ERR_INVALID_ARGUMENT
+                       ? gt_cli_error(GT_EXIT_USAGE, "%s", gt_last_error())
+                       : gt_cli_status_error(st);
+            goto done;
+        }
+        code = GT_EXIT_RUNTIME;
+    }
     int first_epoch = 1;
     if (o.resume) {
         if ((st = gt_checkpoint_restore(tr, o.resume, 1)) != GT_OK) goto fail;
@@ -424,11 +450,12 @@ int gt_cli_fit(int argc, char **argv)
             gt_model_name(model), o.run.data, gt_dataset_count(data.train),
             data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size,
             cfg.order == GT_ORDER_FILE ? "file order" : "shuffled",
-            cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be));
+            gt_optimizer_name(cfg.optimizer), be->describe(be));
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;
     rep.run_info = run_info;
+    rep.checkpoint = o.extras.checkpoint;
     gt_fit_callbacks cb = {&rep,
                            on_epoch_begin,
                            on_step,
@@ -449,6 +476,18 @@ int gt_cli_fit(int argc, char **argv)
         goto done;
     }
     gt_cli_signals_restore();
+    gt_callbacks_report cbr;
+    gt_trainer_callbacks_report(tr, &cbr);
+    if (o.resume && cbr.stopped_epoch > 0 && cbr.stopped_epoch == info.state.epochs_done)
+        fprintf(stderr,
+                "gtrain: %s: EarlyStopping ended this run after epoch %d; nothing to "
+                "resume\n",
+                o.resume, cbr.stopped_epoch);
+    if (cbr.weights_restored) {
+        printf("Restoring model weights from the end of the best epoch: %d.\n", cbr.best_epoch);
+        /* the checkpoint holds what the run ends with */
+        if (o.save && (st = gt_checkpoint_save(tr, o.save, run_info)) != GT_OK) goto fail;
+    }
     if (data.test && data.test != data.val) {
         double loss, acc;
         if ((st = gt_trainer_evaluate(tr, data.test, &loss, &acc)) != GT_OK) goto fail;
@@ -470,6 +509,7 @@ done:
     gt_model_free(model);
     free(run_info);
     free(info.run_info);
+    free(info.callbacks);
     gt_fit_run_free(&o.run);
     return code;
 }
