@@ -228,31 +228,40 @@ GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, 
 }
 
 /* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather from one
- * uint8 image: the channel repeat picks the source channel; the bilinear taps
- * run only when the size differs (equal sizes are an exact copy). */
-GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
-{
-    int sc = p->in_c == 1 ? 0 : c;
-    if (p->in_h == p->out_h && p->in_w == p->out_w)
-        return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];
-    gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);
-    gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
-    size_t row_top = (size_t)ty.lower * p->in_w, row_bottom = (size_t)ty.upper * p->in_w;
-    return gt_bilinear_mix((float)image[(row_top + tx.lower) * p->in_c + sc],
-                           (float)image[(row_top + tx.upper) * p->in_c + sc],
-                           (float)image[(row_bottom + tx.lower) * p->in_c + sc],
-                           (float)image[(row_bottom + tx.upper) * p->in_c + sc], tx.lerp, ty.lerp);
-}
+ * uint8 image (gt_gather_pixel) or float32 image (gt_gather_pixel_f32, the
+ * same arithmetic on float inputs): the channel repeat picks the source
+ * channel; the bilinear taps run only when the size differs (equal sizes are
+ * an exact copy). */
+#define GT_GATHER_PIXEL_BODY                                                                       \
+    {                                                                                              \
+        int sc = p->in_c == 1 ? 0 : c;                                                             \
+        if (p->in_h == p->out_h && p->in_w == p->out_w)                                            \
+            return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];                       \
+        gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);                            \
+        gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);                            \
+        size_t row_top = (size_t)ty.lower * p->in_w, row_bottom = (size_t)ty.upper * p->in_w;      \
+        return gt_bilinear_mix((float)image[(row_top + tx.lower) * p->in_c + sc],                  \
+                               (float)image[(row_top + tx.upper) * p->in_c + sc],                  \
+                               (float)image[(row_bottom + tx.lower) * p->in_c + sc],               \
+                               (float)image[(row_bottom + tx.upper) * p->in_c + sc], tx.lerp,      \
+                               ty.lerp);                                                           \
+    }
+
+GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox,
+                            int c) GT_GATHER_PIXEL_BODY
+
+    GT_HD float gt_gather_pixel_f32(const gt_preprocess *p, const float *image, int oy, int ox,
+                                    int c) GT_GATHER_PIXEL_BODY
 
 /* ---- Cross-entropy ---- */
 #define GT_KERAS_EPSILON 1e-7f
 
-/* Keras categorical cross-entropy on probabilities: p = out/sum clipped to
- * [eps, 1-eps]; loss -log p. The gradient of -log(clip(out_label/sum)) w.r.t.
- * out_j is (1/sum) - [j == label] / out_label when unclipped, else only the
- * zero-gradient clip branch: clipped probabilities pass no gradient (as TF's
- * clip_by_value). */
-GT_HD float gt_prob_xent_clip(float p)
+    /* Keras categorical cross-entropy on probabilities: p = out/sum clipped to
+     * [eps, 1-eps]; loss -log p. The gradient of -log(clip(out_label/sum)) w.r.t.
+     * out_j is (1/sum) - [j == label] / out_label when unclipped, else only the
+     * zero-gradient clip branch: clipped probabilities pass no gradient (as TF's
+     * clip_by_value). */
+    GT_HD float gt_prob_xent_clip(float p)
 {
     return p < GT_KERAS_EPSILON ? GT_KERAS_EPSILON
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);

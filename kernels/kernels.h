@@ -136,6 +136,10 @@ cudaError_t gt_launch_crop_nhwc(float *dst, const float *src, int n, int h, int 
 cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float *x, int32_t *y,
                                         const uint8_t *images, const int32_t *labels,
                                         const int32_t *indices, int n, cudaStream_t stream);
+/* The same from float32 images. */
+cudaError_t gt_launch_preprocess_gather_f32(const gt_preprocess *p, float *x, int32_t *y,
+                                            const float *images, const int32_t *labels,
+                                            const int32_t *indices, int n, cudaStream_t stream);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
-/* Preprocess-gather: builds a float batch from the uint8 dataset that stays
- * resident on the device, so a step moves only the index list to the GPU.
+/* Preprocess-gather: builds a float batch from the uint8 (or float32)
+ * dataset that stays resident on the device, so a step moves only the index list to the GPU.
  * Per output element: the source image is images[indices[i]], the channel is
  * repeated when the dataset has one channel, the pixel is bilinearly
  * resampled with tf.image.resize's taps (gt_gather_pixel in elem_math.h,
@@ -8,8 +8,22 @@
 #include "kernels.h"
 #include "launch_util.cuh"
 
+/* One pixel from either dataset type: elem_math.h's function for it. */
+static __device__ __forceinline__ float gather_pixel(const gt_preprocess *p, const uint8_t *image,
+                                                     int oy, int ox, int c)
+{
+    return gt_gather_pixel(p, image, oy, ox, c);
+}
+
+static __device__ __forceinline__ float gather_pixel(const gt_preprocess *p, const float *image,
+                                                     int oy, int ox, int c)
+{
+    return gt_gather_pixel_f32(p, image, oy, ox, c);
+}
+
+template <typename T>
 static __global__ void preprocess_kernel(const gt_preprocess p, float *x, int32_t *y,
-                                         const uint8_t *images, const int32_t *labels,
+                                         const T *images, const int32_t *labels,
                                          const int32_t *indices, int n, size_t count)
 {
     size_t image_size = (size_t)p.in_h * p.in_w * p.in_c;
@@ -22,8 +36,8 @@ static __global__ void preprocess_kernel(const gt_preprocess p, float *x, int32_
         r /= p.out_w;
         int oy = (int)(r % p.out_h);
         size_t e = r / p.out_h;
-        const uint8_t *img = images + (size_t)indices[e] * image_size;
-        x[i] = gt_gather_pixel(&p, img, oy, ox, c) * p.scale + p.offset;
+        const T *img = images + (size_t)indices[e] * image_size;
+        x[i] = gather_pixel(&p, img, oy, ox, c) * p.scale + p.offset;
     }
 }
 
@@ -34,7 +48,19 @@ extern "C" cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float
 {
     size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
     if (n <= 0) return cudaSuccess;
-    preprocess_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(*p, x, y, images, labels,
-                                                                     indices, n, count);
+    preprocess_kernel<uint8_t><<<gt_grid_for(count), GT_THREADS, 0, stream>>>(
+        *p, x, y, images, labels, indices, n, count);
+    return cudaGetLastError();
+}
+
+extern "C" cudaError_t gt_launch_preprocess_gather_f32(const gt_preprocess *p, float *x, int32_t *y,
+                                                       const float *images, const int32_t *labels,
+                                                       const int32_t *indices, int n,
+                                                       cudaStream_t stream)
+{
+    size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
+    if (n <= 0) return cudaSuccess;
+    preprocess_kernel<float><<<gt_grid_for(count), GT_THREADS, 0, stream>>>(
+        *p, x, y, images, labels, indices, n, count);
     return cudaGetLastError();
 }

@@ -18,8 +18,9 @@
 #define GT_MAX_DIM 65536
 
 struct gt_dataset {
-    uint8_t *images; /* count * h * w * c bytes, example-major, NHWC */
-    int32_t *labels; /* count labels in 0..num_classes-1 */
+    uint8_t *images;  /* count * h * w * c elements, example-major, NHWC */
+    size_t elem_size; /* 1: uint8 pixels; 4: float32 values (dataset_float.c) */
+    int32_t *labels;  /* count labels in 0..num_classes-1 */
     size_t count;
     gt_shape3 shape;
     int num_classes;
@@ -105,6 +106,7 @@ gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_sh
         goto fail;
     }
     ds->images = images;
+    ds->elem_size = 1;
     ds->labels = labels;
     ds->count = count;
     ds->shape = shape;
@@ -171,10 +173,10 @@ gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, 
 
 /* Copies examples [first, first + count) of the given arrays into a new dataset. */
 static gt_status copy_examples(const uint8_t *images, const int32_t *labels, size_t count,
-                               gt_shape3 shape, int num_classes, const char *origin,
-                               gt_dataset **out)
+                               gt_shape3 shape, size_t elem_size, int num_classes,
+                               const char *origin, gt_dataset **out)
 {
-    size_t example_bytes = gt_shape3_size(shape);
+    size_t example_bytes = gt_shape3_size(shape) * elem_size;
     if (count > SIZE_MAX / sizeof(int32_t) || (example_bytes && count > SIZE_MAX / example_bytes))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %zu examples of %zu bytes overflow memory",
                        origin, count, example_bytes);
@@ -191,7 +193,9 @@ static gt_status copy_examples(const uint8_t *images, const int32_t *labels, siz
         memcpy(image_copy, images, count * example_bytes);
         memcpy(label_copy, labels, count * sizeof(int32_t));
     }
-    return gt_dataset_adopt(image_copy, label_copy, count, shape, num_classes, origin, out);
+    GT_TRY(gt_dataset_adopt(image_copy, label_copy, count, shape, num_classes, origin, out));
+    (*out)->elem_size = elem_size;
+    return GT_OK;
 }
 
 gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
@@ -209,7 +213,26 @@ gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, s
     GT_TRY(check_shape(shape, num_classes, "dataset from memory"));
     GT_TRY(
         check_labels(labels, count, num_classes, "dataset from memory", GT_ERR_INVALID_ARGUMENT));
-    return copy_examples(images, labels, count, shape, num_classes, "dataset from memory", out);
+    return copy_examples(images, labels, count, shape, 1, num_classes, "dataset from memory", out);
+}
+
+gt_status gt_dataset_copy_typed(const void *images, size_t elem_size, const int32_t *labels,
+                                size_t count, gt_shape3 shape, int num_classes, const char *origin,
+                                gt_dataset **out)
+{
+    GT_TRY(check_shape(shape, num_classes, origin));
+    GT_TRY(check_labels(labels, count, num_classes, origin, GT_ERR_INVALID_ARGUMENT));
+    return copy_examples(images, labels, count, shape, elem_size, num_classes, origin, out);
+}
+
+size_t gt_dataset_elem_size(const gt_dataset *ds)
+{
+    return ds ? ds->elem_size : 0;
+}
+
+const void *gt_dataset_raw_images(const gt_dataset *ds)
+{
+    return ds ? ds->images : NULL;
 }
 
 gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out)
@@ -227,9 +250,9 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
     char *origin = malloc(origin_len);
     if (!origin) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", ds->origin);
     snprintf(origin, origin_len, "%s[%zu:%zu]", ds->origin, first, first + count);
-    size_t example_bytes = gt_shape3_size(ds->shape);
+    size_t example_bytes = gt_shape3_size(ds->shape) * ds->elem_size;
     gt_status status = copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
-                                     ds->shape, ds->num_classes, origin, out);
+                                     ds->shape, ds->elem_size, ds->num_classes, origin, out);
     free(origin);
     if (status != GT_OK) return status;
     /* a slice may outlive its parent, so names the parent owns are copied */
@@ -274,7 +297,7 @@ int gt_dataset_num_classes(const gt_dataset *ds)
 
 const uint8_t *gt_dataset_images(const gt_dataset *ds)
 {
-    return ds ? ds->images : NULL;
+    return ds && ds->elem_size == 1 ? ds->images : NULL;
 }
 
 const int32_t *gt_dataset_labels(const gt_dataset *ds)

@@ -17,6 +17,15 @@ extern const char *const gt_digit_class_names[10];
 gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_shape3 shape,
                            int num_classes, const char *origin, gt_dataset **out);
 
+/* Copies `count` examples of elem_size-byte elements (1: uint8, 4: float32)
+ * and their labels into a new dataset, after the shape and label checks. */
+gt_status gt_dataset_copy_typed(const void *images, size_t elem_size, const int32_t *labels,
+                                size_t count, gt_shape3 shape, int num_classes, const char *origin,
+                                gt_dataset **out);
+/* 1 (uint8 images) or 4 (float32), and the images whatever their type. */
+size_t gt_dataset_elem_size(const gt_dataset *ds);
+const void *gt_dataset_raw_images(const gt_dataset *ds);
+
 /* Attaches a static table of num_classes names (or NULL for none). The table
  * must outlive the dataset; slices share it. */
 void gt_dataset_set_class_names(gt_dataset *ds, const char *const *names);

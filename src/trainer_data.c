@@ -72,7 +72,9 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
     release(be, r);
 
     size_t count = gt_dataset_count(ds);
-    size_t image_bytes = count * gt_shape3_size(gt_dataset_shape(ds));
+    int is_float = gt_dataset_is_float(ds);
+    size_t image_bytes =
+        count * gt_shape3_size(gt_dataset_shape(ds)) * (is_float ? sizeof(float) : 1);
     void *images = NULL, *labels = NULL, *order = NULL;
     gt_status st = be->alloc(be, image_bytes ? image_bytes : 1, &images);
     if (st == GT_OK) st = be->alloc(be, count * sizeof(int32_t) + 1, &labels);
@@ -84,7 +86,9 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
         release(be, r);
         return gt_fail_context(st, "uploading dataset %s", gt_dataset_origin(ds));
     }
-    st = be->upload(be, r->images, gt_dataset_images(ds), image_bytes);
+    const void *host_images =
+        is_float ? (const void *)gt_dataset_images_f32(ds) : (const void *)gt_dataset_images(ds);
+    st = be->upload(be, r->images, host_images, image_bytes);
     if (st == GT_OK) st = be->upload(be, r->labels, gt_dataset_labels(ds), count * sizeof(int32_t));
     if (st != GT_OK) {
         release(be, r);
@@ -99,6 +103,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
         }
     }
     r->dataset = ds;
+    r->is_float = is_float;
     r->count = count;
     r->last_use = tr->usage_clock;
     *out = r;
@@ -108,6 +113,9 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n)
 {
     gt_backend *be = tr->be;
+    if (res->is_float)
+        return be->preprocess_gather_f32(be, &tr->model->preprocess, tr->input, tr->labels,
+                                         (const float *)res->images, res->labels, order, n);
     return be->preprocess_gather(be, &tr->model->preprocess, tr->input, tr->labels, res->images,
                                  res->labels, order, n);
 }

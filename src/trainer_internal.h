@@ -23,7 +23,8 @@
  * room for one epoch's order. */
 typedef struct gt_resident {
     const gt_dataset *dataset;
-    uint8_t *images;
+    uint8_t *images; /* float32 values when is_float */
+    int is_float;
     int32_t *labels;
     int32_t *order;
     size_t count;

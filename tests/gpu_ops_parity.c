@@ -611,6 +611,26 @@ static void preprocess_case(const parity *t, gt_preprocess pp, const char *what_
     compare(t, what, x[0], x[1], nx, 1e-6, 1e-6);
     CHECK_MSG(memcmp(y[0], y[1], sizeof y[0]) == 0, "[%s] %s: gathered labels differ", t->precision,
               what);
+    /* the float32 dataset path on values as a notebook holds them (x / 255 * 3 - 1) */
+    float *fimages = host_floats(image * count);
+    for (size_t i = 0; i < image * count; ++i)
+        fimages[i] = (float)images[i] / 255.0f * 3.0f - 1.0f;
+    for (int e = 0; e < 2; ++e) {
+        gt_backend *be = bes[e];
+        float *d_img = dev_from(be, fimages, image * count * 4);
+        int32_t *d_lab = dev_from(be, labels, sizeof labels);
+        int32_t *d_idx = dev_from(be, indices, sizeof indices);
+        float *d_x = dev_alloc(be, nx * 4);
+        CHECK_OK(be->preprocess_gather_f32(be, &pp, d_x, NULL, d_img, d_lab, d_idx, n));
+        dev_to(be, x[e], d_x, nx * 4);
+        be->free(be, d_img);
+        be->free(be, d_lab);
+        be->free(be, d_idx);
+        be->free(be, d_x);
+    }
+    snprintf(what, sizeof what, "preprocess_gather_f32 %s", what_case);
+    compare(t, what, x[0], x[1], nx, 1e-6, 1e-6);
+    free(fimages);
     free(images);
     free(x[0]);
     free(x[1]);

@@ -242,6 +242,11 @@ typedef struct gt_backend gt_backend;
     /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */                   \
     X(preprocess_gather, gt_status,                                                                \
       (gt_backend * be, const gt_preprocess *p, float *x, int32_t *y, const uint8_t *images,       \
+       const int32_t *labels, const int32_t *indices, int n))                                      \
+    /* The same from a float32 dataset (gt_dataset_from_memory_f32): the same taps, repeat    */   \
+    /* and x * scale + offset on float inputs.                                                 */  \
+    X(preprocess_gather_f32, gt_status,                                                            \
+      (gt_backend * be, const gt_preprocess *p, float *x, int32_t *y, const float *images,         \
        const int32_t *labels, const int32_t *indices, int n))
 
 typedef enum gt_op {

@@ -1,4 +1,5 @@
-/* gtrain: datasets. Images are uint8 NHWC held on the host, labels int32. */
+/* gtrain: datasets. Images are uint8 (or float32) NHWC held on the host,
+ * labels int32. */
 #ifndef GTRAIN_DATA_H
 #define GTRAIN_DATA_H
 
@@ -59,12 +60,24 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
 gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
                                  gt_shape3 shape, int num_classes, gt_dataset **out);
 
+/* Copies float32 images (count, h, w, c) into a new dataset: the arrays a
+ * notebook holds after x / 255.0, fed as they are (the model's preprocessing
+ * layers apply to them as to uint8 pixels). Every value must be finite. On
+ * a device backend they stay resident on the device, as uint8 datasets do. */
+gt_status gt_dataset_from_memory_f32(const float *images, const int32_t *labels, size_t count,
+                                     gt_shape3 shape, int num_classes, gt_dataset **out);
+
 void gt_dataset_free(gt_dataset *ds);
 
 size_t gt_dataset_count(const gt_dataset *ds);
 gt_shape3 gt_dataset_shape(const gt_dataset *ds);
 int gt_dataset_num_classes(const gt_dataset *ds);
+/* The uint8 images; NULL for a float dataset. */
 const uint8_t *gt_dataset_images(const gt_dataset *ds);
+/* 1 when the images are float32 (gt_dataset_from_memory_f32). */
+int gt_dataset_is_float(const gt_dataset *ds);
+/* The float32 images; NULL for a uint8 dataset. */
+const float *gt_dataset_images_f32(const gt_dataset *ds);
 const int32_t *gt_dataset_labels(const gt_dataset *ds);
 /* Where the data came from, for messages ("…/train-images-idx3-ubyte.gz"). */
 const char *gt_dataset_origin(const gt_dataset *ds);

@@ -249,6 +249,16 @@ static gt_status cuda_preprocess_gather(gt_backend *be, const gt_preprocess *p, 
     return GT_OK;
 }
 
+static gt_status cuda_preprocess_gather_f32(gt_backend *be, const gt_preprocess *p, float *x,
+                                            int32_t *y, const float *images, const int32_t *labels,
+                                            const int32_t *indices, int n)
+{
+    GT_TRY(gt_check_preprocess_shape(p, n));
+    GT_CUDA_CHECK(gt_launch_preprocess_gather_f32(p, x, y, images, labels, indices, n,
+                                                  gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 void gt_cuda_install_ops(gt_backend *be)
 {
     be->bias_act_forward = cuda_bias_act_forward;
@@ -273,4 +283,5 @@ void gt_cuda_install_ops(gt_backend *be)
     be->adam_update = cuda_adam_update;
     be->sgd_update = cuda_sgd_update;
     be->preprocess_gather = cuda_preprocess_gather;
+    be->preprocess_gather_f32 = cuda_preprocess_gather_f32;
 }
