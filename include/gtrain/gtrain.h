@@ -9,6 +9,7 @@
 #include "data.h"
 #include "train.h"
 #include "callbacks.h"
+#include "report.h"
 
 #define GTRAIN_VERSION_MAJOR 0
 #define GTRAIN_VERSION_MINOR 1
