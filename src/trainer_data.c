@@ -54,6 +54,12 @@ static void release(gt_backend *be, gt_resident *r)
     r->count = 0;
 }
 
+void gt_trainer_release_dataset(gt_trainer *tr, const gt_dataset *ds)
+{
+    for (int s = 0; tr && s < GT_RESIDENT_SLOTS; ++s)
+        if (tr->resident[s].dataset == ds) release(tr->be, &tr->resident[s]);
+}
+
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out)
 {
     gt_backend *be = tr->be;

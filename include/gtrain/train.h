@@ -186,6 +186,12 @@ double gt_trainer_learning_rate(const gt_trainer *tr);
 gt_status gt_trainer_set_learning_rate(gt_trainer *tr, double learning_rate);
 void gt_trainer_destroy(gt_trainer *tr);
 
+/* Frees the trainer's device copy of `ds`, if it holds one. A trainer keeps
+ * the datasets it trained on, evaluated or predicted resident and knows them
+ * by address: call this before freeing a dataset the trainer outlives, so
+ * that a later dataset at the same address is not mistaken for it. */
+void gt_trainer_release_dataset(gt_trainer *tr, const gt_dataset *ds);
+
 /* Checks that the dataset feeds this model: the example shape must equal the
  * model's input shape and labels must be below the number of classes. */
 gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
