@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "tensorboard.h"
 #include "test_util.h"
 #include "test_util_data.h"
 
@@ -80,6 +81,8 @@ static int count_event_files(const char *dir)
 
 int main(void)
 {
+    /* TFRecord frames' CRC-32C: the standard check value of "123456789" */
+    CHECK(gt_crc32c("123456789", 9) == 0xe3069283u);
     gt_model *model = NULL;
     gt_backend *be = NULL;
     gt_dataset *train = NULL, *val = NULL;

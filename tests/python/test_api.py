@@ -43,6 +43,11 @@ def weights(m):
 def test_sources():
     assert gtrain.Model("mlp-128").count_params() == 101770
     assert gtrain.Model(json.dumps(SMALL)).name == "small"
+
+    class KerasLike:  # what gtrain takes from a keras.Model: its to_json()
+        def to_json(self):
+            return json.dumps(SMALL)
+    assert gtrain.Model(KerasLike()).count_params() == 64 * 16 + 16 + 16 * 3 + 3
     m = gtrain.Model(os.path.join(SRC, "tests", "models", "cnn-fmnist.json"))
     assert m.input_shape == (None, 28, 28, 1) and m.num_classes == 10
     out = io.StringIO()
