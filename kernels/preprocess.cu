@@ -41,16 +41,24 @@ static __global__ void preprocess_kernel(const gt_preprocess p, float *x, int32_
     }
 }
 
+/* The launch for either dataset type. */
+template <typename T>
+static cudaError_t launch(const gt_preprocess *p, float *x, int32_t *y, const T *images,
+                          const int32_t *labels, const int32_t *indices, int n, cudaStream_t stream)
+{
+    size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
+    if (n <= 0) return cudaSuccess;
+    preprocess_kernel<T><<<gt_grid_for(count), GT_THREADS, 0, stream>>>(*p, x, y, images, labels,
+                                                                        indices, n, count);
+    return cudaGetLastError();
+}
+
 extern "C" cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float *x, int32_t *y,
                                                    const uint8_t *images, const int32_t *labels,
                                                    const int32_t *indices, int n,
                                                    cudaStream_t stream)
 {
-    size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
-    if (n <= 0) return cudaSuccess;
-    preprocess_kernel<uint8_t><<<gt_grid_for(count), GT_THREADS, 0, stream>>>(
-        *p, x, y, images, labels, indices, n, count);
-    return cudaGetLastError();
+    return launch(p, x, y, images, labels, indices, n, stream);
 }
 
 extern "C" cudaError_t gt_launch_preprocess_gather_f32(const gt_preprocess *p, float *x, int32_t *y,
@@ -58,9 +66,5 @@ extern "C" cudaError_t gt_launch_preprocess_gather_f32(const gt_preprocess *p, f
                                                        const int32_t *indices, int n,
                                                        cudaStream_t stream)
 {
-    size_t count = (size_t)n * p->out_h * p->out_w * p->out_c;
-    if (n <= 0) return cudaSuccess;
-    preprocess_kernel<float><<<gt_grid_for(count), GT_THREADS, 0, stream>>>(
-        *p, x, y, images, labels, indices, n, count);
-    return cudaGetLastError();
+    return launch(p, x, y, images, labels, indices, n, stream);
 }
