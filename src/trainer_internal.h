@@ -1,8 +1,9 @@
 /* Internal: the trainer's planned buffers and the pieces of one step.
  *
  * Memory plan (one allocation per kind, made in gt_trainer_create):
- *   params    all parameters, model order (layer kernel, then bias)
+ *   params    the trainable weights, model order (e.g. a layer's kernel, then bias)
  *   grads     same layout as params; overwritten every step
+ *   state     the non-trainable weights (BatchNormalization's moving statistics)
  *   opt_state Adam m then v (2 x params), or SGD velocity (params), or none
  *   arena     batch input, batch labels, batch indices, every layer's output,
  *             two ping-pong gradient buffers, step statistics
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include "gtrain/train.h"
+#include "layer.h"
 #include "model_internal.h"
 
 /* A dataset uploaded to the backend: images, labels and an index buffer with
@@ -38,8 +40,9 @@ struct gt_trainer {
     gt_train_config cfg;
     int batch;
 
-    float *params;
+    float *params; /* the trainable weights (the optimizer's buffer) */
     float *grads;
+    float *state; /* the non-trainable weights (moving statistics) */
     float *opt_state;
     void *arena;
     size_t arena_bytes;
@@ -50,6 +53,7 @@ struct gt_trainer {
     int32_t *labels;     /* (batch) */
     int32_t *step_index; /* (batch) indices for gt_trainer_step */
     float **outputs;     /* outputs[i]: buffer of layer i (NULL for aliasing layers) */
+    float **saved;       /* saved[i]: what layer i keeps from forward to backward (or NULL) */
     float *grad_a, *grad_b;
     float *stats; /* GT_BACKEND_FENCES x 2: loss sum, correct count */
     void *workspace;
@@ -96,9 +100,5 @@ void gt_identity_order(int32_t *order, size_t count);
  * epoch), identical on every machine, or the file's order when cfg->order is
  * GT_ORDER_FILE. */
 void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch);
-
-/* Geometry of a Conv2D or MaxPooling2D layer for a batch of n. */
-gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n);
-gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n);
 
 #endif

@@ -1,6 +1,7 @@
 /* The zoo: exact parameter counts, layer shapes, recipes, the summary table,
  * and the build rules (shape inference, padding, preprocessing folding, the
  * errors that name layers and shapes). */
+#include "test_layers.h"
 #include "test_util.h"
 
 #include "model_internal.h"
@@ -53,15 +54,16 @@ static void test_param_counts(void)
         CHECK(gt_model_num_classes(m) == expected[i].num_classes);
         CHECK(strcmp(gt_model_name(m), expected[i].name) == 0);
         CHECK(m->built && m->logits_output == 1);
-        /* offsets tile the flat buffer in model order */
+        /* the weights tile the model-order buffer, and (all trainable here)
+         * the trainable buffer the same way */
         size_t next = 0;
-        for (int k = 0; k < m->n_layers; ++k) {
-            CHECK(m->layers[k].kernel_offset == next);
-            next += m->layers[k].kernel_count;
-            CHECK(m->layers[k].bias_offset == next);
-            next += m->layers[k].bias_count;
-        }
-        CHECK(next == m->n_params);
+        for (int k = 0; k < m->n_layers; ++k)
+            for (int w = 0; w < m->layers[k].n_weights; ++w) {
+                const gt_layer_weight *slot = &m->layers[k].weights[w];
+                CHECK(slot->model_offset == next && slot->offset == next && slot->trainable);
+                next += slot->count;
+            }
+        CHECK(next == gt_model_param_count(m));
         gt_model_free(m);
     }
 }
@@ -99,11 +101,11 @@ static void test_vgg16_layers(void)
     const gt_layer *c = find_layer(m, "block1_conv1");
     if (c) {
         CHECK(c->pad_top == 1 && c->pad_left == 1);
-        CHECK(c->kernel_count == 64 * 3 * 3 * 3 && c->bias_count == 64);
+        CHECK(KERNEL_COUNT(c) == 64 * 3 * 3 * 3 && BIAS_COUNT(c) == 64);
         CHECK(c->kernel_init.kind == GT_INIT_GLOROT_UNIFORM && c->bias_init.kind == GT_INIT_ZEROS);
     }
     const gt_layer *fc1 = find_layer(m, "fc1");
-    if (fc1) CHECK(fc1->kernel_count + fc1->bias_count == 2101248);
+    if (fc1) CHECK(KERNEL_COUNT(fc1) + BIAS_COUNT(fc1) == 2101248);
     const gt_recipe *r = gt_model_recipe(m);
     CHECK(strcmp(r->dataset, "fashion-mnist") == 0 && r->batch_size == 100 && r->epochs == 10);
     CHECK(r->optimizer == GT_OPT_ADAM && r->learning_rate == 1e-3f);
