@@ -162,8 +162,25 @@ gt_status gt_maxpool_pass_backward(const gt_layer *l, gt_layer_io *io);
 int gt_avgpool_ops(const gt_layer *l, gt_op out[8]);
 gt_status gt_avgpool_pass_forward(const gt_layer *l, gt_layer_io *io);
 gt_status gt_avgpool_pass_backward(const gt_layer *l, gt_layer_io *io);
+/* The class fields of the max and the average poolings (their passes). */
+#define GT_MAXPOOL_FIELDS                                                                          \
+    .category = GT_CATEGORY_POOL, .writes_output = gt_layer_always_writes, .ops = gt_maxpool_ops,  \
+    .forward = gt_maxpool_pass_forward, .backward = gt_maxpool_pass_backward
+#define GT_AVGPOOL_FIELDS                                                                          \
+    .category = GT_CATEGORY_POOL, .writes_output = gt_layer_always_writes, .ops = gt_avgpool_ops,  \
+    .forward = gt_avgpool_pass_forward, .backward = gt_avgpool_pass_backward
+
 /* A windowed layer's shape from its pool size, strides and padding. */
 gt_status gt_pool_infer(gt_layer *l);
+/* Conv2D's and Dense's defaults: a bias, glorot_uniform kernel, zeros bias. */
+void gt_kernel_bias_defaults(gt_layer *l);
+
+/* The class fields the activation layers share (their passes below). */
+#define GT_ACT_LAYER_FIELDS                                                                        \
+    .category = GT_CATEGORY_ACT, .output_rank = GT_RANK_AS_INPUT, .infer = gt_layer_keep_shape,    \
+    .writes_output = gt_act_layer_writes, .ops = gt_act_layer_ops,                                 \
+    .forward = gt_act_layer_forward, .backward = gt_act_layer_backward
+
 /* The passes of the activation layers (Activation, ReLU, LeakyReLU, ELU):
  * y = act(x) with l->activation and l->alpha; linear and softmax pass x
  * through (softmax is fused into the loss). */

@@ -318,3 +318,10 @@ gt_status gt_layer_keep_shape(gt_layer *l)
     (void)l;
     return GT_OK;
 }
+
+void gt_kernel_bias_defaults(gt_layer *l)
+{
+    l->use_bias = 1;
+    l->kernel_init.kind = GT_INIT_GLOROT_UNIFORM;
+    l->bias_init.kind = GT_INIT_ZEROS;
+}

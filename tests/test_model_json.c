@@ -54,11 +54,16 @@ static void check_same_model(const gt_model *a, const gt_model *b, const char *w
             x->scale == y->scale && x->offset == y->offset && x->height == y->height &&
             x->width == y->width && x->repeats == y->repeats && same_shape(x->in, y->in) &&
             same_shape(x->out, y->out) && x->pad_top == y->pad_top && x->pad_left == y->pad_left &&
-            KERNEL_OFFSET(x) == KERNEL_OFFSET(y) && KERNEL_COUNT(x) == KERNEL_COUNT(y) &&
-            BIAS_OFFSET(x) == BIAS_OFFSET(y) && BIAS_COUNT(x) == BIAS_COUNT(y);
-        if (x->kind == GT_LAYER_CONV2D || x->kind == GT_LAYER_DENSE)
-            same = same && same_used_init(&x->kernel_init, &y->kernel_init) &&
-                   same_used_init(&x->bias_init, &y->bias_init);
+            x->alpha == y->alpha && memcmp(x->pad, y->pad, sizeof x->pad) == 0 &&
+            x->keepdims == y->keepdims && x->momentum == y->momentum && x->epsilon == y->epsilon &&
+            x->center == y->center && x->scale_bn == y->scale_bn && x->n_weights == y->n_weights &&
+            memcmp(x->weights, y->weights, sizeof x->weights[0] * (size_t)x->n_weights) == 0;
+        same = same && same_used_init(&x->kernel_init, &y->kernel_init) &&
+               same_used_init(&x->bias_init, &y->bias_init) &&
+               same_used_init(&x->gamma_init, &y->gamma_init) &&
+               same_used_init(&x->beta_init, &y->beta_init) &&
+               same_used_init(&x->mean_init, &y->mean_init) &&
+               same_used_init(&x->var_init, &y->var_init);
         CHECK_MSG(same, "%s: layer %d '%s' differs from '%s'", what, i, x->name, y->name);
     }
 }
@@ -280,6 +285,21 @@ static void test_bad_inputs(void)
                 "layer 1 'activation' (Activation): activation \"hard_sigmoid\" is not supported "
                 "(expected one of linear, relu, softmax, sigmoid, tanh, elu, selu, gelu, silu, "
                 "softplus, leaky_relu)");
+    EXPECT_FAIL(
+        img, "{\"class_name\": \"ReLU\", \"config\": {\"name\": \"re_lu\", \"max_value\": 6}}",
+        GT_ERR_UNSUPPORTED, "layer 1 're_lu' (ReLU): max_value 6 is not supported (expected null)");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", "
+                "\"axis\": 2}}",
+                GT_ERR_UNSUPPORTED, "layer 1 'bn' (BatchNormalization): axis 2 is not supported");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", "
+                "\"renorm\": true}}",
+                GT_ERR_UNSUPPORTED, "renorm true is not supported (expected false)");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"ZeroPadding2D\", \"config\": {\"name\": \"zp\", "
+                "\"padding\": [[1, 2], [3]]}}",
+                GT_ERR_UNSUPPORTED, "padding [[1,2],[3]] is not supported");
     EXPECT_FAIL(img,
                 "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d\", \"filters\": 4}}",
                 GT_ERR_FORMAT, "layer 1 'conv2d' (Conv2D): kernel_size is missing");

@@ -5,15 +5,11 @@
 const gt_layer_class gt_avgpool2d_class = {
     .keras_name = "AveragePooling2D",
     .aliases = (const char *const[]){"AvgPool2D", NULL},
-    .category = GT_CATEGORY_POOL,
     .output_rank = GT_RANK_IMAGE,
     .drawable = 1,
     .init_defaults = gt_pool_defaults,
     .read_config = gt_pool_read_config,
     .write_config = gt_pool_write_config,
     .infer = gt_pool_infer,
-    .writes_output = gt_layer_always_writes,
-    .ops = gt_avgpool_ops,
-    .forward = gt_avgpool_pass_forward,
-    .backward = gt_avgpool_pass_backward,
+    GT_AVGPOOL_FIELDS,
 };

@@ -3,13 +3,6 @@
  * kernel is stored OHWI (cuDNN's NHWC filter layout), HWIO in Keras files. */
 #include "layer.h"
 
-static void defaults(gt_layer *l)
-{
-    l->use_bias = 1;
-    l->kernel_init.kind = GT_INIT_GLOROT_UNIFORM;
-    l->bias_init.kind = GT_INIT_ZEROS;
-}
-
 static gt_status read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w)
 {
     GT_TRY(gt_json_int(w, cfg, "filters", 1, 0, &l->filters));
@@ -135,7 +128,7 @@ const gt_layer_class gt_conv2d_class = {
     .category = GT_CATEGORY_CONV,
     .output_rank = GT_RANK_IMAGE,
     .drawable = 1,
-    .init_defaults = defaults,
+    .init_defaults = gt_kernel_bias_defaults,
     .read_config = read_config,
     .write_config = write_config,
     .infer = infer,

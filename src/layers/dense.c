@@ -2,13 +2,6 @@
  * stores it; relu is fused into the bias op. */
 #include "layer.h"
 
-static void defaults(gt_layer *l)
-{
-    l->use_bias = 1;
-    l->kernel_init.kind = GT_INIT_GLOROT_UNIFORM;
-    l->bias_init.kind = GT_INIT_ZEROS;
-}
-
 static gt_status read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w)
 {
     GT_TRY(gt_json_int(w, cfg, "units", 1, 0, &l->units));
@@ -111,7 +104,7 @@ const gt_layer_class gt_dense_class = {
     .keras_name = "Dense",
     .category = GT_CATEGORY_DENSE,
     .output_rank = GT_RANK_FLAT,
-    .init_defaults = defaults,
+    .init_defaults = gt_kernel_bias_defaults,
     .read_config = read_config,
     .write_config = write_config,
     .infer = infer,

@@ -6,13 +6,9 @@
 const gt_layer_class gt_global_maxpool2d_class = {
     .keras_name = "GlobalMaxPooling2D",
     .aliases = (const char *const[]){"GlobalMaxPool2D", NULL},
-    .category = GT_CATEGORY_POOL,
     .output_rank = GT_RANK_FLAT, /* (None, 1, 1, c) with keepdims: gt_model_summary */
     .read_config = gt_global_pool_read_config,
     .write_config = gt_global_pool_write_config,
     .infer = gt_global_pool_infer,
-    .writes_output = gt_layer_always_writes,
-    .ops = gt_maxpool_ops,
-    .forward = gt_maxpool_pass_forward,
-    .backward = gt_maxpool_pass_backward,
+    GT_MAXPOOL_FIELDS,
 };

@@ -31,14 +31,8 @@ static void write_config(const gt_layer *l, cJSON *cfg, gt_json_writer *wr)
 
 const gt_layer_class gt_relu_class = {
     .keras_name = "ReLU",
-    .category = GT_CATEGORY_ACT,
-    .output_rank = GT_RANK_AS_INPUT,
     .init_defaults = defaults,
     .read_config = read_config,
     .write_config = write_config,
-    .infer = gt_layer_keep_shape,
-    .writes_output = gt_act_layer_writes,
-    .ops = gt_act_layer_ops,
-    .forward = gt_act_layer_forward,
-    .backward = gt_act_layer_backward,
+    GT_ACT_LAYER_FIELDS,
 };
