@@ -330,10 +330,21 @@ gt_status gt_checkpoint_check_target(const char *path)
     return result;
 }
 
+static gt_status save(gt_trainer *tr, const char *path, const char *run_info);
+
 gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info)
 {
     if (!tr || !path || !*path)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_save: trainer or path missing");
+    /* the host's HDF5 error printing as it was before this save */
+    gt_h5_handler saved = gt_h5_save_handler();
+    gt_status st = save(tr, path, run_info);
+    gt_h5_restore_handler(saved);
+    return st;
+}
+
+static gt_status save(gt_trainer *tr, const char *path, const char *run_info)
+{
     gt_h5_quiet();
     GT_TRY(check_replaceable("the checkpoint", path));
     char *tmp = NULL;

@@ -3,6 +3,8 @@
 #ifndef GT_DATASET_INTERNAL_H
 #define GT_DATASET_INTERNAL_H
 
+#include <stdint.h>
+
 #include "gtrain/data.h"
 
 /* The ten Fashion-MNIST class names, index = label ("T-shirt/top" ... "Ankle boot"). */
@@ -16,6 +18,11 @@ extern const char *const gt_digit_class_names[10];
  * so the caller never has to. */
 gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_shape3 shape,
                            int num_classes, const char *origin, gt_dataset **out);
+
+/* The dataset's identity, unique among every dataset this process made
+ * (never 0): what the trainer keys its uploaded copies by, since a freed
+ * dataset's address may come back as another one's. */
+uint64_t gt_dataset_id(const gt_dataset *ds);
 
 /* Attaches a static table of num_classes names (or NULL for none). The table
  * must outlive the dataset; slices share it. */

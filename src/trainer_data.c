@@ -3,6 +3,7 @@
  * gather. */
 #include <stdlib.h>
 
+#include "dataset_internal.h"
 #include "error.h"
 #include "philox.h"
 #include "trainer_internal.h"
@@ -51,6 +52,7 @@ static void release(gt_backend *be, gt_resident *r)
     r->labels = NULL;
     r->order = NULL;
     r->dataset = NULL;
+    r->dataset_id = 0;
     r->count = 0;
 }
 
@@ -59,7 +61,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
     gt_backend *be = tr->be;
     tr->usage_clock += 1;
     for (int s = 0; s < GT_RESIDENT_SLOTS; ++s) {
-        if (tr->resident[s].dataset == ds) {
+        if (tr->resident[s].dataset_id == gt_dataset_id(ds)) {
             tr->resident[s].last_use = tr->usage_clock;
             *out = &tr->resident[s];
             return GT_OK;
@@ -99,6 +101,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
         }
     }
     r->dataset = ds;
+    r->dataset_id = gt_dataset_id(ds);
     r->count = count;
     r->last_use = tr->usage_clock;
     *out = r;

@@ -25,6 +25,7 @@
  * room for one epoch's order. */
 typedef struct gt_resident {
     const gt_dataset *dataset;
+    uint64_t dataset_id; /* gt_dataset_id: the key (an address can be reused) */
     uint8_t *images;
     int32_t *labels;
     int32_t *order;

@@ -52,5 +52,10 @@ bn = [n for n, _ in weights(ours, "batch_normalization")]
 print(f"{count} weights identical in name, order, shape and value; batch_normalization: {bn}")
 sys.exit(0 if ok and bn == ["gamma", "beta", "moving_mean", "moving_variance"] else 1)
 EOF
+# a checkpoint whose run names no data: predict falls back to Fashion-MNIST
+# without an error line on a run that succeeds
+"$gtrain" predict --weights conv.h5 --data-dir "$dir" --index 0 --device cpu >out 2>err ||
+  { echo "FAIL: predict from the converted checkpoint"; cat err; fail=1; }
+if grep -q "error" err; then echo "FAIL: a successful predict printed an error:"; cat err; fail=1; fi
 [ $fail = 0 ] && echo "Keras 3 BatchNormalization file: ok"
 exit $fail
