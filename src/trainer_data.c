@@ -2,6 +2,7 @@
  * backend, the epoch's order (shuffled, or the file's), and the per-batch
  * gather. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "dataset_internal.h"
 #include "error.h"
@@ -41,6 +42,19 @@ void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, in
         gt_identity_order(order, count);
     else
         shuffle_order(order, count, cfg->seed, epoch);
+}
+
+gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n)
+{
+    size_t bytes = (size_t)n * sizeof(int32_t);
+    if (tr->step_index_count == n && memcmp(tr->host_step_index, indices, bytes) == 0) return GT_OK;
+    /* the record first, then the upload from it (it outlives an asynchronous
+     * copy); invalid until the upload is queued */
+    tr->step_index_count = 0;
+    memmove(tr->host_step_index, indices, bytes);
+    GT_TRY(tr->be->upload(tr->be, tr->step_index, tr->host_step_index, bytes));
+    tr->step_index_count = n;
+    return GT_OK;
 }
 
 static void release(gt_backend *be, gt_resident *r)

@@ -93,6 +93,10 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n);
 
 /* trainer_data.c */
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);
+/* Puts indices[0..n) into tr->step_index (the batch the next gather reads),
+ * uploading only when they differ from what it holds: benchmarks and
+ * inspection repeat one batch. The one place that keeps host_step_index. */
+gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n);
 /* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
 /* 0, 1, ..., count-1: the file's order. */
