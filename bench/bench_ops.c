@@ -1,8 +1,10 @@
-/* bench_ops: per-op timing of the backend ops on the real layer shapes of a
- * model, on one backend, each op first validated against cpu-reference on the
- * same inputs (llm.c's dev/cuda drivers, ggml's test-backend-ops performance
- * mode). The op list mirrors one training step (bench_ops_cases.c), so the
- * sum of the medians can be set against `gtrain bench`'s ms/step. */
+/* bench_ops: timing of one training step's parts on the real layer shapes of
+ * a model, on one backend: every layer's forward and backward pass (through
+ * its class, as the trainer runs it), the gather, the loss and the
+ * optimizer, each first validated against cpu-reference on the same inputs
+ * (llm.c's dev/cuda drivers, ggml's test-backend-ops performance mode). The
+ * case list mirrors one step (bench_ops_cases.c), so the sum of the medians
+ * can be set against `gtrain bench`'s ms/step. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +27,18 @@ static void usage(FILE *out)
         out,
         "usage: bench_ops --model NAME|FILE.json [--batch N] [--backend cpu|cuda|cpu-reference]\n"
         "                 [--precision fp32|tf32|bf16] [--threads N] [--reps N]\n"
-        "                 [--ops conv,pool,dense,act,dropout,loss,optim,gather]\n"
-        "                 [--check-batch N] [--no-check] [--csv FILE]\n\n"
-        "Times every backend op of one training step on the model's layer shapes\n"
-        "(median and min over --reps after %d warm-ups) and first validates each op\n"
+        "                 [--ops KINDS] [--check-batch N] [--no-check] [--csv FILE]\n\n"
+        "Times every part of one training step on the model's layer shapes: each\n"
+        "layer's forward and backward pass, the gather, the loss and the optimizer\n"
+        "(median and min over --reps after %d warm-ups), each first validated\n"
         "against cpu-reference on the same inputs at --check-batch.\n"
         "  --batch N        batch size of the timed ops [100]\n"
         "  --backend B      backend to time [cpu]\n"
         "  --precision P    conv/GEMM precision [fp32]\n"
         "  --threads N      CPU threads, 0 = all cores [0]\n"
         "  --reps N         timed calls per op [20]\n"
-        "  --ops LIST       op kinds to run [all]\n"
+        "  --ops LIST       kinds to run, of preprocess, conv, pool, dense, act, dropout,\n"
+        "                   norm, shape, loss, optim, gather [all]\n"
         "  --check-batch N  batch size of the validation [2, or --batch if smaller]\n"
         "  --no-check       time only\n"
         "  --csv FILE       also write the table as CSV\n",
@@ -142,10 +145,13 @@ static gt_status case_run_setup(gt_backend *be, const bench_case *c, const case_
             st = d->host[i] ? be->upload(be, r->dev[i], d->host[i], bytes)
                             : be->zero(be, r->dev[i], bytes);
     }
-    if (st == GT_OK && c->needs_workspace) {
-        size_t ws = be->conv2d_workspace_bytes(be, &c->cg);
+    const gt_layer_class *cls = c->pass_layer ? gt_layer_class_of(c->pass_layer->kind) : NULL;
+    if (st == GT_OK && cls && cls->workspace_bytes) {
+        size_t ws = cls->workspace_bytes(c->pass_layer, be, c->m);
         if (ws) st = be->alloc(be, ws, &r->workspace);
     }
+    /* a backward pass starts from its forward's outputs */
+    if (st == GT_OK && c->prepare) st = c->prepare(be, c, r->dev, r->workspace);
     if (st != GT_OK) case_run_free(be, r);
     return st;
 }
@@ -203,7 +209,7 @@ static gt_status run_once(gt_backend *be, const bench_case *c, const case_data *
     if (st == GT_OK) st = be->synchronize(be);
     for (int i = 0; i < c->nbuf && st == GT_OK; ++i) {
         const bench_buf *b = &c->buf[i];
-        if (b->role == ROLE_IN || b->count == 0) continue;
+        if (b->role == ROLE_IN || b->role == ROLE_SCRATCH || b->count == 0) continue;
         if (!(out->host[i] = malloc(buf_bytes(b)))) st = GT_ERR_OUT_OF_MEMORY;
         if (st == GT_OK) st = be->download(be, out->host[i], r.dev[i], buf_bytes(b));
     }
@@ -303,10 +309,7 @@ static int parse_ops(const char *text, unsigned *mask)
             }
         }
         if (!found) {
-            fprintf(stderr,
-                    "bench_ops: --ops: unknown op kind '%.*s' (conv, pool, dense, act, dropout, "
-                    "loss, optim, gather)\n",
-                    (int)len, p);
+            fprintf(stderr, "bench_ops: --ops: unknown kind '%.*s' (see --help)\n", (int)len, p);
             return 0;
         }
         p += len;

@@ -1,6 +1,8 @@
-/* bench_ops: one backend op call on one layer's real shape (an "op case"),
- * described as data so that one driver can time it on the bench backend and
- * validate it against cpu-reference on the same inputs. */
+/* bench_ops: one layer pass (a layer's forward or backward, through its
+ * class, as the trainer runs it) or one of the step's other ops (gather,
+ * loss, optimizer) on the model's real shapes (a "case"), described as data
+ * so that one driver can time it on the bench backend and validate it
+ * against cpu-reference on the same inputs. */
 #ifndef GT_BENCH_OPS_H
 #define GT_BENCH_OPS_H
 
@@ -9,14 +11,12 @@
 
 #include "gtrain/backend.h"
 #include "gtrain/model.h"
+#include "layer.h"
 
-/* Op kinds, the unit of --ops and of the totals. */
+/* Case kinds, the unit of --ops and of the totals: the layer categories
+ * (layer.h), then the step's other ops. */
 #define BENCH_KINDS(X)                                                                             \
-    X(CONV, "conv")                                                                                \
-    X(POOL, "pool")                                                                                \
-    X(DENSE, "dense")                                                                              \
-    X(ACT, "act")                                                                                  \
-    X(DROPOUT, "dropout")                                                                          \
+    GT_LAYER_CATEGORIES(X)                                                                         \
     X(LOSS, "loss")                                                                                \
     X(OPTIM, "optim")                                                                              \
     X(GATHER, "gather")
@@ -33,8 +33,10 @@ const char *bench_kind_name(bench_kind kind);
 typedef enum bench_elem { ELEM_F32 = 0, ELEM_I32, ELEM_U8 } bench_elem;
 
 /* IN: uploaded, never compared; OUT: written by the op, compared; INOUT:
- * uploaded and compared (the optimizer's parameters and moments). */
-typedef enum bench_role { ROLE_IN = 0, ROLE_OUT, ROLE_INOUT } bench_role;
+ * uploaded and compared (the optimizer's parameters and moments); SCRATCH:
+ * zeroed, filled by the case's prepare (a backward pass's forward), not
+ * compared. */
+typedef enum bench_role { ROLE_IN = 0, ROLE_OUT, ROLE_INOUT, ROLE_SCRATCH } bench_role;
 
 typedef enum bench_fill {
     FILL_NONE = 0, /* outputs: zeroed */
@@ -44,7 +46,7 @@ typedef enum bench_fill {
     FILL_BYTES,    /* uint8 */
 } bench_fill;
 
-#define BENCH_MAX_BUFS 6
+#define BENCH_MAX_BUFS 16
 
 typedef struct bench_buf {
     const char *name;
@@ -71,14 +73,15 @@ struct bench_case {
     double flops; /* per call; 0 for memory-bound ops */
     int nbuf;
     bench_buf buf[BENCH_MAX_BUFS];
-    int needs_workspace; /* conv ops: conv2d_workspace_bytes of cg */
     bench_call_fn call;
+    bench_call_fn prepare; /* run once before the first call (NULL: none) */
+
+    /* a layer pass: the layer (its class's workspace_bytes sizes the workspace) */
+    const gt_layer *pass_layer;
+    int backward, need_dx;
 
     /* the op's arguments other than the buffers */
-    gt_conv_geom cg;
-    gt_pool_geom pg;
-    int ta, tb, m, n, k;
-    gt_activation act;
+    int m;
     size_t count;
     int classes;
     float scale;

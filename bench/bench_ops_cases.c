@@ -1,7 +1,9 @@
-/* bench_ops: the op cases of one training step, derived from a built model the
- * way the trainer (src/trainer_exec.c) calls the backend, so that the sum of
- * the op times is comparable with `gtrain bench`'s step time. Tolerances are
- * those of the gpu parity tests, widened where the shapes here are larger. */
+/* bench_ops: the cases of one training step, derived from a built model the
+ * way the trainer runs it: the gather, every layer's forward pass through its
+ * class (src/layers), the loss, every backward pass, the optimizer; so the
+ * sum of the times is comparable with `gtrain bench`'s step time.
+ * Tolerances are those of the gpu parity tests, widened where the shapes here
+ * are larger. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,81 +96,12 @@ double bench_case_bytes(const bench_case *c)
     double bytes = 0.0;
     for (int i = 0; i < c->nbuf; ++i) {
         double b = (double)c->buf[i].count * (double)elem_size(c->buf[i].elem);
-        bytes += c->buf[i].role == ROLE_INOUT ? 2.0 * b : b;
+        if (c->buf[i].role != ROLE_SCRATCH) bytes += c->buf[i].role == ROLE_INOUT ? 2.0 * b : b;
     }
     return bytes;
 }
 
-/* ---- the op calls: buffers in the order the builders add them ---- */
-
-static gt_status call_conv_forward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    return be->conv2d_forward(be, &c->cg, b[3], b[0], b[1], c->buf[2].count ? b[2] : NULL, c->act,
-                              ws);
-}
-
-static gt_status call_conv_backward_data(gt_backend *be, const bench_case *c, void *const *b,
-                                         void *ws)
-{
-    return be->conv2d_backward_data(be, &c->cg, b[2], b[0], b[1], ws);
-}
-
-static gt_status call_conv_backward_filter(gt_backend *be, const bench_case *c, void *const *b,
-                                           void *ws)
-{
-    return be->conv2d_backward_filter(be, &c->cg, b[2], c->nbuf > 3 ? b[3] : NULL, b[0], b[1], ws);
-}
-
-static gt_status call_pool_forward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->maxpool_forward(be, &c->pg, b[1], b[0]);
-}
-
-static gt_status call_pool_backward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->maxpool_backward(be, &c->pg, b[2], b[1], b[0]);
-}
-
-/* C = op(A) op(B) with ld = the stored row length, as the trainer calls it. */
-static gt_status call_gemm(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    int lda = c->ta ? c->m : c->k, ldb = c->tb ? c->k : c->n;
-    return be->gemm(be, c->ta, c->tb, c->m, c->n, c->k, 1.0f, b[0], lda, b[1], ldb, 0.0f, b[2],
-                    c->n);
-}
-
-static gt_status call_bias_act(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->bias_act_forward(be, b[1], c->buf[0].count ? b[0] : NULL, c->m, c->n, c->act);
-}
-
-static gt_status call_bias_backward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->bias_backward(be, b[1], b[0], c->m, c->n);
-}
-
-static gt_status call_relu_backward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->relu_backward(be, b[2], b[0], b[1], c->count);
-}
-
-static gt_status call_copy(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->copy(be, b[1], b[0], c->count * sizeof(float));
-}
-
-static gt_status call_dropout_forward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
-{
-    (void)ws;
-    return be->dropout_forward(be, b[1], b[0], c->count, c->scale, c->seed, 0);
-}
+/* ---- the other ops of a step: buffers in the order the builders add them ---- */
 
 static gt_status call_softmax_xent(gt_backend *be, const bench_case *c, void *const *b, void *ws)
 {
@@ -201,216 +134,112 @@ static gt_status call_gather(gt_backend *be, const bench_case *c, void *const *b
     return be->preprocess_gather(be, &c->pre, b[3], b[4], b[0], b[1], b[2], c->m);
 }
 
-/* ---- per layer ---- */
+/* ---- layer passes ----
+ * Buffers, in this order: x, the layer's weights (up to 4), y and the saved
+ * floats (the forward's outputs; a backward case's prepare runs the forward
+ * to fill them), dy, the working copy of dy the pass may overwrite, dx, and
+ * the gradients of the weights. A backward call first copies dy into its
+ * working buffer, so that every rep starts from the same gradient (the
+ * copy's bytes are counted). */
+enum { B_X = 0, B_W = 1, B_Y = 5, B_SAVED = 6, B_DY = 7, B_DY_WORK = 8, B_DX = 9, B_DW = 10 };
 
-static gt_activation fused_activation(gt_activation act)
+static gt_layer_io pass_io(gt_backend *be, const bench_case *c, void *const *b, void *ws,
+                           uint64_t *offset, uint64_t *counter)
 {
-    return act == GT_ACT_RELU ? GT_ACT_RELU : GT_ACT_LINEAR;
-}
-
-/* Buffers: dy, y (the ReLU output), dx. Out of place (the trainer works in
- * place) so that a rep never sees the previous rep's result; same bytes. */
-static int add_relu_backward(bench_cases *cs, const char *layer, size_t count, unsigned mask)
-{
-    if (!(mask & (1u << BENCH_ACT))) return 1;
-    bench_case *c = new_case(cs, layer, "relu_backward", BENCH_ACT, call_relu_backward);
-    if (!c) return 0;
-    snprintf(c->shape, sizeof c->shape, "%zu", count);
-    c->count = count;
-    in_f32(c, "dy", count, -1.0f, 1.0f);
-    add_buf(c, "y", ELEM_F32, ROLE_IN, FILL_RELU, 0.0f, 0.0f, count, 0.0, 0.0);
-    out_f32(c, "dx", count, 0.0, 0.0);
-    return 1;
-}
-
-static int add_conv(bench_cases *cs, const gt_layer *l, int n, int need_dx, int backward,
-                    gt_precision prec)
-{
-    gt_conv_geom g = gt_layer_conv_geom(l, n);
-    size_t nx = (size_t)n * gt_shape3_size(l->in), ny = (size_t)n * gt_shape3_size(l->out);
-    double macs = (double)ny * g.k_h * g.k_w * g.in_c, tol = matmul_of_max(prec);
-    char shape[96];
-    snprintf(shape, sizeof shape, "n%d %dx%dx%d->%dx%dx%d k%dx%d s%d", n, g.in_h, g.in_w, g.in_c,
-             g.out_h, g.out_w, g.out_c, g.k_h, g.k_w, g.stride_h);
-    bench_case *c;
-    if (!backward) {
-        if (!(c = new_case(cs, l->name, "conv2d_forward", BENCH_CONV, call_conv_forward))) return 0;
-        in_f32(c, "x", nx, -1.0f, 1.0f);
-        in_f32(c, "w", l->kernel_count, -0.5f, 0.5f);
-        in_f32(c, "bias", l->bias_count, -0.5f, 0.5f);
-        out_f32(c, "y", ny, tol, 0.0);
-    } else {
-        if (!(c = new_case(cs, l->name, "conv2d_backward_filter", BENCH_CONV,
-                           call_conv_backward_filter)))
-            return 0;
-        in_f32(c, "dy", ny, -1.0f, 1.0f);
-        in_f32(c, "x", nx, -1.0f, 1.0f);
-        out_f32(c, "dw", l->kernel_count, tol, 0.0);
-        /* the bias gradient is gtrain's own fp32 reduction in every precision */
-        if (l->bias_count) out_f32(c, "db", l->bias_count, 1e-5, 1e-5);
+    const gt_layer *l = c->pass_layer;
+    gt_layer_io io;
+    memset(&io, 0, sizeof io);
+    io.be = be;
+    io.n = c->m;
+    io.training = 1;
+    io.x = b[B_X];
+    io.y = b[B_Y];
+    io.saved = b[B_SAVED];
+    for (int k = 0; k < l->n_weights; ++k) {
+        io.w[k] = b[B_W + k];
+        io.dw[k] = l->weights[k].trainable ? b[B_DW + k] : NULL;
     }
-    c->cg = g;
-    c->act = fused_activation(l->activation);
-    c->flops = 2.0 * macs;
-    c->needs_workspace = 1;
-    memcpy(c->shape, shape, sizeof shape);
-    if (backward && need_dx) {
-        if (!(c = new_case(cs, l->name, "conv2d_backward_data", BENCH_CONV,
-                           call_conv_backward_data)))
-            return 0;
-        in_f32(c, "dy", ny, -1.0f, 1.0f);
-        in_f32(c, "w", l->kernel_count, -0.5f, 0.5f);
-        out_f32(c, "dx", nx, tol, 0.0);
-        c->cg = g;
-        c->flops = 2.0 * macs;
-        c->needs_workspace = 1;
-        memcpy(c->shape, shape, sizeof shape);
-    }
-    return 1;
+    io.workspace = ws;
+    io.dropout_seed = 1;
+    io.dropout_offset = offset;
+    io.dropout_counter = counter;
+    return io;
 }
 
-static int add_pool(bench_cases *cs, const gt_layer *l, int n, int backward)
+static gt_status call_forward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
 {
-    gt_pool_geom g = gt_layer_pool_geom(l, n);
-    size_t nx = (size_t)n * gt_shape3_size(l->in), ny = (size_t)n * gt_shape3_size(l->out);
-    bench_case *c = backward
-                        ? new_case(cs, l->name, "maxpool_backward", BENCH_POOL, call_pool_backward)
-                        : new_case(cs, l->name, "maxpool_forward", BENCH_POOL, call_pool_forward);
-    if (!c) return 0;
-    snprintf(c->shape, sizeof c->shape, "n%d %dx%dx%d->%dx%d k%d s%d", n, g.in_h, g.in_w, g.c,
-             g.out_h, g.out_w, g.k_h, g.stride_h);
-    c->pg = g;
-    in_f32(c, "x", nx, -1.0f, 1.0f);
-    if (backward) {
-        in_f32(c, "dy", ny, -1.0f, 1.0f);
-        out_f32(c, "dx", nx, 0.0, 0.0); /* a routing op: exact */
-    } else {
-        out_f32(c, "y", ny, 0.0, 0.0);
-    }
-    return 1;
+    uint64_t offset = 0, counter = 0;
+    gt_layer_io io = pass_io(be, c, b, ws, &offset, &counter);
+    return gt_layer_class_of(c->pass_layer->kind)->forward(c->pass_layer, &io);
 }
 
-/* GEMM case C(m, n) = op(A) op(B) (shapes as the trainer's dense layers). */
-static bench_case *add_gemm(bench_cases *cs, const char *layer, const char *op, int ta, int tb,
-                            int m, int n, int k, gt_precision prec)
+static gt_status call_backward(gt_backend *be, const bench_case *c, void *const *b, void *ws)
 {
-    bench_case *c = new_case(cs, layer, op, BENCH_DENSE, call_gemm);
-    if (!c) return NULL;
-    c->ta = ta;
-    c->tb = tb;
-    c->m = m;
-    c->n = n;
-    c->k = k;
-    c->flops = 2.0 * m * (double)n * k;
-    snprintf(c->shape, sizeof c->shape, "gemm%s%s m%d n%d k%d", ta ? " At" : "", tb ? " Bt" : "", m,
-             n, k);
-    in_f32(c, "a", (size_t)m * k, -1.0f, 1.0f);
-    in_f32(c, "b", (size_t)k * n, -1.0f, 1.0f);
-    /* the relative term covers entries far below max|C| (as gpu_ops_parity) */
-    out_f32(c, "c", (size_t)m * n, matmul_of_max(prec), matmul_of_max(prec));
-    return c;
+    const gt_layer *l = c->pass_layer;
+    const gt_layer_class *cls = gt_layer_class_of(l->kind);
+    uint64_t offset = 0, counter = 0;
+    gt_layer_io io = pass_io(be, c, b, ws, &offset, &counter);
+    GT_TRY(be->copy(be, b[B_DY_WORK], b[B_DY], c->buf[B_DY].count * sizeof(float)));
+    io.y_seen = cls->writes_output(l) ? b[B_Y] : b[B_X];
+    io.dy = b[B_DY_WORK];
+    io.dx = b[B_DX];
+    io.need_dx = c->need_dx;
+    return cls->backward(l, &io);
 }
 
-static int add_dense(bench_cases *cs, const gt_layer *l, int n, int need_dx, int backward,
-                     gt_precision prec)
-{
-    int in = (int)gt_shape3_size(l->in), units = l->units;
-    bench_case *c;
-    if (!backward) {
-        if (!add_gemm(cs, l->name, "gemm forward", 0, 0, n, units, in, prec)) return 0;
-        if (!(c = new_case(cs, l->name, "bias_act_forward", BENCH_DENSE, call_bias_act))) return 0;
-        c->m = n;
-        c->n = units;
-        c->act = fused_activation(l->activation);
-        snprintf(c->shape, sizeof c->shape, "%dx%d %s", n, units, gt_activation_name(c->act));
-        in_f32(c, "bias", l->bias_count, -0.5f, 0.5f);
-        /* in place on y: y + bias rounds once, the same on every backend */
-        add_buf(c, "y", ELEM_F32, ROLE_INOUT, FILL_UNIFORM, -1.0f, 1.0f, (size_t)n * units, 0.0,
-                1e-7);
-        return 1;
-    }
-    if (!add_gemm(cs, l->name, "gemm dW = x^T dy", 1, 0, in, units, n, prec)) return 0;
-    if (l->bias_count) {
-        if (!(c = new_case(cs, l->name, "bias_backward", BENCH_DENSE, call_bias_backward)))
-            return 0;
-        c->m = n;
-        c->n = units;
-        snprintf(c->shape, sizeof c->shape, "%dx%d", n, units);
-        in_f32(c, "dy", (size_t)n * units, -1.0f, 1.0f);
-        out_f32(c, "db", (size_t)units, 1e-5, 1e-5);
-    }
-    if (need_dx && !add_gemm(cs, l->name, "gemm dx = dy W^T", 0, 1, n, in, units, prec)) return 0;
-    return 1;
-}
-
-static int add_activation(bench_cases *cs, const gt_layer *l, int n, int need_dx, int backward,
-                          unsigned mask)
-{
-    size_t count = (size_t)n * gt_shape3_size(l->out);
-    if (l->activation != GT_ACT_RELU) return 1; /* linear, or softmax fused into the loss */
-    if (backward) return need_dx ? add_relu_backward(cs, l->name, count, mask) : 1;
-    if (!(mask & (1u << BENCH_ACT))) return 1;
-    bench_case *c = new_case(cs, l->name, "copy", BENCH_ACT, call_copy);
-    if (!c) return 0;
-    c->count = count;
-    snprintf(c->shape, sizeof c->shape, "%zu", count);
-    in_f32(c, "x", count, -1.0f, 1.0f);
-    out_f32(c, "y", count, 0.0, 0.0);
-    if (!(c = new_case(cs, l->name, "bias_act_forward", BENCH_ACT, call_bias_act))) return 0;
-    c->m = n;
-    c->n = (int)gt_shape3_size(l->out);
-    c->act = GT_ACT_RELU;
-    snprintf(c->shape, sizeof c->shape, "%dx%d relu", n, c->n);
-    in_f32(c, "bias", 0, 0.0f, 0.0f);
-    add_buf(c, "y", ELEM_F32, ROLE_INOUT, FILL_UNIFORM, -1.0f, 1.0f, count, 0.0, 0.0);
-    return 1;
-}
-
-static int add_dropout(bench_cases *cs, const gt_layer *l, int n, int need_dx, int backward)
-{
-    if (l->rate <= 0.0f || (backward && !need_dx)) return 1;
-    size_t count = (size_t)n * gt_shape3_size(l->out);
-    bench_case *c =
-        /* the backward pass is the forward op on dy (the same Philox mask) */
-        new_case(cs, l->name, backward ? "dropout_forward on dy" : "dropout_forward", BENCH_DROPOUT,
-                 call_dropout_forward);
-    if (!c) return 0;
-    c->count = count;
-    c->scale = l->rate;
-    c->seed = 1;
-    snprintf(c->shape, sizeof c->shape, "%zu rate %g", count, (double)l->rate);
-    in_f32(c, backward ? "dy" : "x", count, -1.0f, 1.0f);
-    out_f32(c, backward ? "dx" : "y", count, 0.0, 0.0); /* the same Philox mask: exact */
-    return 1;
-}
-
-static int add_layer(bench_cases *cs, const gt_model *m, int i, int n, int backward,
-                     gt_precision prec, unsigned mask)
+static int add_pass(bench_cases *cs, const gt_model *m, int i, int n, int backward,
+                    gt_precision prec, unsigned mask)
 {
     const gt_layer *l = &m->layers[i];
-    int need_dx = i > m->first_compute;
-    size_t out_count = (size_t)n * gt_shape3_size(l->out);
-    switch (l->kind) {
-    case GT_LAYER_CONV2D:
-        if (backward && l->activation == GT_ACT_RELU &&
-            !add_relu_backward(cs, l->name, out_count, mask))
-            return 0;
-        return !(mask & (1u << BENCH_CONV)) || add_conv(cs, l, n, need_dx, backward, prec);
-    case GT_LAYER_DENSE:
-        if (backward && l->activation == GT_ACT_RELU &&
-            !add_relu_backward(cs, l->name, out_count, mask))
-            return 0;
-        return !(mask & (1u << BENCH_DENSE)) || add_dense(cs, l, n, need_dx, backward, prec);
-    case GT_LAYER_MAXPOOL2D:
-        if (backward && !need_dx) return 1;
-        return !(mask & (1u << BENCH_POOL)) || add_pool(cs, l, n, backward);
-    case GT_LAYER_ACTIVATION:
-        return add_activation(cs, l, n, need_dx, backward, mask);
-    case GT_LAYER_DROPOUT:
-        return !(mask & (1u << BENCH_DROPOUT)) || add_dropout(cs, l, n, need_dx, backward);
-    default:
-        return 1; /* Flatten: no op (NHWC flatten is the same memory) */
+    const gt_layer_class *cls = gt_layer_class_of(l->kind);
+    int need_dx = i > m->first_compute, trainable = 0;
+    for (int k = 0; k < l->n_weights; ++k)
+        trainable |= l->weights[k].trainable;
+    bench_kind kind = (bench_kind)cls->category;
+    if (!(mask & (1u << kind))) return 1;
+    /* passes that do nothing: Flatten, a linear Activation, a first layer's
+     * backward without weights */
+    if (!cls->writes_output(l) && !l->n_weights) return 1;
+    if (backward && !need_dx && !trainable) return 1;
+    bench_case *c = new_case(cs, l->name, backward ? "backward" : "forward", kind,
+                             backward ? call_backward : call_forward);
+    if (!c) return 0;
+    c->pass_layer = l;
+    c->backward = backward;
+    c->need_dx = need_dx;
+    c->m = n;
+    c->prepare = backward ? call_forward : NULL;
+    c->flops = cls->flops ? cls->flops(l, n, backward) : 0.0;
+    snprintf(c->shape, sizeof c->shape, "n%d %dx%dx%d->%dx%dx%d", n, l->in.h, l->in.w, l->in.c,
+             l->out.h, l->out.w, l->out.c);
+    /* conv and GEMM sums: the matmul bound; the others' double sums and
+     * element math: a few ulps */
+    double of_max = c->flops > 0.0 ? matmul_of_max(prec) : 1e-5, rel = c->flops > 0.0 ? 0.0 : 1e-5;
+    size_t xn = (size_t)n * gt_shape3_size(l->in), yn = (size_t)n * gt_shape3_size(l->out);
+    size_t saved = cls->saved_floats ? cls->saved_floats(l, n) : 0;
+    in_f32(c, "x", xn, -1.0f, 1.0f);
+    static const char *const wnames[4] = {"w0", "w1", "w2", "w3"};
+    for (int k = 0; k < 4; ++k) {
+        int has = k < l->n_weights;
+        /* moving statistics: positive, variance-like */
+        int state = has && !l->weights[k].trainable;
+        add_buf(c, wnames[k], ELEM_F32, ROLE_IN, FILL_UNIFORM, state ? 0.5f : -0.5f,
+                state ? 1.5f : 0.5f, has ? l->weights[k].count : 0, 0.0, 0.0);
     }
+    bench_role fwd_out = backward ? ROLE_SCRATCH : ROLE_OUT;
+    add_buf(c, "y", ELEM_F32, fwd_out, FILL_NONE, 0.0f, 0.0f, cls->writes_output(l) ? yn : 0,
+            of_max, rel);
+    add_buf(c, "saved", ELEM_F32, fwd_out, FILL_NONE, 0.0f, 0.0f, saved, of_max, rel);
+    in_f32(c, "dy", backward ? yn : 0, -1.0f, 1.0f);
+    out_f32(c, "dy work", backward ? yn : 0, of_max, rel);
+    /* dx also for a first layer: BatchNormalization's op writes it with dgamma */
+    out_f32(c, "dx", backward ? xn : 0, of_max, rel);
+    static const char *const gnames[4] = {"dw0", "dw1", "dw2", "dw3"};
+    for (int k = 0; k < 4; ++k)
+        out_f32(c, gnames[k],
+                backward && k < l->n_weights && l->weights[k].trainable ? l->weights[k].count : 0,
+                of_max, rel);
+    return 1;
 }
 
 static int add_gather(bench_cases *cs, const gt_model *m, int n)
@@ -459,7 +288,7 @@ static int add_loss(bench_cases *cs, const gt_model *m, int n, gt_loss_reduction
 
 static int add_optimizer(bench_cases *cs, const gt_model *m, const gt_train_config *cfg)
 {
-    size_t np = m->n_params;
+    size_t np = m->n_trainable;
     bench_case *c;
     if (cfg->optimizer == GT_OPT_ADAM) {
         if (!(c = new_case(cs, "optimizer", "adam_update", BENCH_OPTIM, call_adam))) return 0;
@@ -494,10 +323,10 @@ gt_status bench_cases_for_model(const gt_model *model, int n, gt_precision prec,
     gt_train_config cfg = gt_train_config_for(model);
     int ok = !(mask & (1u << BENCH_GATHER)) || add_gather(out, model, n);
     for (int i = model->first_compute; ok && i < model->n_layers; ++i)
-        ok = add_layer(out, model, i, n, 0, prec, mask);
+        ok = add_pass(out, model, i, n, 0, prec, mask);
     if (ok && (mask & (1u << BENCH_LOSS))) ok = add_loss(out, model, n, cfg.reduction);
     for (int i = model->n_layers - 1; ok && i >= model->first_compute; --i)
-        ok = add_layer(out, model, i, n, 1, prec, mask);
+        ok = add_pass(out, model, i, n, 1, prec, mask);
     if (ok && (mask & (1u << BENCH_OPTIM))) ok = add_optimizer(out, model, &cfg);
     if (ok) return GT_OK;
     bench_cases_free(out);

@@ -139,7 +139,7 @@ static gt_status early_stopping_epoch(gt_trainer *tr, gt_callback *c, const gt_e
     int epoch = logs->epoch - c->first_epoch; /* Keras' 0-based epoch of this fit */
     double current = metric_value(logs, c->monitor);
     if (epoch < c->start_from_epoch) return GT_OK;
-    size_t np = tr->model->n_params;
+    size_t np = gt_model_param_count(tr->model);
     if (c->restore_best_weights && !c->best_weights) {
         /* never set: the current weights are the best */
         c->best_weights = malloc((np ? np : 1) * sizeof(float));
@@ -308,7 +308,7 @@ gt_status gt_callbacks_train_end(gt_trainer *tr)
     for (int i = 0; cbs && i < cbs->count; ++i) {
         gt_callback *c = &cbs->items[i];
         if (c->kind == GT_CB_EARLY_STOPPING && c->restore_best_weights && c->best_weights) {
-            GT_TRY(gt_trainer_set_params(tr, c->best_weights, tr->model->n_params));
+            GT_TRY(gt_trainer_set_params(tr, c->best_weights, gt_model_param_count(tr->model)));
             cbs->weights_restored = 1;
         }
         if (c->train_writer) GT_TRY(gt_tb_flush(c->train_writer));
@@ -349,7 +349,7 @@ const float *gt_callbacks_best_weights(const gt_trainer *tr, size_t *count)
     const gt_callbacks *cbs = tr->callbacks;
     for (int i = 0; cbs && i < cbs->count; ++i)
         if (cbs->items[i].kind == GT_CB_EARLY_STOPPING && cbs->items[i].best_weights) {
-            *count = tr->model->n_params;
+            *count = gt_model_param_count(tr->model);
             return cbs->items[i].best_weights;
         }
     *count = 0;
@@ -359,7 +359,7 @@ const float *gt_callbacks_best_weights(const gt_trainer *tr, size_t *count)
 gt_status gt_callbacks_set_best_weights(gt_trainer *tr, const float *weights, size_t count)
 {
     gt_callbacks *cbs = tr->callbacks;
-    size_t np = tr->model->n_params;
+    size_t np = gt_model_param_count(tr->model);
     for (int i = 0; cbs && i < cbs->count; ++i) {
         gt_callback *c = &cbs->items[i];
         if (c->kind != GT_CB_EARLY_STOPPING || !c->restore_best_weights) continue;

@@ -24,7 +24,7 @@ static char *copy_string(const char *s)
 static gt_status parse_monitor(gt_callback *c, const cJSON *cfg, const char *what)
 {
     const char *monitor = NULL, *mode = NULL;
-    GT_TRY(gt_json_string(cfg, what, "monitor", "val_loss", &monitor));
+    GT_TRY(gt_cfg_string(cfg, what, "monitor", "val_loss", &monitor));
     int found = -1;
     for (int m = 0; m < GT_METRIC_COUNT; ++m)
         if (strcmp(monitor, gt_metric_names[m]) == 0) found = m;
@@ -34,7 +34,7 @@ static gt_status parse_monitor(gt_callback *c, const cJSON *cfg, const char *wha
                        "val_loss, val_accuracy)",
                        what, monitor);
     c->monitor = (gt_metric)found;
-    GT_TRY(gt_json_string(cfg, what, "mode", "auto", &mode));
+    GT_TRY(gt_cfg_string(cfg, what, "mode", "auto", &mode));
     if (strcmp(mode, "auto") == 0)
         c->mode = 0;
     else if (strcmp(mode, "min") == 0)
@@ -54,7 +54,7 @@ static gt_status get_int(const cJSON *cfg, const char *what, const char *key, in
                          int hi, int *out)
 {
     double v = 0;
-    GT_TRY(gt_json_integer(cfg, what, key, fallback, lo, hi, &v));
+    GT_TRY(gt_cfg_integer(cfg, what, key, fallback, lo, hi, &v));
     *out = (int)v;
     return GT_OK;
 }
@@ -70,13 +70,13 @@ static gt_status parse_early_stopping(gt_callback *c, const cJSON *cfg, const ch
                                        "restore_best_weights",
                                        "start_from_epoch",
                                        NULL};
-    GT_TRY(gt_json_check_keys(cfg, what, keys));
+    GT_TRY(gt_cfg_check_keys(cfg, what, keys));
     GT_TRY(parse_monitor(c, cfg, what));
-    GT_TRY(gt_json_number(cfg, what, "min_delta", 0.0, -1e300, 1e300, &c->min_delta));
+    GT_TRY(gt_cfg_number(cfg, what, "min_delta", 0.0, -1e300, 1e300, &c->min_delta));
     c->min_delta = fabs(c->min_delta);
     GT_TRY(get_int(cfg, what, "patience", 0, 0, 1 << 30, &c->patience));
-    GT_TRY(gt_json_number(cfg, what, "baseline", NAN, -1e300, 1e300, &c->baseline));
-    GT_TRY(gt_json_bool(cfg, what, "restore_best_weights", 0, &c->restore_best_weights));
+    GT_TRY(gt_cfg_number(cfg, what, "baseline", NAN, -1e300, 1e300, &c->baseline));
+    GT_TRY(gt_cfg_bool(cfg, what, "restore_best_weights", 0, &c->restore_best_weights));
     return get_int(cfg, what, "start_from_epoch", 0, 0, 1 << 30, &c->start_from_epoch);
 }
 
@@ -84,19 +84,19 @@ static gt_status parse_reduce_lr(gt_callback *c, const cJSON *cfg, const char *w
 {
     static const char *const keys[] = {"monitor",   "factor",   "patience", "verbose", "mode",
                                        "min_delta", "cooldown", "min_lr",   NULL};
-    GT_TRY(gt_json_check_keys(cfg, what, keys));
+    GT_TRY(gt_cfg_check_keys(cfg, what, keys));
     GT_TRY(parse_monitor(c, cfg, what));
-    GT_TRY(gt_json_number(cfg, what, "factor", 0.1, -1e300, 1e300, &c->factor));
+    GT_TRY(gt_cfg_number(cfg, what, "factor", 0.1, -1e300, 1e300, &c->factor));
     if (!(c->factor < 1.0 && c->factor > 0.0))
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "%s: factor %g; ReduceLROnPlateau needs 0 < factor < 1 (Keras refuses "
                        "factor >= 1.0)",
                        what, c->factor);
     GT_TRY(get_int(cfg, what, "patience", 10, 0, 1 << 30, &c->patience));
-    GT_TRY(gt_json_number(cfg, what, "min_delta", 1e-4, -1e300, 1e300, &c->min_delta));
+    GT_TRY(gt_cfg_number(cfg, what, "min_delta", 1e-4, -1e300, 1e300, &c->min_delta));
     c->min_delta = fabs(c->min_delta);
     GT_TRY(get_int(cfg, what, "cooldown", 0, 0, 1 << 30, &c->cooldown));
-    return gt_json_number(cfg, what, "min_lr", 0.0, 0.0, 1e6, &c->min_lr);
+    return gt_cfg_number(cfg, what, "min_lr", 0.0, 0.0, 1e6, &c->min_lr);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -116,9 +116,9 @@ static gt_status parse_model_checkpoint(gt_callback *c, const cJSON *cfg, const 
                                        "save_freq",
                                        "initial_value_threshold",
                                        NULL};
-    GT_TRY(gt_json_check_keys(cfg, what, keys));
+    GT_TRY(gt_cfg_check_keys(cfg, what, keys));
     const char *path = NULL, *freq = NULL;
-    GT_TRY(gt_json_string(cfg, what, "filepath", NULL, &path));
+    GT_TRY(gt_cfg_string(cfg, what, "filepath", NULL, &path));
     if (!path || !*path) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: filepath is required", what);
     if (!ends_with(path, ".h5"))
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
@@ -126,21 +126,21 @@ static gt_status parse_model_checkpoint(gt_callback *c, const cJSON *cfg, const 
                        "(Keras' load_model and load_weights read it)",
                        what, path);
     GT_TRY(parse_monitor(c, cfg, what));
-    GT_TRY(gt_json_bool(cfg, what, "save_best_only", 0, &c->save_best_only));
+    GT_TRY(gt_cfg_bool(cfg, what, "save_best_only", 0, &c->save_best_only));
     int weights_only = 0;
-    GT_TRY(gt_json_bool(cfg, what, "save_weights_only", 0, &weights_only));
+    GT_TRY(gt_cfg_bool(cfg, what, "save_weights_only", 0, &weights_only));
     if (weights_only)
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "%s: save_weights_only is not supported: gtrain's checkpoint is a Keras "
                        "model.save() file that load_weights reads as well",
                        what);
-    GT_TRY(gt_json_string(cfg, what, "save_freq", "epoch", &freq));
+    GT_TRY(gt_cfg_string(cfg, what, "save_freq", "epoch", &freq));
     if (strcmp(freq, "epoch") != 0)
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "%s: save_freq '%s' is not supported (only \"epoch\"; the CLI's "
                        "--save-every N saves every N steps)",
                        what, freq);
-    GT_TRY(gt_json_number(cfg, what, "initial_value_threshold", NAN, -1e300, 1e300,
+    GT_TRY(gt_cfg_number(cfg, what, "initial_value_threshold", NAN, -1e300, 1e300,
                           &c->initial_value_threshold));
     if (!isnan(c->initial_value_threshold)) {
         c->has_best = 1;
@@ -165,16 +165,16 @@ static gt_status parse_tensorboard(gt_callback *c, const cJSON *cfg, const char 
                                        "embeddings_freq",
                                        "embeddings_metadata",
                                        NULL};
-    GT_TRY(gt_json_check_keys(cfg, what, keys));
+    GT_TRY(gt_cfg_check_keys(cfg, what, keys));
     const char *dir = NULL;
-    GT_TRY(gt_json_string(cfg, what, "log_dir", "logs", &dir));
+    GT_TRY(gt_cfg_string(cfg, what, "log_dir", "logs", &dir));
     static const char *const neutral[] = {"histogram_freq",         "write_images",
                                           "write_steps_per_second", "profile_batch",
                                           "embeddings_freq",        "embeddings_metadata"};
     for (size_t i = 0; i < sizeof neutral / sizeof *neutral; ++i)
-        GT_TRY(gt_json_neutral(cfg, what, neutral[i], 0.0));
+        GT_TRY(gt_cfg_neutral(cfg, what, neutral[i], 0.0));
     int graph = 0; /* Keras' default true; gtrain writes no graph, either value is accepted */
-    GT_TRY(gt_json_bool(cfg, what, "write_graph", 1, &graph));
+    GT_TRY(gt_cfg_bool(cfg, what, "write_graph", 1, &graph));
     const cJSON *freq = cJSON_GetObjectItemCaseSensitive(cfg, "update_freq");
     if (cJSON_IsString(freq) && strcmp(freq->valuestring, "epoch") == 0)
         c->update_freq = 0;
@@ -193,7 +193,7 @@ static gt_status parse_state(gt_callback *c, const cJSON *st, const char *what, 
 {
     static const char *const keys[] = {"first_epoch",      "wait", "stopped_epoch",    "best_epoch",
                                        "cooldown_counter", "best", "has_best_weights", NULL};
-    GT_TRY(gt_json_check_keys(st, what, keys));
+    GT_TRY(gt_cfg_check_keys(st, what, keys));
     GT_TRY(get_int(st, what, "first_epoch", c->first_epoch, 1, 1 << 30, &c->first_epoch));
     GT_TRY(get_int(st, what, "wait", 0, 0, 1 << 30, &c->wait));
     GT_TRY(get_int(st, what, "stopped_epoch", 0, 0, 1 << 30, &c->stopped_epoch));
@@ -205,10 +205,10 @@ static gt_status parse_state(gt_callback *c, const cJSON *st, const char *what, 
         c->best = NAN;
     } else if (best && !cJSON_IsNull(best)) {
         c->has_best = 1;
-        GT_TRY(gt_json_number(st, what, "best", 0.0, -1e300, 1e300, &c->best));
+        GT_TRY(gt_cfg_number(st, what, "best", 0.0, -1e300, 1e300, &c->best));
     }
     int has_weights = 0;
-    GT_TRY(gt_json_bool(st, what, "has_best_weights", 0, &has_weights));
+    GT_TRY(gt_cfg_bool(st, what, "has_best_weights", 0, &has_weights));
     if (has_weights) {
         if (c->kind != GT_CB_EARLY_STOPPING || !c->restore_best_weights)
             return gt_fail(GT_ERR_FORMAT, "%s: has_best_weights without restore_best_weights",
@@ -230,9 +230,9 @@ static gt_status parse_item(gt_callback *c, const cJSON *item, int index, int fi
                        "%s: expected {\"class_name\": ..., \"config\": {...}}", what);
     static const char *const keys[] = {"class_name", "config",          "state",
                                        "module",     "registered_name", NULL};
-    GT_TRY(gt_json_check_keys(item, what, keys));
+    GT_TRY(gt_cfg_check_keys(item, what, keys));
     const char *name = NULL;
-    GT_TRY(gt_json_string(item, what, "class_name", NULL, &name));
+    GT_TRY(gt_cfg_string(item, what, "class_name", NULL, &name));
     int kind = -1;
     for (int k = 0; name && k < GT_CB_KIND_COUNT; ++k)
         if (strcmp(name, gt_cb_class_names[k]) == 0) kind = k;
@@ -303,7 +303,7 @@ gt_status gt_trainer_set_callbacks(gt_trainer *tr, const char *json)
     gt_status st = n && !cbs ? gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory") : GT_OK;
     for (int i = 0; st == GT_OK && i < n; ++i) {
         st = parse_item(&cbs->items[i], cJSON_GetArrayItem(list, i), i, tr->epochs_done + 1,
-                        tr->model->n_params);
+                        gt_model_param_count(tr->model));
         cbs->count = i + 1; /* what it holds is freed on failure */
     }
     cJSON_Delete(list);
@@ -401,7 +401,7 @@ gt_status gt_trainer_callbacks_json(const gt_trainer *tr, int with_state, char *
         if (with_state) cJSON_AddItemToObject(item, "state", state_of(c));
         cJSON_AddItemToArray(list, item);
     }
-    return gt_json_print(list, out);
+    return gt_cfg_print(list, out);
 }
 
 /* ---- "k=v,k=[a,b]" ---- */
@@ -482,5 +482,5 @@ gt_status gt_spec_to_json(const char *spec, char **out)
         cJSON_Delete(obj);
         return st;
     }
-    return gt_json_print(obj, out);
+    return gt_cfg_print(obj, out);
 }

@@ -55,6 +55,7 @@
 #include <stddef.h>
 
 #include "gtrain/train.h"
+#include "layer.h"
 #include "model_internal.h"
 
 #define GT_CHECKPOINT_FORMAT_VERSION 3
@@ -62,11 +63,13 @@
 #define GT_KERAS_FILE_VERSION "2.11.0"
 #define GT_KERAS_BACKEND "tensorflow"
 
-/* Conv kernels: gtrain OHWI (filters, kh, kw, cin) <-> Keras HWIO (kh, kw, cin, filters). */
-void gt_kernel_ohwi_to_hwio(const gt_layer *l, const float *ohwi, float *hwio);
-void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi);
-
-/* Keras' shape of a layer's kernel: rank and dims. */
-int gt_layer_keras_kernel_shape(const gt_layer *l, unsigned long long dims[4]);
+/* The layer's weight tensors in Keras' order (names, Keras shapes). */
+int gt_layer_weight_specs(const gt_layer *l, gt_weight_spec out[GT_LAYER_MAX_WEIGHTS]);
+/* A weight from gtrain's storage order to Keras' (conv kernels OHWI -> HWIO;
+ * the others are copied) and back. */
+void gt_weight_to_keras(const gt_weight_spec *w, const float *ours, float *keras, size_t count);
+void gt_weight_from_keras(const gt_weight_spec *w, const float *keras, float *ours, size_t count);
+/* 1 when a saved weight name ("dense/kernel:0", "model/dense/kernel") names `name`. */
+int gt_weight_name_matches(const char *saved, const char *name);
 
 #endif

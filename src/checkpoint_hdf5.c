@@ -17,6 +17,18 @@ void gt_h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+gt_h5_handler gt_h5_save_handler(void)
+{
+    gt_h5_handler h = {NULL, NULL};
+    if (H5Eget_auto2(H5E_DEFAULT, &h.func, &h.data) < 0) h.func = NULL;
+    return h;
+}
+
+void gt_h5_restore_handler(gt_h5_handler saved)
+{
+    H5Eset_auto2(H5E_DEFAULT, saved.func, saved.data);
+}
+
 static _Thread_local char h5_reason[256];
 
 /* Keeps the innermost (first pushed) error: it is the most specific one

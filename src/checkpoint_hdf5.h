@@ -16,8 +16,19 @@
 
 #include "gtrain/status.h"
 
-/* Turns off HDF5's automatic printing of its error stack to stderr. */
+/* Turns off HDF5's automatic printing of its error stack to stderr (the
+ * helpers call it; gtrain reports errors itself). */
 void gt_h5_quiet(void);
+
+/* The host program's HDF5 error handler, saved by the public entry points
+ * before gtrain's HDF5 calls and put back after them, so that a program
+ * using HDF5 itself keeps its own setting. */
+typedef struct gt_h5_handler {
+    H5E_auto2_t func;
+    void *data;
+} gt_h5_handler;
+gt_h5_handler gt_h5_save_handler(void);
+void gt_h5_restore_handler(gt_h5_handler saved);
 
 /* HDF5's own description of the last failure (the innermost error on the
  * default stack), or "" when there is none. Valid until the next call. */

@@ -1,41 +1,52 @@
-/* Keras' weight shapes and the conv kernel transposes between gtrain's OHWI
- * (cuDNN's NHWC filter layout) and Keras' HWIO. */
+/* Keras' names and shapes of a layer's weights (from its class), and the conv
+ * kernel transposes between gtrain's OHWI (cuDNN's NHWC filter layout) and
+ * Keras' HWIO. */
+#include <string.h>
+
 #include "checkpoint.h"
 
-int gt_layer_keras_kernel_shape(const gt_layer *l, unsigned long long dims[4])
+int gt_layer_weight_specs(const gt_layer *l, gt_weight_spec out[GT_LAYER_MAX_WEIGHTS])
 {
-    if (l->kind == GT_LAYER_CONV2D) {
-        dims[0] = (unsigned long long)l->kernel_h;
-        dims[1] = (unsigned long long)l->kernel_w;
-        dims[2] = (unsigned long long)l->in.c;
-        dims[3] = (unsigned long long)l->filters;
-        return 4;
+    const gt_layer_class *c = gt_layer_class_of(l->kind);
+    return c->weights ? c->weights(l, out) : 0;
+}
+
+/* A conv kernel spec's Keras dims are (kh, kw, cin, filters). */
+void gt_weight_to_keras(const gt_weight_spec *w, const float *ours, float *keras, size_t count)
+{
+    if (!w->conv_kernel) {
+        memcpy(keras, ours, count * sizeof(float));
+        return;
     }
-    dims[0] = gt_shape3_size(l->in);
-    dims[1] = (unsigned long long)l->units;
-    return 2;
-}
-
-void gt_kernel_ohwi_to_hwio(const gt_layer *l, const float *ohwi, float *hwio)
-{
-    const size_t o_n = (size_t)l->filters, h_n = (size_t)l->kernel_h, w_n = (size_t)l->kernel_w,
-                 i_n = (size_t)l->in.c;
+    const size_t h_n = w->dims[0], w_n = w->dims[1], i_n = w->dims[2], o_n = w->dims[3];
     for (size_t o = 0; o < o_n; ++o)
         for (size_t h = 0; h < h_n; ++h)
-            for (size_t w = 0; w < w_n; ++w)
+            for (size_t x = 0; x < w_n; ++x)
                 for (size_t i = 0; i < i_n; ++i)
-                    hwio[((h * w_n + w) * i_n + i) * o_n + o] =
-                        ohwi[((o * h_n + h) * w_n + w) * i_n + i];
+                    keras[((h * w_n + x) * i_n + i) * o_n + o] =
+                        ours[((o * h_n + h) * w_n + x) * i_n + i];
 }
 
-void gt_kernel_hwio_to_ohwi(const gt_layer *l, const float *hwio, float *ohwi)
+void gt_weight_from_keras(const gt_weight_spec *w, const float *keras, float *ours, size_t count)
 {
-    const size_t o_n = (size_t)l->filters, h_n = (size_t)l->kernel_h, w_n = (size_t)l->kernel_w,
-                 i_n = (size_t)l->in.c;
+    if (!w->conv_kernel) {
+        memcpy(ours, keras, count * sizeof(float));
+        return;
+    }
+    const size_t h_n = w->dims[0], w_n = w->dims[1], i_n = w->dims[2], o_n = w->dims[3];
     for (size_t o = 0; o < o_n; ++o)
         for (size_t h = 0; h < h_n; ++h)
-            for (size_t w = 0; w < w_n; ++w)
+            for (size_t x = 0; x < w_n; ++x)
                 for (size_t i = 0; i < i_n; ++i)
-                    ohwi[((o * h_n + h) * w_n + w) * i_n + i] =
-                        hwio[((h * w_n + w) * i_n + i) * o_n + o];
+                    ours[((o * h_n + h) * w_n + x) * i_n + i] =
+                        keras[((h * w_n + x) * i_n + i) * o_n + o];
+}
+
+int gt_weight_name_matches(const char *saved, const char *name)
+{
+    /* "dense/kernel:0" (Keras 2), "model/dense/kernel" (Keras 3) */
+    const char *base = strrchr(saved, '/');
+    base = base ? base + 1 : saved;
+    size_t n = strlen(name);
+    return strncmp(base, name, n) == 0 && (base[n] == '\0' || strcmp(base + n, ":0") == 0);
 }

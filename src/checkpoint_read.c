@@ -133,33 +133,37 @@ static void free_saved_layers(saved_layer *layers, size_t count)
     free(layers);
 }
 
-/* Reads one weighted layer's kernel (and bias) into the flat parameters. */
+/* Reads one layer's weights, in Keras' order, into the model-order parameters. */
 static gt_status read_layer(hid_t g, const char *path, const char *prefix, const saved_layer *s,
                             const gt_layer *l, float *params, float *scratch)
 {
     char where[4400];
-    size_t want = l->bias_count ? 2 : 1;
-    if (s->n_weights != want)
+    gt_weight_spec specs[GT_LAYER_MAX_WEIGHTS];
+    int n = gt_layer_weight_specs(l, specs);
+    if (s->n_weights != (size_t)n) {
+        char expected[160] = "";
+        for (int k = 0; k < n; ++k) {
+            size_t used = strlen(expected);
+            snprintf(expected + used, sizeof expected - used, "%s%s", k ? ", " : "", specs[k].name);
+        }
         return gt_fail(GT_ERR_FORMAT,
-                       "%s: %s%s has %zu weights, but layer '%s' (%s) of the model expects %zu "
-                       "(%s)",
+                       "%s: %s%s has %zu weights, but layer '%s' (%s) of the model expects %d (%s)",
                        path, prefix, s->name, s->n_weights, l->name,
-                       gt_layer_kind_keras_name(l->kind), want,
-                       want == 2 ? "kernel and bias" : "kernel only");
+                       gt_layer_kind_keras_name(l->kind), n, expected);
+    }
     hid_t lg = H5Gopen2(g, s->name, H5P_DEFAULT);
-    unsigned long long dims[4];
-    int rank = gt_layer_keras_kernel_shape(l, dims);
-    snprintf(where, sizeof where, "%s: %s%s/%s (kernel of layer '%s')", path, prefix, s->name,
-             s->weights[0], l->name);
-    int conv = l->kind == GT_LAYER_CONV2D;
-    gt_status st = gt_h5_read_floats(lg, s->weights[0], rank, dims,
-                                     conv ? scratch : params + l->kernel_offset, where);
-    if (st == GT_OK && conv) gt_kernel_hwio_to_ohwi(l, scratch, params + l->kernel_offset);
-    if (st == GT_OK && l->bias_count) {
-        unsigned long long bdims[1] = {l->bias_count};
-        snprintf(where, sizeof where, "%s: %s%s/%s (bias of layer '%s')", path, prefix, s->name,
-                 s->weights[1], l->name);
-        st = gt_h5_read_floats(lg, s->weights[1], 1, bdims, params + l->bias_offset, where);
+    gt_status st = GT_OK;
+    for (int k = 0; st == GT_OK && k < n; ++k) {
+        snprintf(where, sizeof where, "%s: %s%s/%s (%s of layer '%s')", path, prefix, s->name,
+                 s->weights[k], specs[k].name, l->name);
+        if (!gt_weight_name_matches(s->weights[k], specs[k].name)) {
+            st = gt_fail(GT_ERR_FORMAT, "%s: expected the weight %s here", where, specs[k].name);
+            break;
+        }
+        st = gt_h5_read_floats(lg, s->weights[k], specs[k].rank, specs[k].dims, scratch, where);
+        if (st == GT_OK)
+            gt_weight_from_keras(&specs[k], scratch, params + l->weights[k].model_offset,
+                                 l->weights[k].count);
     }
     H5Gclose(lg);
     return st;
@@ -175,8 +179,10 @@ static gt_status read_weights(hid_t f, const char *path, const gt_model *m, floa
     gt_status st = read_saved_layers(g, path, prefix, &saved, &n_saved);
     size_t n_weighted = 0, largest = 1;
     for (int i = 0; i < m->n_layers; ++i) {
-        if (m->layers[i].kernel_count) ++n_weighted;
-        if (m->layers[i].kernel_count > largest) largest = m->layers[i].kernel_count;
+        const gt_layer *l = &m->layers[i];
+        if (l->n_weights) ++n_weighted;
+        for (int k = 0; k < l->n_weights; ++k)
+            if (l->weights[k].count > largest) largest = l->weights[k].count;
     }
     if (st == GT_OK && n_saved != n_weighted)
         st = gt_fail(GT_ERR_SHAPE,
@@ -188,7 +194,7 @@ static gt_status read_weights(hid_t f, const char *path, const gt_model *m, floa
     if (st == GT_OK && !scratch) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
     size_t k = 0;
     for (int i = 0; st == GT_OK && i < m->n_layers; ++i) {
-        if (!m->layers[i].kernel_count) continue;
+        if (!m->layers[i].n_weights) continue;
         st = read_layer(g, path, prefix, &saved[k++], &m->layers[i], params, scratch);
     }
     free(scratch);

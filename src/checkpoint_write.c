@@ -62,7 +62,8 @@ static gt_status snapshot_take(gt_trainer *tr, const char *path, snapshot *s)
     return gt_model_to_json(s->model, &s->model_json);
 }
 
-/* model_weights/<layer> for one layer; `scratch` holds the largest kernel. */
+/* model_weights/<layer> for one layer: its weights under Keras' names and
+ * shapes; `scratch` holds the largest weight. */
 static gt_status write_layer(hid_t mw, const gt_layer *l, const float *params, float *scratch,
                              const char *where)
 {
@@ -70,26 +71,19 @@ static gt_status write_layer(hid_t mw, const gt_layer *l, const float *params, f
     if (g < 0)
         return gt_fail(GT_ERR_IO, "%s: cannot create group model_weights/%s (HDF5: %s)", where,
                        l->name, gt_h5_reason());
-    gt_status st = GT_OK;
-    char kernel[160], bias[160];
-    snprintf(kernel, sizeof kernel, "%s/kernel:0", l->name);
-    snprintf(bias, sizeof bias, "%s/bias:0", l->name);
-    const char *names[2] = {kernel, bias};
-    size_t n_names = l->kernel_count ? (l->bias_count ? 2 : 1) : 0;
-    st = gt_h5_write_string_list_attr(g, "weight_names", names, n_names, where);
-    if (st == GT_OK && l->kernel_count) {
-        unsigned long long dims[4];
-        int rank = gt_layer_keras_kernel_shape(l, dims);
-        const float *k = params + l->kernel_offset;
-        if (l->kind == GT_LAYER_CONV2D) {
-            gt_kernel_ohwi_to_hwio(l, k, scratch);
-            k = scratch;
-        }
-        st = gt_h5_write_floats(g, kernel, rank, dims, k, where);
+    gt_weight_spec specs[GT_LAYER_MAX_WEIGHTS];
+    int n = gt_layer_weight_specs(l, specs);
+    char names[GT_LAYER_MAX_WEIGHTS][160];
+    const char *list[GT_LAYER_MAX_WEIGHTS];
+    for (int k = 0; k < n; ++k) {
+        snprintf(names[k], sizeof names[k], "%s/%s:0", l->name, specs[k].name);
+        list[k] = names[k];
     }
-    if (st == GT_OK && l->bias_count) {
-        unsigned long long dims[1] = {l->bias_count};
-        st = gt_h5_write_floats(g, bias, 1, dims, params + l->bias_offset, where);
+    gt_status st = gt_h5_write_string_list_attr(g, "weight_names", list, (size_t)n, where);
+    for (int k = 0; st == GT_OK && k < n; ++k) {
+        const gt_layer_weight *w = &l->weights[k];
+        gt_weight_to_keras(&specs[k], params + w->model_offset, scratch, w->count);
+        st = gt_h5_write_floats(g, names[k], specs[k].rank, specs[k].dims, scratch, where);
     }
     H5Gclose(g);
     return st;
@@ -105,7 +99,8 @@ static gt_status write_weights(hid_t file, const snapshot *s, const char *where)
     const char **names = malloc((size_t)(m->n_layers ? m->n_layers : 1) * sizeof *names);
     size_t largest = 1;
     for (int i = 0; i < m->n_layers; ++i)
-        if (m->layers[i].kernel_count > largest) largest = m->layers[i].kernel_count;
+        for (int k = 0; k < m->layers[i].n_weights; ++k)
+            if (m->layers[i].weights[k].count > largest) largest = m->layers[i].weights[k].count;
     float *scratch = malloc(largest * sizeof(float));
     gt_status st = GT_OK;
     if (!names || !scratch) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", where);
@@ -339,10 +334,21 @@ gt_status gt_checkpoint_check_target(const char *path)
     return result;
 }
 
+static gt_status save(gt_trainer *tr, const char *path, const char *run_info);
+
 gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info)
 {
     if (!tr || !path || !*path)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_checkpoint_save: trainer or path missing");
+    /* the host's HDF5 error printing as it was before this save */
+    gt_h5_handler saved = gt_h5_save_handler();
+    gt_status st = save(tr, path, run_info);
+    gt_h5_restore_handler(saved);
+    return st;
+}
+
+static gt_status save(gt_trainer *tr, const char *path, const char *run_info)
+{
     gt_h5_quiet();
     GT_TRY(check_replaceable("the checkpoint", path));
     char *tmp = NULL;

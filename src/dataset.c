@@ -4,6 +4,7 @@
  * validation slice cut from it can be freed in any order. Every constructor
  * checks labels against num_classes once, here, so that the training loop and
  * the kernels can index one-hot rows and class counters without checks. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #define GT_MAX_DIM 65536
 
 struct gt_dataset {
+    uint64_t id;      /* unique in the process: a freed dataset's address can be reused */
     uint8_t *images;  /* count * h * w * c elements, example-major, NHWC */
     size_t elem_size; /* 1: uint8 pixels; 4: float32 values (dataset_float.c) */
     int32_t *labels;  /* count labels in 0..num_classes-1 */
@@ -32,6 +34,13 @@ struct gt_dataset {
     char *owned_names;
     const char **owned_table;
 };
+
+static _Atomic uint64_t next_dataset_id;
+
+uint64_t gt_dataset_id(const gt_dataset *ds)
+{
+    return ds ? ds->id : 0;
+}
 
 const char *const gt_fashion_mnist_class_names[10] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -105,6 +114,7 @@ gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_sh
         status = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the dataset", origin);
         goto fail;
     }
+    ds->id = atomic_fetch_add(&next_dataset_id, 1) + 1;
     ds->images = images;
     ds->elem_size = 1;
     ds->labels = labels;

@@ -3,6 +3,8 @@
 #ifndef GT_DATASET_INTERNAL_H
 #define GT_DATASET_INTERNAL_H
 
+#include <stdint.h>
+
 #include "gtrain/data.h"
 
 /* The ten Fashion-MNIST class names, index = label ("T-shirt/top" ... "Ankle boot"). */
@@ -25,6 +27,10 @@ gt_status gt_dataset_copy_typed(const void *images, size_t elem_size, const int3
 /* 1 (uint8 images) or 4 (float32), and the images whatever their type. */
 size_t gt_dataset_elem_size(const gt_dataset *ds);
 const void *gt_dataset_raw_images(const gt_dataset *ds);
+/* The dataset's identity, unique among every dataset this process made
+ * (never 0): what the trainer keys its uploaded copies by, since a freed
+ * dataset's address may come back as another one's. */
+uint64_t gt_dataset_id(const gt_dataset *ds);
 
 /* Attaches a static table of num_classes names (or NULL for none). The table
  * must outlive the dataset; slices share it. */

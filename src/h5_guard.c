@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checkpoint_hdf5.h"
 #include "checkpoint_seal.h"
 #include "error.h"
 #include "h5_guard.h"
@@ -187,5 +188,13 @@ gt_status gt_guarded_read(const char *path, gt_guarded_reader reader, void *arg)
         r.message[sizeof r.message - 1] = '\0';
         return gt_fail((gt_status)r.status, "%s", r.message);
     }
+#ifdef GTRAIN_HAVE_HDF5
+    /* the host's HDF5 error printing as it was before this read */
+    gt_h5_handler saved = gt_h5_save_handler();
+    gt_status result = reader(arg);
+    gt_h5_restore_handler(saved);
+    return result;
+#else
     return reader(arg);
+#endif
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "error.h"
+#include "layer.h"
 #include "rng.h"
 
 /* Keras' VarianceScaling draws a normal truncated at two standard deviations
@@ -78,6 +79,16 @@ gt_status gt_init_tensor(const gt_initializer *init, double fan_in, double fan_o
     return gt_fail(GT_ERR_INTERNAL, "unknown initializer kind %d", (int)init->kind);
 }
 
+/* Random streams: weight k of layer i draws from stream 2i + k for k < 2
+ * (kernel and bias, as gtrain always did, so runs repeat across versions);
+ * further weights (BatchNormalization's, all constant by default) from
+ * 2^32 + 4i + k. */
+static uint64_t weight_stream(int layer, int k)
+{
+    return k < 2 ? 2u * (uint64_t)layer + (uint64_t)k
+                 : ((uint64_t)1 << 32) + 4u * (uint64_t)layer + (uint64_t)k;
+}
+
 gt_status gt_model_init_params(const gt_model *m, uint64_t seed, float *host_params)
 {
     if (m == NULL || host_params == NULL)
@@ -87,24 +98,18 @@ gt_status gt_model_init_params(const gt_model *m, uint64_t seed, float *host_par
                        "model '%s' is not built; call gt_model_build before initializing", m->name);
     for (int i = 0; i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
-        double fan_in, fan_out;
-        if (l->kind == GT_LAYER_CONV2D) {
-            double receptive = (double)l->kernel_h * l->kernel_w;
-            fan_in = receptive * l->in.c;
-            fan_out = receptive * l->filters;
-        } else if (l->kind == GT_LAYER_DENSE) {
-            fan_in = l->in.c;
-            fan_out = l->units;
-        } else {
-            continue;
+        const gt_layer_class *cls = gt_layer_class_of(l->kind);
+        gt_weight_spec specs[GT_LAYER_MAX_WEIGHTS];
+        int n = cls->weights ? cls->weights(l, specs) : 0;
+        for (int k = 0; k < n; ++k) {
+            const gt_layer_weight *w = &l->weights[k];
+            gt_status st =
+                gt_init_tensor(&specs[k].init, specs[k].fan_in, specs[k].fan_out, seed,
+                               weight_stream(i, k), host_params + w->model_offset, w->count);
+            if (st != GT_OK)
+                return gt_fail_context(st, "model '%s': layer '%s' weight %s", m->name, l->name,
+                                       specs[k].name);
         }
-        uint64_t stream = 2u * (uint64_t)i;
-        gt_status st = gt_init_tensor(&l->kernel_init, fan_in, fan_out, seed, stream,
-                                      host_params + l->kernel_offset, l->kernel_count);
-        if (st == GT_OK && l->bias_count > 0)
-            st = gt_init_tensor(&l->bias_init, (double)l->bias_count, (double)l->bias_count, seed,
-                                stream + 1, host_params + l->bias_offset, l->bias_count);
-        if (st != GT_OK) return gt_fail_context(st, "model '%s': layer '%s'", m->name, l->name);
     }
     return GT_OK;
 }

@@ -7,17 +7,9 @@
 #include <string.h>
 
 #include "error.h"
+#include "json_read.h"
 
-/* The value as it appeared, shortened, for messages. */
-static void found_text(const cJSON *item, char *buf, size_t size)
-{
-    char *text = cJSON_PrintUnformatted(item);
-    snprintf(buf, size, "%s", text ? text : "?");
-    if (text && strlen(text) >= size && size > 4) memcpy(buf + size - 4, "...", 4);
-    cJSON_free(text);
-}
-
-gt_status gt_json_parse_object(const char *text, const char *what, cJSON **out)
+gt_status gt_cfg_parse_object(const char *text, const char *what, cJSON **out)
 {
     *out = NULL;
     cJSON *obj = text ? cJSON_Parse(text) : NULL;
@@ -30,7 +22,7 @@ gt_status gt_json_parse_object(const char *text, const char *what, cJSON **out)
     return GT_OK;
 }
 
-gt_status gt_json_check_keys(const cJSON *obj, const char *what, const char *const *accepted)
+gt_status gt_cfg_check_keys(const cJSON *obj, const char *what, const char *const *accepted)
 {
     const cJSON *item;
     cJSON_ArrayForEach(item, obj)
@@ -56,7 +48,7 @@ static const cJSON *field(const cJSON *obj, const char *key)
     return item && !cJSON_IsNull(item) ? item : NULL;
 }
 
-gt_status gt_json_number(const cJSON *obj, const char *what, const char *key, double fallback,
+gt_status gt_cfg_number(const cJSON *obj, const char *what, const char *key, double fallback,
                          double lo, double hi, double *out)
 {
     const cJSON *item = field(obj, key);
@@ -65,7 +57,7 @@ gt_status gt_json_number(const cJSON *obj, const char *what, const char *key, do
         return GT_OK;
     }
     char found[96];
-    found_text(item, found, sizeof found);
+    gt_json_found_text(item, found, sizeof found);
     if (!cJSON_IsNumber(item))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %s is %s, expected a number", what, key,
                        found);
@@ -77,17 +69,17 @@ gt_status gt_json_number(const cJSON *obj, const char *what, const char *key, do
     return GT_OK;
 }
 
-gt_status gt_json_integer(const cJSON *obj, const char *what, const char *key, double fallback,
+gt_status gt_cfg_integer(const cJSON *obj, const char *what, const char *key, double fallback,
                           double lo, double hi, double *out)
 {
-    GT_TRY(gt_json_number(obj, what, key, fallback, lo, hi, out));
+    GT_TRY(gt_cfg_number(obj, what, key, fallback, lo, hi, out));
     if (*out != floor(*out))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %s is %g, expected a whole number", what, key,
                        *out);
     return GT_OK;
 }
 
-gt_status gt_json_bool(const cJSON *obj, const char *what, const char *key, int fallback, int *out)
+gt_status gt_cfg_bool(const cJSON *obj, const char *what, const char *key, int fallback, int *out)
 {
     const cJSON *item = field(obj, key);
     if (!item) {
@@ -103,12 +95,12 @@ gt_status gt_json_bool(const cJSON *obj, const char *what, const char *key, int 
         return GT_OK;
     }
     char found[96];
-    found_text(item, found, sizeof found);
+    gt_json_found_text(item, found, sizeof found);
     return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %s is %s, expected true or false", what, key,
                    found);
 }
 
-gt_status gt_json_string(const cJSON *obj, const char *what, const char *key, const char *fallback,
+gt_status gt_cfg_string(const cJSON *obj, const char *what, const char *key, const char *fallback,
                          const char **out)
 {
     const cJSON *item = field(obj, key);
@@ -118,7 +110,7 @@ gt_status gt_json_string(const cJSON *obj, const char *what, const char *key, co
     }
     if (!cJSON_IsString(item)) {
         char found[96];
-        found_text(item, found, sizeof found);
+        gt_json_found_text(item, found, sizeof found);
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: %s is %s, expected a string", what, key,
                        found);
     }
@@ -126,7 +118,7 @@ gt_status gt_json_string(const cJSON *obj, const char *what, const char *key, co
     return GT_OK;
 }
 
-gt_status gt_json_neutral(const cJSON *obj, const char *what, const char *key,
+gt_status gt_cfg_neutral(const cJSON *obj, const char *what, const char *key,
                           double neutral_number)
 {
     const cJSON *item = field(obj, key);
@@ -134,12 +126,12 @@ gt_status gt_json_neutral(const cJSON *obj, const char *what, const char *key,
     if (!isnan(neutral_number) && cJSON_IsNumber(item) && item->valuedouble == neutral_number)
         return GT_OK;
     char found[96];
-    found_text(item, found, sizeof found);
+    gt_json_found_text(item, found, sizeof found);
     return gt_fail(GT_ERR_UNSUPPORTED, "%s: %s %s is not supported by gtrain (only its default)",
                    what, key, found);
 }
 
-gt_status gt_json_print(cJSON *obj, char **out)
+gt_status gt_cfg_print(cJSON *obj, char **out)
 {
     *out = NULL;
     char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "layer.h"
 #include "model_internal.h"
 
 static int copy_name(char *dst, size_t cap, const char *src)
@@ -138,83 +139,80 @@ void gt_model_free(gt_model *model)
     free(model);
 }
 
-/* ---- layer constructors (Keras defaults) ---- */
-
-static gt_initializer init_of(gt_init_kind kind)
-{
-    gt_initializer init;
-    memset(&init, 0, sizeof init);
-    init.kind = kind;
-    return init;
-}
-
-static gt_layer layer_of(gt_layer_kind kind)
-{
-    gt_layer l;
-    memset(&l, 0, sizeof l);
-    l.kind = kind;
-    l.activation = GT_ACT_LINEAR;
-    l.kernel_init = init_of(GT_INIT_GLOROT_UNIFORM);
-    l.bias_init = init_of(GT_INIT_ZEROS);
-    l.stride_h = l.stride_w = 1;
-    l.scale = 1.0f;
-    l.repeats = 1;
-    return l;
-}
+/* ---- layer constructors (Keras defaults, from each kind's class) ---- */
 
 gt_layer gt_layer_conv2d(int filters, int kernel, int stride, gt_padding padding, gt_activation act)
 {
-    gt_layer l = layer_of(GT_LAYER_CONV2D);
+    gt_layer l = gt_layer_defaults(GT_LAYER_CONV2D);
     l.filters = filters;
     l.kernel_h = l.kernel_w = kernel;
     l.stride_h = l.stride_w = stride;
     l.padding = padding;
     l.activation = act;
-    l.use_bias = 1;
     return l;
 }
 
-gt_layer gt_layer_maxpool2d(int pool, int stride, gt_padding padding)
+/* Keras: strides=None means strides = pool_size. */
+static gt_layer pool_layer(gt_layer_kind kind, int pool, int stride, gt_padding padding)
 {
-    gt_layer l = layer_of(GT_LAYER_MAXPOOL2D);
+    gt_layer l = gt_layer_defaults(kind);
     l.kernel_h = l.kernel_w = pool;
-    /* Keras: strides=None means strides = pool_size. */
     l.stride_h = l.stride_w = stride > 0 ? stride : pool;
     l.padding = padding;
     return l;
 }
 
+gt_layer gt_layer_maxpool2d(int pool, int stride, gt_padding padding)
+{
+    return pool_layer(GT_LAYER_MAXPOOL2D, pool, stride, padding);
+}
+
+gt_layer gt_layer_avgpool2d(int pool, int stride, gt_padding padding)
+{
+    return pool_layer(GT_LAYER_AVGPOOL2D, pool, stride, padding);
+}
+
+gt_layer gt_layer_global_avgpool2d(void)
+{
+    return gt_layer_defaults(GT_LAYER_GLOBAL_AVGPOOL2D);
+}
+
+gt_layer gt_layer_batchnorm(void)
+{
+    return gt_layer_defaults(GT_LAYER_BATCHNORM);
+}
+
 gt_layer gt_layer_flatten(void)
 {
-    return layer_of(GT_LAYER_FLATTEN);
+    return gt_layer_defaults(GT_LAYER_FLATTEN);
 }
 
 gt_layer gt_layer_dense(int units, gt_activation act)
 {
-    gt_layer l = layer_of(GT_LAYER_DENSE);
+    gt_layer l = gt_layer_defaults(GT_LAYER_DENSE);
     l.units = units;
     l.activation = act;
-    l.use_bias = 1;
     return l;
 }
 
 gt_layer gt_layer_dropout(float rate)
 {
-    gt_layer l = layer_of(GT_LAYER_DROPOUT);
+    gt_layer l = gt_layer_defaults(GT_LAYER_DROPOUT);
     l.rate = rate;
     return l;
 }
 
 gt_layer gt_layer_activation(gt_activation act)
 {
-    gt_layer l = layer_of(GT_LAYER_ACTIVATION);
+    gt_layer l = gt_layer_defaults(GT_LAYER_ACTIVATION);
     l.activation = act;
+    l.alpha = gt_activation_default_alpha(act);
     return l;
 }
 
 gt_layer gt_layer_rescaling(float scale, float offset)
 {
-    gt_layer l = layer_of(GT_LAYER_RESCALING);
+    gt_layer l = gt_layer_defaults(GT_LAYER_RESCALING);
     l.scale = scale;
     l.offset = offset;
     return l;
@@ -222,7 +220,7 @@ gt_layer gt_layer_rescaling(float scale, float offset)
 
 gt_layer gt_layer_resizing(int height, int width)
 {
-    gt_layer l = layer_of(GT_LAYER_RESIZING);
+    gt_layer l = gt_layer_defaults(GT_LAYER_RESIZING);
     l.height = height;
     l.width = width;
     return l;
@@ -230,7 +228,7 @@ gt_layer gt_layer_resizing(int height, int width)
 
 gt_layer gt_layer_repeat_channels(int repeats)
 {
-    gt_layer l = layer_of(GT_LAYER_REPEAT_CHANNELS);
+    gt_layer l = gt_layer_defaults(GT_LAYER_REPEAT_CHANNELS);
     l.repeats = repeats;
     return l;
 }
@@ -244,14 +242,13 @@ const char *gt_model_name(const gt_model *model)
 
 size_t gt_model_param_count(const gt_model *model)
 {
-    return model ? model->n_params : 0;
+    return model ? model->n_trainable + model->n_state : 0;
 }
 
 size_t gt_model_trainable_param_count(const gt_model *model)
 {
-    /* gtrain trains every parameter: there are no frozen layers and no
-     * non-trainable statistics (no BatchNormalization). */
-    return model ? model->n_params : 0;
+    /* BatchNormalization's moving statistics are the non-trainable rest */
+    return model ? model->n_trainable : 0;
 }
 
 gt_shape3 gt_model_input_shape(const gt_model *model)

@@ -20,21 +20,30 @@
  * checkpoint and a file name of `gtrain activations`), else what is wrong. */
 const char *gt_layer_name_problem(const char *name);
 
-/* The one table of layer kinds: enum name, Keras class_name, preprocessing?
- * Everything that lists layer kinds derives from it. */
+/* The one table of layer kinds: X(ID, class). Each class (a file of src/layers/)
+ * holds everything about its kind (see layer.h); every list of kinds derives
+ * from this table. */
 #define GT_LAYER_KINDS(X)                                                                          \
-    X(RESCALING, "Rescaling", 1)                                                                   \
-    X(RESIZING, "Resizing", 1)                                                                     \
-    X(REPEAT_CHANNELS, "RepeatChannels", 1)                                                        \
-    X(CONV2D, "Conv2D", 0)                                                                         \
-    X(MAXPOOL2D, "MaxPooling2D", 0)                                                                \
-    X(FLATTEN, "Flatten", 0)                                                                       \
-    X(DENSE, "Dense", 0)                                                                           \
-    X(DROPOUT, "Dropout", 0)                                                                       \
-    X(ACTIVATION, "Activation", 0)
+    X(RESCALING, gt_rescaling_class)                                                               \
+    X(RESIZING, gt_resizing_class)                                                                 \
+    X(REPEAT_CHANNELS, gt_repeat_channels_class)                                                   \
+    X(CONV2D, gt_conv2d_class)                                                                     \
+    X(MAXPOOL2D, gt_maxpool2d_class)                                                               \
+    X(AVGPOOL2D, gt_avgpool2d_class)                                                               \
+    X(GLOBAL_AVGPOOL2D, gt_global_avgpool2d_class)                                                 \
+    X(GLOBAL_MAXPOOL2D, gt_global_maxpool2d_class)                                                 \
+    X(ZEROPAD2D, gt_zeropad2d_class)                                                               \
+    X(BATCHNORM, gt_batchnorm_class)                                                               \
+    X(FLATTEN, gt_flatten_class)                                                                   \
+    X(DENSE, gt_dense_class)                                                                       \
+    X(DROPOUT, gt_dropout_class)                                                                   \
+    X(ACTIVATION, gt_activation_class)                                                             \
+    X(RELU, gt_relu_class)                                                                         \
+    X(LEAKY_RELU, gt_leaky_relu_class)                                                             \
+    X(ELU, gt_elu_class)
 
 typedef enum gt_layer_kind {
-#define GT_LAYER_ENUM_(id, keras, pre) GT_LAYER_##id,
+#define GT_LAYER_ENUM_(id, cls) GT_LAYER_##id,
     GT_LAYER_KINDS(GT_LAYER_ENUM_)
 #undef GT_LAYER_ENUM_
         GT_LAYER_KIND_COUNT
@@ -42,9 +51,7 @@ typedef enum gt_layer_kind {
 
 /* Keras class name of a kind ("Conv2D"); NULL when out of range. */
 const char *gt_layer_kind_keras_name(gt_layer_kind kind);
-/* Kind for a Keras class name; returns 0 when unknown. */
-int gt_layer_kind_from_keras_name(const char *name, gt_layer_kind *out);
-/* 1 for Rescaling, Resizing, RepeatChannels. */
+/* 1 for the kinds folded into the data pipeline (Rescaling, Resizing, RepeatChannels). */
 int gt_layer_kind_is_preprocessing(gt_layer_kind kind);
 
 typedef enum gt_padding { GT_PAD_VALID = 0, GT_PAD_SAME } gt_padding;
@@ -69,31 +76,46 @@ typedef struct gt_initializer {
     float value;
 } gt_initializer;
 
+/* A layer's named weight tensors (BatchNormalization has four). */
+#define GT_LAYER_MAX_WEIGHTS 4
+
+/* Where one weight tensor lives, set by gt_model_build. */
+typedef struct gt_layer_weight {
+    size_t offset;       /* floats into the trainable buffer, or the state buffer */
+    size_t model_offset; /* floats into the model-order view (gt_trainer_get_params) */
+    size_t count;
+    int trainable;
+} gt_layer_weight;
+
 typedef struct gt_layer {
     gt_layer_kind kind;
     char name[64];
 
-    /* ---- configuration (from the zoo or the JSON) ---- */
-    gt_activation activation; /* Conv2D, Dense, Activation */
+    /* ---- configuration (from the zoo or the JSON); each kind uses its own ---- */
+    gt_activation activation; /* Conv2D, Dense, Activation, ReLU-like layers */
+    float alpha;              /* ELU's alpha, LeakyReLU's negative slope */
     int filters;              /* Conv2D */
-    int kernel_h, kernel_w;   /* Conv2D kernel, MaxPooling2D pool size */
-    int stride_h, stride_w;   /* Conv2D, MaxPooling2D */
-    gt_padding padding;       /* Conv2D, MaxPooling2D */
+    int kernel_h, kernel_w;   /* Conv2D kernel, pooling window */
+    int stride_h, stride_w;   /* Conv2D, pooling */
+    gt_padding padding;       /* Conv2D, pooling */
     int units;                /* Dense */
     int use_bias;             /* Conv2D, Dense */
     gt_initializer kernel_init, bias_init;
-    float rate;          /* Dropout */
-    float scale, offset; /* Rescaling */
-    int height, width;   /* Resizing target */
-    int repeats;         /* RepeatChannels: output channels = input channels * repeats */
+    float rate;              /* Dropout */
+    float scale, offset;     /* Rescaling */
+    int height, width;       /* Resizing target */
+    int repeats;             /* RepeatChannels: output channels = input channels * repeats */
+    int pad[4];              /* ZeroPadding2D: top, bottom, left, right */
+    int keepdims;            /* global pooling: (None, 1, 1, c) instead of (None, c) */
+    float momentum, epsilon; /* BatchNormalization */
+    int center, scale_bn;    /* BatchNormalization: beta, gamma present */
+    gt_initializer gamma_init, beta_init, mean_init, var_init;
 
     /* ---- derived by gt_model_build ---- */
     gt_shape3 in, out;     /* per-example shapes */
-    int pad_top, pad_left; /* Conv2D, MaxPooling2D */
-    size_t kernel_offset;  /* floats into the flat parameter buffer */
-    size_t kernel_count;   /* Conv2D: filters*kh*kw*cin (OHWI), Dense: in*units (in, units) */
-    size_t bias_offset;
-    size_t bias_count;
+    int pad_top, pad_left; /* Conv2D, pooling */
+    int n_weights;
+    gt_layer_weight weights[GT_LAYER_MAX_WEIGHTS];
 } gt_layer;
 
 struct gt_model {
@@ -107,9 +129,10 @@ struct gt_model {
     /* ---- derived by gt_model_build ---- */
     int first_compute;        /* index of the first non-preprocessing layer */
     gt_preprocess preprocess; /* the leading preprocessing layers, folded */
-    size_t n_params;
-    int num_classes;   /* units of the output */
-    int logits_output; /* 1: the output activation is softmax, fused into the loss */
+    size_t n_trainable;       /* floats of the trainable weights (the optimizer's) */
+    size_t n_state;           /* floats of the non-trainable ones (moving statistics) */
+    int num_classes;          /* units of the output */
+    int logits_output;        /* 1: the output activation is softmax, fused into the loss */
     int built;
 };
 
@@ -134,6 +157,15 @@ gt_layer gt_layer_activation(gt_activation act);
 gt_layer gt_layer_rescaling(float scale, float offset);
 gt_layer gt_layer_resizing(int height, int width);
 gt_layer gt_layer_repeat_channels(int repeats);
+
+gt_layer gt_layer_avgpool2d(int pool, int stride, gt_padding padding);
+gt_layer gt_layer_global_avgpool2d(void);
+gt_layer gt_layer_batchnorm(void);
+
+/* Every field of a kind at Keras' defaults (the class's init_defaults). */
+gt_layer gt_layer_defaults(gt_layer_kind kind);
+/* Total weight floats of a layer (trainable and not). */
+size_t gt_layer_weight_floats(const gt_layer *l);
 
 /* "relu" -> GT_ACT_RELU ...; returns 0 when unknown. */
 int gt_activation_from_name(const char *name, gt_activation *out);

@@ -6,43 +6,27 @@
 #include <string.h>
 
 #include "error.h"
+#include "layer.h"
 #include "model_internal.h"
 
 /* The leading preprocessing layers in order, as a phrase:
- * "pixels / 255", or "repeat channels x3, resize to 32x32 (bilinear), no rescale". */
+ * "pixels / 255", or "repeat channels x3, resize to 32x32 (bilinear), no
+ * rescale"; each kind's class describes its own step. */
 static void describe_preprocessing(const gt_model *m, char *out, size_t cap)
 {
     size_t used = 0;
-    int rescaled = 0;
     out[0] = '\0';
     for (int i = 0; i < m->first_compute; ++i) {
         const gt_layer *l = &m->layers[i];
         char step[96];
-        switch (l->kind) {
-        case GT_LAYER_RESCALING:
-            rescaled = 1;
-            if (l->offset == 0.0f && fabsf(l->scale * 255.0f - 1.0f) < 1e-6f)
-                snprintf(step, sizeof step, "pixels / 255");
-            else
-                snprintf(step, sizeof step, "pixels * %g + %g", (double)l->scale,
-                         (double)l->offset);
-            break;
-        case GT_LAYER_RESIZING:
-            snprintf(step, sizeof step, "resize to %dx%d (bilinear)", l->height, l->width);
-            break;
-        case GT_LAYER_REPEAT_CHANNELS:
-            snprintf(step, sizeof step, "repeat channels x%d", l->repeats);
-            break;
-        default:
-            continue; /* first_compute ends the preprocessing layers */
-        }
+        gt_layer_class_of(l->kind)->describe(l, step, sizeof step);
         int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", step);
         if (n < 0 || (size_t)n >= cap - used) return;
         used += (size_t)n;
     }
     if (m->first_compute == 0)
         snprintf(out, cap, "none (the data must be shaped like the first layer's input)");
-    else if (!rescaled)
+    else if (m->preprocess.scale == 1.0f && m->preprocess.offset == 0.0f)
         snprintf(out + used, cap - used, ", no rescale (pixels 0..255)");
 }
 

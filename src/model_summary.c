@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "layer.h"
 #include "model_internal.h"
 
 #define SUMMARY_WIDTH 65
@@ -23,23 +24,37 @@ static void with_thousands(size_t value, char *out, size_t cap)
     out[o] = '\0';
 }
 
-/* Keras prints a flat output as (None, n) and an image as (None, h, w, c).
- * Flatten and Dense make a flat tensor; the shape-preserving layers keep the
- * rank of their input; a model input of 1x1xn came from a vector input. */
-static int output_is_flat(const gt_model *m, int index, int input_flat)
+/* Keras prints a flat output as (None, n) and an image as (None, h, w, c):
+ * each class says which its output is (or that it keeps its input's rank); a
+ * model input of 1x1xn came from a vector input; keepdims keeps a global
+ * pooling's image rank. */
+static int output_is_flat(const gt_layer *l, int input_flat)
 {
-    switch (m->layers[index].kind) {
-    case GT_LAYER_FLATTEN:
-    case GT_LAYER_DENSE:
-        return 1;
-    case GT_LAYER_CONV2D:
-    case GT_LAYER_MAXPOOL2D:
-    case GT_LAYER_RESIZING:
-    case GT_LAYER_REPEAT_CHANNELS:
+    switch (gt_layer_class_of(l->kind)->output_rank) {
+    case GT_RANK_FLAT:
+        return !l->keepdims;
+    case GT_RANK_IMAGE:
         return 0;
-    default:
-        return input_flat;
+    case GT_RANK_AS_INPUT:
+        break;
     }
+    return input_flat;
+}
+
+int gt_model_layer_output_is_image(const gt_model *model, int layer)
+{
+    if (!model || layer < 0 || layer >= model->n_layers) return 0;
+    int flat = model->input.h == 1 && model->input.w == 1;
+    for (int i = 0; i <= layer; ++i)
+        flat = output_is_flat(&model->layers[i], flat);
+    return !flat;
+}
+
+int gt_model_layer_drawable(const gt_model *model, int layer)
+{
+    if (!model || layer < 0 || layer >= model->n_layers) return 0;
+    return gt_layer_class_of(model->layers[layer].kind)->drawable &&
+           gt_model_layer_output_is_image(model, layer);
 }
 
 /* Prints one table row; a field longer than its column wraps onto further
@@ -92,12 +107,12 @@ gt_status gt_model_summary(const gt_model *model, FILE *out)
         const gt_layer *l = &model->layers[i];
         char name[128], shape[64], params[32];
         snprintf(name, sizeof name, "%s (%s)", l->name, gt_layer_kind_keras_name(l->kind));
-        flat = output_is_flat(model, i, flat);
+        flat = output_is_flat(l, flat);
         if (flat)
             snprintf(shape, sizeof shape, "(None, %d)", l->out.c);
         else
             snprintf(shape, sizeof shape, "(None, %d, %d, %d)", l->out.h, l->out.w, l->out.c);
-        snprintf(params, sizeof params, "%zu", l->kernel_count + l->bias_count);
+        snprintf(params, sizeof params, "%zu", gt_layer_weight_floats(l));
         const char *fields[3] = {name, shape, params};
         print_row(out, fields);
         if (i + 1 < model->n_layers) fprintf(out, "%*s\n", SUMMARY_WIDTH, "");

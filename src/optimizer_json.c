@@ -44,7 +44,7 @@ static gt_status get_float(const cJSON *obj, const char *what, const char *key, 
                            double lo, double hi, float *out)
 {
     double v = 0;
-    GT_TRY(gt_json_number(obj, what, key, fallback, lo, hi, &v));
+    GT_TRY(gt_cfg_number(obj, what, key, fallback, lo, hi, &v));
     *out = (float)v;
     return GT_OK;
 }
@@ -86,28 +86,28 @@ static gt_status parse_schedule(const cJSON *item, gt_train_config *c)
     if (strcmp(name, "ExponentialDecay") == 0) {
         static const char *const keys[] = {
             "initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name", NULL};
-        GT_TRY(gt_json_check_keys(cfg, what, keys));
+        GT_TRY(gt_cfg_check_keys(cfg, what, keys));
         s->kind = GT_LR_EXPONENTIAL;
-        GT_TRY(gt_json_number(cfg, what, "initial_learning_rate", NAN, 1e-12, 1e6, &lr0));
-        GT_TRY(gt_json_number(cfg, what, "decay_steps", NAN, 1e-12, 1e18, &s->decay_steps));
-        GT_TRY(gt_json_number(cfg, what, "decay_rate", NAN, 1e-12, 1e6, &s->decay_rate));
-        GT_TRY(gt_json_bool(cfg, what, "staircase", 0, &s->staircase));
+        GT_TRY(gt_cfg_number(cfg, what, "initial_learning_rate", NAN, 1e-12, 1e6, &lr0));
+        GT_TRY(gt_cfg_number(cfg, what, "decay_steps", NAN, 1e-12, 1e18, &s->decay_steps));
+        GT_TRY(gt_cfg_number(cfg, what, "decay_rate", NAN, 1e-12, 1e6, &s->decay_rate));
+        GT_TRY(gt_cfg_bool(cfg, what, "staircase", 0, &s->staircase));
     } else if (strcmp(name, "CosineDecay") == 0) {
         static const char *const keys[] = {"initial_learning_rate", "decay_steps",  "alpha", "name",
                                            "warmup_target",         "warmup_steps", NULL};
-        GT_TRY(gt_json_check_keys(cfg, what, keys));
+        GT_TRY(gt_cfg_check_keys(cfg, what, keys));
         s->kind = GT_LR_COSINE;
-        GT_TRY(gt_json_number(cfg, what, "initial_learning_rate", NAN, 0.0, 1e6, &lr0));
-        GT_TRY(gt_json_number(cfg, what, "decay_steps", NAN, 1e-12, 1e18, &s->decay_steps));
-        GT_TRY(gt_json_number(cfg, what, "alpha", 0.0, 0.0, 1.0, &s->alpha));
-        GT_TRY(gt_json_number(cfg, what, "warmup_steps", 0.0, 0.0, 1e18, &s->warmup_steps));
-        GT_TRY(gt_json_number(cfg, what, "warmup_target", 0.0, 0.0, 1e6, &s->warmup_target));
+        GT_TRY(gt_cfg_number(cfg, what, "initial_learning_rate", NAN, 0.0, 1e6, &lr0));
+        GT_TRY(gt_cfg_number(cfg, what, "decay_steps", NAN, 1e-12, 1e18, &s->decay_steps));
+        GT_TRY(gt_cfg_number(cfg, what, "alpha", 0.0, 0.0, 1.0, &s->alpha));
+        GT_TRY(gt_cfg_number(cfg, what, "warmup_steps", 0.0, 0.0, 1e18, &s->warmup_steps));
+        GT_TRY(gt_cfg_number(cfg, what, "warmup_target", 0.0, 0.0, 1e6, &s->warmup_target));
         if (lr0 == 0.0 && s->warmup_steps == 0.0)
             return gt_fail(GT_ERR_INVALID_ARGUMENT,
                            "%s: initial_learning_rate 0 without warmup never trains", what);
     } else if (strcmp(name, "PiecewiseConstantDecay") == 0) {
         static const char *const keys[] = {"boundaries", "values", "name", NULL};
-        GT_TRY(gt_json_check_keys(cfg, what, keys));
+        GT_TRY(gt_cfg_check_keys(cfg, what, keys));
         s->kind = GT_LR_PIECEWISE;
         int nv = 0;
         GT_TRY(parse_schedule_list(cfg, what, "boundaries", s->boundaries, GT_LR_MAX_BOUNDARIES,
@@ -141,14 +141,14 @@ static gt_status parse_config(const cJSON *cfg, gt_optimizer_kind kind, gt_train
     const char *const *keys = kind == GT_OPT_SGD       ? sgd_keys
                               : kind == GT_OPT_RMSPROP ? rmsprop_keys
                                                        : adam_keys;
-    GT_TRY(gt_json_check_keys(cfg, what, keys));
+    GT_TRY(gt_cfg_check_keys(cfg, what, keys));
     static const char *const neutral[] = {
         "clipnorm",          "global_clipnorm", "clipvalue", "use_ema", "ema_overwrite_frequency",
         "loss_scale_factor", "amsgrad"};
     for (size_t i = 0; i < sizeof neutral / sizeof *neutral; ++i)
-        GT_TRY(gt_json_neutral(cfg, what, neutral[i], NAN));
-    GT_TRY(gt_json_neutral(cfg, what, "gradient_accumulation_steps", 1.0));
-    if (kind != GT_OPT_ADAMW) GT_TRY(gt_json_neutral(cfg, what, "weight_decay", 0.0));
+        GT_TRY(gt_cfg_neutral(cfg, what, neutral[i], NAN));
+    GT_TRY(gt_cfg_neutral(cfg, what, "gradient_accumulation_steps", 1.0));
+    if (kind != GT_OPT_ADAMW) GT_TRY(gt_cfg_neutral(cfg, what, "weight_decay", 0.0));
     const cJSON *lr = cJSON_GetObjectItemCaseSensitive(cfg, "learning_rate");
     if (cJSON_IsObject(lr))
         GT_TRY(parse_schedule(lr, c));
@@ -159,9 +159,9 @@ static gt_status parse_config(const cJSON *cfg, gt_optimizer_kind kind, gt_train
     GT_TRY(get_float(cfg, what, "beta_2", c->beta2, 0.0, 0.999999999, &c->beta2));
     GT_TRY(get_float(cfg, what, "epsilon", c->epsilon, 1e-30, 1.0, &c->epsilon));
     GT_TRY(get_float(cfg, what, "momentum", c->momentum, 0.0, 0.999999, &c->momentum));
-    GT_TRY(gt_json_bool(cfg, what, "nesterov", c->nesterov, &c->nesterov));
+    GT_TRY(gt_cfg_bool(cfg, what, "nesterov", c->nesterov, &c->nesterov));
     GT_TRY(get_float(cfg, what, "rho", c->rho, 0.0, 0.999999, &c->rho));
-    GT_TRY(gt_json_bool(cfg, what, "centered", c->centered, &c->centered));
+    GT_TRY(gt_cfg_bool(cfg, what, "centered", c->centered, &c->centered));
     if (kind == GT_OPT_ADAMW)
         GT_TRY(
             get_float(cfg, what, "weight_decay", c->weight_decay, 0.0, 0.999999, &c->weight_decay));
@@ -177,8 +177,8 @@ static gt_status set_from_item(gt_train_config *cfg, const cJSON *item)
     } else if (cJSON_IsObject(item)) {
         static const char *const keys[] = {"class_name", "config", "module", "registered_name",
                                            NULL};
-        GT_TRY(gt_json_check_keys(item, "optimizer", keys));
-        GT_TRY(gt_json_string(item, "optimizer", "class_name", NULL, &name));
+        GT_TRY(gt_cfg_check_keys(item, "optimizer", keys));
+        GT_TRY(gt_cfg_string(item, "optimizer", "class_name", NULL, &name));
         config = cJSON_GetObjectItemCaseSensitive(item, "config");
         if (config && !cJSON_IsObject(config) && !cJSON_IsNull(config))
             return gt_fail(GT_ERR_INVALID_ARGUMENT, "optimizer: config must be an object");
@@ -282,7 +282,7 @@ gt_status gt_train_config_optimizer_json(const gt_train_config *cfg, char **out)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_train_config_optimizer_json: NULL");
     if (!gt_optimizer_name(cfg->optimizer))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown optimizer kind %d", (int)cfg->optimizer);
-    return gt_json_print(gt_optimizer_to_cjson(cfg), out);
+    return gt_cfg_print(gt_optimizer_to_cjson(cfg), out);
 }
 
 /* ---- training options ---- */
@@ -299,10 +299,10 @@ gt_status gt_train_config_apply_cjson(gt_train_config *cfg, const cJSON *obj)
                                        "optimizer",
                                        NULL};
     const char *what = "training options";
-    GT_TRY(gt_json_check_keys(obj, what, keys));
+    GT_TRY(gt_cfg_check_keys(obj, what, keys));
     gt_train_config c = *cfg;
     double v = 0;
-    GT_TRY(gt_json_integer(obj, what, "batch_size", c.batch_size, 1, 1 << 20, &v));
+    GT_TRY(gt_cfg_integer(obj, what, "batch_size", c.batch_size, 1, 1 << 20, &v));
     c.batch_size = (int)v;
     /* seeds beyond 2^53 do not survive a JSON number: give those as a string */
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(obj, "seed");
@@ -314,19 +314,19 @@ gt_status gt_train_config_apply_cjson(gt_train_config *cfg, const cJSON *obj)
                            seed->valuestring);
         c.seed = u;
     } else {
-        GT_TRY(gt_json_integer(obj, what, "seed", (double)c.seed, 0, 9007199254740992.0, &v));
+        GT_TRY(gt_cfg_integer(obj, what, "seed", (double)c.seed, 0, 9007199254740992.0, &v));
         c.seed = (uint64_t)v;
     }
     int flag = c.order == GT_ORDER_SHUFFLED;
-    GT_TRY(gt_json_bool(obj, what, "shuffle", flag, &flag));
+    GT_TRY(gt_cfg_bool(obj, what, "shuffle", flag, &flag));
     c.order = flag ? GT_ORDER_SHUFFLED : GT_ORDER_FILE;
-    GT_TRY(gt_json_integer(obj, what, "steps_per_epoch", c.steps_per_epoch, 0, 1 << 30, &v));
+    GT_TRY(gt_cfg_integer(obj, what, "steps_per_epoch", c.steps_per_epoch, 0, 1 << 30, &v));
     c.steps_per_epoch = (int)v;
-    GT_TRY(gt_json_number(obj, what, "loss_log_epsilon", c.loss_log_epsilon, 0.0, 0.5, &v));
+    GT_TRY(gt_cfg_number(obj, what, "loss_log_epsilon", c.loss_log_epsilon, 0.0, 0.5, &v));
     c.loss_log_epsilon = (float)v;
-    GT_TRY(gt_json_bool(obj, what, "cuda_graph", c.cuda_graph, &c.cuda_graph));
+    GT_TRY(gt_cfg_bool(obj, what, "cuda_graph", c.cuda_graph, &c.cuda_graph));
     const char *reduction = NULL;
-    GT_TRY(gt_json_string(obj, what, "loss_reduction", NULL, &reduction));
+    GT_TRY(gt_cfg_string(obj, what, "loss_reduction", NULL, &reduction));
     if (reduction && strcmp(reduction, "mean") != 0 && strcmp(reduction, "sum") != 0)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: loss_reduction '%s', expected mean or sum",
                        what, reduction);
@@ -342,7 +342,7 @@ gt_status gt_train_config_apply_json(gt_train_config *cfg, const char *json)
     if (!cfg) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_train_config_apply_json: NULL config");
     if (!json || !*json) return GT_OK;
     cJSON *obj = NULL;
-    GT_TRY(gt_json_parse_object(json, "training options", &obj));
+    GT_TRY(gt_cfg_parse_object(json, "training options", &obj));
     gt_status st = gt_train_config_apply_cjson(cfg, obj);
     cJSON_Delete(obj);
     return st;
@@ -365,5 +365,5 @@ gt_status gt_train_config_to_json(const gt_train_config *c, char **out)
     cJSON_AddBoolToObject(obj, "cuda_graph", c->cuda_graph);
     cJSON_AddStringToObject(obj, "loss_reduction", c->reduction == GT_REDUCE_SUM ? "sum" : "mean");
     cJSON_AddItemToObject(obj, "optimizer", gt_optimizer_to_cjson(c));
-    return gt_json_print(obj, out);
+    return gt_cfg_print(obj, out);
 }

@@ -2,7 +2,9 @@
  * backend, the epoch's order (shuffled, or the file's), and the per-batch
  * gather. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "dataset_internal.h"
 #include "error.h"
 #include "philox.h"
 #include "trainer_internal.h"
@@ -42,6 +44,19 @@ void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, in
         shuffle_order(order, count, cfg->seed, epoch);
 }
 
+gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n)
+{
+    size_t bytes = (size_t)n * sizeof(int32_t);
+    if (tr->step_index_count == n && memcmp(tr->host_step_index, indices, bytes) == 0) return GT_OK;
+    /* the record first, then the upload from it (it outlives an asynchronous
+     * copy); invalid until the upload is queued */
+    tr->step_index_count = 0;
+    memmove(tr->host_step_index, indices, bytes);
+    GT_TRY(tr->be->upload(tr->be, tr->step_index, tr->host_step_index, bytes));
+    tr->step_index_count = n;
+    return GT_OK;
+}
+
 static void release(gt_backend *be, gt_resident *r)
 {
     if (r->images) be->free(be, r->images);
@@ -51,13 +66,14 @@ static void release(gt_backend *be, gt_resident *r)
     r->labels = NULL;
     r->order = NULL;
     r->dataset = NULL;
+    r->dataset_id = 0;
     r->count = 0;
 }
 
 void gt_trainer_release_dataset(gt_trainer *tr, const gt_dataset *ds)
 {
-    for (int s = 0; tr && s < GT_RESIDENT_SLOTS; ++s)
-        if (tr->resident[s].dataset == ds) release(tr->be, &tr->resident[s]);
+    for (int s = 0; tr && ds && s < GT_RESIDENT_SLOTS; ++s)
+        if (tr->resident[s].dataset_id == gt_dataset_id(ds)) release(tr->be, &tr->resident[s]);
 }
 
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out)
@@ -65,7 +81,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
     gt_backend *be = tr->be;
     tr->usage_clock += 1;
     for (int s = 0; s < GT_RESIDENT_SLOTS; ++s) {
-        if (tr->resident[s].dataset == ds) {
+        if (tr->resident[s].dataset_id == gt_dataset_id(ds)) {
             tr->resident[s].last_use = tr->usage_clock;
             *out = &tr->resident[s];
             return GT_OK;
@@ -110,6 +126,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
     }
     r->dataset = ds;
     r->is_float = is_float;
+    r->dataset_id = gt_dataset_id(ds);
     r->count = count;
     r->last_use = tr->usage_clock;
     *out = r;

@@ -155,13 +155,7 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
                            "index %d is outside the dataset (%zu examples)", (int)indices[i],
                            res->count);
     gt_backend *be = tr->be;
-    /* benchmarks repeat one batch: a device backend then needs no upload per step */
-    size_t index_bytes = (size_t)n * sizeof(int32_t);
-    if (tr->step_index_count != n || memcmp(tr->host_step_index, indices, index_bytes) != 0) {
-        GT_TRY(be->upload(be, tr->step_index, indices, index_bytes));
-        memcpy(tr->host_step_index, indices, index_bytes);
-        tr->step_index_count = n;
-    }
+    GT_TRY(gt_trainer_set_step_index(tr, indices, n));
     GT_TRY(train_step(tr, res, tr->step_index, n, tr->stats));
     if (loss_sum || correct) {
         float host[2];

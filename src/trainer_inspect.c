@@ -34,12 +34,7 @@ gt_status gt_trainer_layer_output(gt_trainer *tr, const gt_dataset *ds, size_t i
     GT_TRY(gt_trainer_make_resident(tr, ds, &res));
     int32_t one = (int32_t)index;
     if (tr->batch != 1) GT_TRY(gt_trainer_reserve_workspace(tr, 1));
-    /* uploaded from the trainer's own record of step_index (it outlives an
-     * asynchronous copy, and gt_trainer_step relies on it being accurate) */
-    tr->step_index_count = 0;
-    tr->host_step_index[0] = one;
-    GT_TRY(be->upload(be, tr->step_index, tr->host_step_index, sizeof one));
-    tr->step_index_count = 1;
+    GT_TRY(gt_trainer_set_step_index(tr, &one, 1));
     GT_TRY(gt_trainer_gather(tr, res, tr->step_index, 1));
     const float *src = tr->input;
     if (!is_input) {

@@ -1,8 +1,9 @@
 /* Internal: the trainer's planned buffers and the pieces of one step.
  *
  * Memory plan (one allocation per kind, made in gt_trainer_create):
- *   params    all parameters, model order (layer kernel, then bias)
+ *   params    the trainable weights, model order (e.g. a layer's kernel, then bias)
  *   grads     same layout as params; overwritten every step
+ *   state     the non-trainable weights (BatchNormalization's moving statistics)
  *   opt_state Adam m then v (2 x params), or SGD velocity (params), or none
  *   arena     batch input, batch labels, batch indices, every layer's output,
  *             two ping-pong gradient buffers, step statistics
@@ -17,13 +18,15 @@
 #include <stdint.h>
 
 #include "gtrain/train.h"
+#include "layer.h"
 #include "model_internal.h"
 
 /* A dataset uploaded to the backend: images, labels and an index buffer with
  * room for one epoch's order. */
 typedef struct gt_resident {
     const gt_dataset *dataset;
-    uint8_t *images; /* float32 values when is_float */
+    uint64_t dataset_id; /* gt_dataset_id: the key (an address can be reused) */
+    uint8_t *images;     /* float32 values when is_float */
     int is_float;
     int32_t *labels;
     int32_t *order;
@@ -39,8 +42,9 @@ struct gt_trainer {
     gt_train_config cfg;
     int batch;
 
-    float *params;
+    float *params; /* the trainable weights (the optimizer's buffer) */
     float *grads;
+    float *state; /* the non-trainable weights (moving statistics) */
     float *opt_state;
     void *arena;
     size_t arena_bytes;
@@ -51,6 +55,7 @@ struct gt_trainer {
     int32_t *labels;     /* (batch) */
     int32_t *step_index; /* (batch) indices for gt_trainer_step */
     float **outputs;     /* outputs[i]: buffer of layer i (NULL for aliasing layers) */
+    float **saved;       /* saved[i]: what layer i keeps from forward to backward (or NULL) */
     float *grad_a, *grad_b;
     float *stats; /* GT_BACKEND_FENCES x 2: loss sum, correct count */
     void *workspace;
@@ -73,9 +78,9 @@ struct gt_trainer {
     uint64_t usage_clock;
     gt_resident resident[GT_RESIDENT_SLOTS];
 
-    double learning_rate;              /* the base rate now (callbacks may lower it) */
-    struct gt_callbacks *callbacks;    /* callbacks.c; NULL: none */
-    char *run_info;                    /* saved with ModelCheckpoint's files */
+    double learning_rate;           /* the base rate now (callbacks may lower it) */
+    struct gt_callbacks *callbacks; /* callbacks.c; NULL: none */
+    char *run_info;                 /* saved with ModelCheckpoint's files */
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -93,6 +98,10 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n);
 
 /* trainer_data.c */
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);
+/* Puts indices[0..n) into tr->step_index (the batch the next gather reads),
+ * uploading only when they differ from what it holds: benchmarks and
+ * inspection repeat one batch. The one place that keeps host_step_index. */
+gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n);
 /* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
 /* 0, 1, ..., count-1: the file's order. */
@@ -101,9 +110,5 @@ void gt_identity_order(int32_t *order, size_t count);
  * epoch), identical on every machine, or the file's order when cfg->order is
  * GT_ORDER_FILE. */
 void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch);
-
-/* Geometry of a Conv2D or MaxPooling2D layer for a batch of n. */
-gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n);
-gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n);
 
 #endif

@@ -33,7 +33,7 @@ gt_status gt_trainer_set_learning_rate(gt_trainer *tr, double learning_rate)
 gt_status gt_trainer_apply_update(gt_trainer *tr)
 {
     gt_backend *be = tr->be;
-    size_t np = tr->model->n_params;
+    size_t np = tr->model->n_trainable; /* the optimizer updates the trainable weights */
     const gt_train_config *c = &tr->cfg;
     float lr = (float)gt_trainer_learning_rate(tr);
     tr->optimizer_step += 1;

@@ -10,6 +10,7 @@
 #include "callbacks.h"
 #include "error.h"
 #include "init.h"
+#include "layer.h"
 #include "optimizer.h"
 #include "trainer_internal.h"
 
@@ -50,56 +51,34 @@ gt_train_config gt_train_config_for(const gt_model *model)
     return c;
 }
 
-gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n)
-{
-    gt_conv_geom g;
-    g.n = n;
-    g.in_h = l->in.h;
-    g.in_w = l->in.w;
-    g.in_c = l->in.c;
-    g.out_h = l->out.h;
-    g.out_w = l->out.w;
-    g.out_c = l->out.c;
-    g.k_h = l->kernel_h;
-    g.k_w = l->kernel_w;
-    g.stride_h = l->stride_h;
-    g.stride_w = l->stride_w;
-    g.pad_top = l->pad_top;
-    g.pad_left = l->pad_left;
-    return g;
-}
-
-gt_pool_geom gt_layer_pool_geom(const gt_layer *l, int n)
-{
-    gt_pool_geom g;
-    g.n = n;
-    g.in_h = l->in.h;
-    g.in_w = l->in.w;
-    g.c = l->in.c;
-    g.out_h = l->out.h;
-    g.out_w = l->out.w;
-    g.k_h = l->kernel_h;
-    g.k_w = l->kernel_w;
-    g.stride_h = l->stride_h;
-    g.stride_w = l->stride_w;
-    g.pad_top = l->pad_top;
-    g.pad_left = l->pad_left;
-    return g;
-}
-
-/* Layers whose output is the input itself (same memory, reinterpreted shape),
- * or, for Dropout and softmax Activation, may be in some modes. Only layers
- * that write a new tensor get an output buffer. */
 static int layer_writes_output(const gt_layer *l)
 {
-    switch (l->kind) {
-    case GT_LAYER_FLATTEN:
-        return 0;
-    case GT_LAYER_ACTIVATION:
-        return l->activation == GT_ACT_RELU;
-    default:
-        return 1;
+    return gt_layer_class_of(l->kind)->writes_output(l);
+}
+
+static size_t layer_saved_floats(const gt_layer *l, int n)
+{
+    const gt_layer_class *c = gt_layer_class_of(l->kind);
+    return c->saved_floats ? c->saved_floats(l, n) : 0;
+}
+
+/* Every backend op a layer's passes call must exist on the backend: say
+ * which layer cannot run where, before anything is allocated. */
+static gt_status check_ops(const gt_model *m, const gt_backend *be)
+{
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        const gt_layer_class *c = gt_layer_class_of(l->kind);
+        gt_op ops[8];
+        int n = c->ops ? c->ops(l, ops) : 0;
+        for (int k = 0; k < n; ++k)
+            if (!gt_backend_supports_op(be, ops[k]))
+                return gt_fail(GT_ERR_UNSUPPORTED,
+                               "model '%s': layer '%s' (%s) needs the op %s, which the %s backend "
+                               "does not have; run it on another device",
+                               m->name, l->name, c->keras_name, gt_op_name(ops[k]), be->name);
     }
+    return GT_OK;
 }
 
 static gt_status validate_config(const gt_train_config *c)
@@ -187,12 +166,15 @@ static gt_status plan_arena(gt_trainer *tr)
     size_t off_step_index = bytes;
     ok = ok && reserve(&bytes, n, sizeof(int32_t));
     if (!ok) return too_large(tr, "the input batch");
+    size_t saved_offsets[4096];
     for (int i = m->first_compute; i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
         size_t out_floats = 0;
         offsets[i] = bytes;
-        if (__builtin_mul_overflow(n, gt_shape3_size(l->out), &out_floats) ||
-            (layer_writes_output(l) && !reserve(&bytes, out_floats, sizeof(float)))) {
+        int ok_out = !__builtin_mul_overflow(n, gt_shape3_size(l->out), &out_floats) &&
+                     (!layer_writes_output(l) || reserve(&bytes, out_floats, sizeof(float)));
+        saved_offsets[i] = bytes;
+        if (!ok_out || !reserve(&bytes, layer_saved_floats(l, tr->batch), sizeof(float))) {
             char what[160];
             snprintf(what, sizeof what, "the activations up to layer '%s'", l->name);
             return too_large(tr, what);
@@ -220,8 +202,11 @@ static gt_status plan_arena(gt_trainer *tr)
     tr->input = (float *)(base + off_input);
     tr->labels = (int32_t *)(base + off_labels);
     tr->step_index = (int32_t *)(base + off_step_index);
-    for (int i = m->first_compute; i < m->n_layers; ++i)
-        tr->outputs[i] = layer_writes_output(&m->layers[i]) ? (float *)(base + offsets[i]) : NULL;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        tr->outputs[i] = layer_writes_output(l) ? (float *)(base + offsets[i]) : NULL;
+        tr->saved[i] = layer_saved_floats(l, tr->batch) ? (float *)(base + saved_offsets[i]) : NULL;
+    }
     tr->grad_a = (float *)(base + off_grad_a);
     tr->grad_b = (float *)(base + off_grad_b);
     tr->stats = (float *)(base + off_stats);
@@ -234,9 +219,9 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n)
     gt_backend *be = tr->be;
     size_t need = 0;
     for (int i = m->first_compute; i < m->n_layers; ++i) {
-        if (m->layers[i].kind != GT_LAYER_CONV2D) continue;
-        gt_conv_geom g = gt_layer_conv_geom(&m->layers[i], n);
-        size_t bytes = be->conv2d_workspace_bytes(be, &g);
+        const gt_layer *l = &m->layers[i];
+        const gt_layer_class *c = gt_layer_class_of(l->kind);
+        size_t bytes = c->workspace_bytes ? c->workspace_bytes(l, be, n) : 0;
         if (bytes > need) need = bytes;
     }
     if (need <= tr->workspace_bytes) return GT_OK;
@@ -247,7 +232,7 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n)
     gt_status st = be->alloc(be, need, &ws);
     if (st != GT_OK)
         return gt_fail_context(st,
-                               "allocating %zu bytes of convolution workspace for "
+                               "allocating %zu bytes of workspace for "
                                "batch %d; try a smaller batch size (--batch-size)",
                                need, n);
     tr->workspace = ws;
@@ -277,6 +262,7 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     if (model->first_compute >= model->n_layers)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no trainable or compute layers",
                        model->name);
+    GT_TRY(check_ops(model, be));
 
     gt_trainer *tr = calloc(1, sizeof *tr);
     if (!tr) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory creating the trainer");
@@ -287,16 +273,19 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     tr->outputs = calloc((size_t)model->n_layers, sizeof *tr->outputs);
     tr->cur = calloc((size_t)model->n_layers, sizeof *tr->cur);
     tr->dropout_offsets = calloc((size_t)model->n_layers, sizeof *tr->dropout_offsets);
+    tr->saved = calloc((size_t)model->n_layers, sizeof *tr->saved);
     tr->host_step_index = calloc((size_t)cfg->batch_size, sizeof *tr->host_step_index);
     gt_status st = GT_OK;
     float *host_params = NULL;
-    if (!tr->outputs || !tr->cur || !tr->dropout_offsets || !tr->host_step_index) {
+    if (!tr->outputs || !tr->cur || !tr->dropout_offsets || !tr->saved || !tr->host_step_index) {
         st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory creating the trainer");
         goto fail;
     }
 
-    size_t np = model->n_params;
+    size_t np = model->n_trainable, total = gt_model_param_count(model);
     if ((st = alloc_floats(be, np, "parameters", &tr->params)) != GT_OK) goto fail;
+    if ((st = alloc_floats(be, model->n_state, "non-trainable state", &tr->state)) != GT_OK)
+        goto fail;
     if ((st = alloc_floats(be, np, "gradients", &tr->grads)) != GT_OK) goto fail;
     tr->opt_state_floats = gt_optimizer_state_floats(cfg, np);
     tr->learning_rate = cfg->learning_rate;
@@ -314,14 +303,13 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
         goto fail;
     tr->host_stats = host_stats;
 
-    host_params = malloc(np ? np * sizeof(float) : 1);
+    host_params = malloc(total ? total * sizeof(float) : 1);
     if (!host_params) {
-        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory for %zu parameters", np);
+        st = gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory for %zu parameters", total);
         goto fail;
     }
     if ((st = gt_model_init_params(model, cfg->seed, host_params)) != GT_OK) goto fail;
-    if ((st = be->upload(be, tr->params, host_params, np * sizeof(float))) != GT_OK) goto fail;
-    if ((st = be->synchronize(be)) != GT_OK) goto fail;
+    if ((st = gt_trainer_set_params(tr, host_params, total)) != GT_OK) goto fail;
     free(host_params);
     *out = tr;
     return GT_OK;
@@ -347,7 +335,9 @@ void gt_trainer_destroy(gt_trainer *tr)
     if (tr->opt_state) be->free(be, tr->opt_state);
     if (tr->grads) be->free(be, tr->grads);
     if (tr->params) be->free(be, tr->params);
+    if (tr->state) be->free(be, tr->state);
     free(tr->outputs);
+    free(tr->saved);
     free(tr->cur);
     free(tr->dropout_offsets);
     free(tr->host_step_index);
@@ -378,28 +368,46 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds)
     return GT_OK;
 }
 
+/* The model-order view (every layer's weights in Keras' order) over the
+ * trainable buffer and the state buffer: one copy per weight tensor. */
+static gt_status copy_params(gt_trainer *tr, float *host_out, const float *host_in, size_t count)
+{
+    const gt_model *m = tr->model;
+    gt_backend *be = tr->be;
+    size_t total = gt_model_param_count(m);
+    if (count != total)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu", total,
+                       count);
+    for (int i = 0; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_weights; ++k) {
+            const gt_layer_weight *w = &l->weights[k];
+            float *dev = (w->trainable ? tr->params : tr->state) + w->offset;
+            size_t bytes = w->count * sizeof(float);
+            if (host_out)
+                GT_TRY(be->download(be, host_out + w->model_offset, dev, bytes));
+            else
+                GT_TRY(be->upload(be, dev, host_in + w->model_offset, bytes));
+        }
+    }
+    return be->synchronize(be);
+}
+
 gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count)
 {
-    if (count != tr->model->n_params)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu",
-                       tr->model->n_params, count);
-    GT_TRY(tr->be->download(tr->be, host, tr->params, count * sizeof(float)));
-    return tr->be->synchronize(tr->be);
+    return copy_params(tr, host, NULL, count);
 }
 
 gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count)
 {
-    if (count != tr->model->n_params)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu",
-                       tr->model->n_params, count);
-    GT_TRY(tr->be->upload(tr->be, tr->params, host, count * sizeof(float)));
-    return tr->be->synchronize(tr->be);
+    return copy_params(tr, NULL, host, count);
 }
 
 size_t gt_trainer_planned_bytes(const gt_trainer *tr)
 {
-    size_t np = tr->model->n_params;
-    return (2 * np + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes + tr->workspace_bytes;
+    size_t np = tr->model->n_trainable;
+    return (2 * np + tr->model->n_state + tr->opt_state_floats) * sizeof(float) + tr->arena_bytes +
+           tr->workspace_bytes;
 }
 
 size_t gt_trainer_optimizer_state_count(const gt_trainer *tr)

@@ -46,11 +46,7 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
             index[i] = (int32_t)(first + done + (size_t)i);
         float *out = probs + done * (size_t)classes;
         if (n != tr->batch) st = gt_trainer_reserve_workspace(tr, n);
-        if (st == GT_OK) st = be->upload(be, tr->step_index, index, (size_t)n * sizeof *index);
-        if (st == GT_OK) { /* keep gt_trainer_step's record of what step_index holds */
-            memcpy(tr->host_step_index, index, (size_t)n * sizeof *index);
-            tr->step_index_count = n;
-        }
+        if (st == GT_OK) st = gt_trainer_set_step_index(tr, index, n);
         if (st == GT_OK) st = gt_trainer_gather(tr, res, tr->step_index, n);
         if (st == GT_OK) st = gt_trainer_forward(tr, n, 0);
         const float *result = tr->cur[m->n_layers - 1];

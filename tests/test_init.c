@@ -1,6 +1,7 @@
 /* Weight initialization: each Keras initializer's distribution (bounds, mean
  * and standard deviation within statistical tolerance), Keras' fans for
  * Dense and Conv2D, exact constants, and determinism per seed and stream. */
+#include "test_layers.h"
 #include "test_util.h"
 
 #include "init.h"
@@ -98,47 +99,47 @@ static void test_distributions(void)
 
     /* glorot_uniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)) */
     double limit = sqrt(6.0 / (1000 + 500));
-    stats s = stats_of(p + L[0].kernel_offset, L[0].kernel_count);
+    stats s = stats_of(p + KERNEL_OFFSET(&L[0]), KERNEL_COUNT(&L[0]));
     CHECK(s.min >= -limit && s.max < limit);
     CHECK(s.max > 0.999 * limit && s.min < -0.999 * limit);
     CHECK_NEAR(s.mean, 0.0, 5 * limit / sqrt(3.0 * 500000));
     CHECK_NEAR(s.std, limit / sqrt(3.0), 0.01 * limit / sqrt(3.0));
-    s = stats_of(p + L[0].bias_offset, L[0].bias_count);
+    s = stats_of(p + BIAS_OFFSET(&L[0]), BIAS_COUNT(&L[0]));
     CHECK(s.min == 0.0 && s.max == 0.0);
 
     /* RandomNormal(0.5, 2): 200,000 draws, 5 standard errors */
-    s = stats_of(p + L[1].kernel_offset, L[1].kernel_count);
+    s = stats_of(p + KERNEL_OFFSET(&L[1]), KERNEL_COUNT(&L[1]));
     CHECK_NEAR(s.mean, 0.5, 5 * 2.0 / sqrt(200000.0));
     CHECK_NEAR(s.std, 2.0, 0.01 * 2.0);
     CHECK(s.max > 0.5 + 4 * 2.0 && s.min < 0.5 - 4 * 2.0); /* tails are present */
 
     /* TruncatedNormal(0.1, 0.3): within 2 stddev, std 0.3 * 0.8796 */
-    s = stats_of(p + L[2].kernel_offset, L[2].kernel_count);
+    s = stats_of(p + KERNEL_OFFSET(&L[2]), KERNEL_COUNT(&L[2]));
     CHECK(s.min >= 0.1 - 0.6 - 1e-6 && s.max <= 0.1 + 0.6 + 1e-6);
     CHECK(s.min < 0.1 - 0.59 && s.max > 0.1 + 0.59);
     CHECK_NEAR(s.mean, 0.1, 5 * 0.3 / sqrt(120000.0));
     CHECK_NEAR(s.std, 0.3 * 0.87962566103423978, 0.01 * 0.3);
-    const float *b = p + L[2].bias_offset;
-    for (size_t i = 0; i < L[2].bias_count; ++i)
+    const float *b = p + BIAS_OFFSET(&L[2]);
+    for (size_t i = 0; i < BIAS_COUNT(&L[2]); ++i)
         CHECK(b[i] == 0.25f);
 
     /* he_normal: truncated, scaled back to std sqrt(2 / fan_in) */
     double he = sqrt(2.0 / 300.0);
-    s = stats_of(p + L[3].kernel_offset, L[3].kernel_count);
+    s = stats_of(p + KERNEL_OFFSET(&L[3]), KERNEL_COUNT(&L[3]));
     CHECK_NEAR(s.std, he, 0.02 * he);
     CHECK(s.max <= 2 * he / 0.87962566103423978 + 1e-6);
-    b = p + L[3].bias_offset;
-    for (size_t i = 0; i < L[3].bias_count; ++i)
+    b = p + BIAS_OFFSET(&L[3]);
+    for (size_t i = 0; i < BIAS_COUNT(&L[3]); ++i)
         CHECK(b[i] == 1.0f);
 
     /* RandomUniform(-0.2, 0.6) */
-    s = stats_of(p + L[4].kernel_offset, L[4].kernel_count);
+    s = stats_of(p + KERNEL_OFFSET(&L[4]), KERNEL_COUNT(&L[4]));
     CHECK(s.min >= -0.2 && s.max < 0.6);
     CHECK_NEAR(s.mean, 0.2, 5 * 0.8 / sqrt(12.0 * 20000));
 
     /* he_uniform: limit sqrt(6 / fan_in) */
     limit = sqrt(6.0 / 100.0);
-    s = stats_of(p + L[5].kernel_offset, L[5].kernel_count);
+    s = stats_of(p + KERNEL_OFFSET(&L[5]), KERNEL_COUNT(&L[5]));
     CHECK(s.min >= -limit && s.max < limit && s.max > 0.9 * limit);
 
     free(p);
@@ -161,11 +162,11 @@ static void test_conv_fans(void)
     float *p = init_params(m, 7);
     if (p) {
         double limit = sqrt(6.0 / (72 + 288));
-        stats s = stats_of(p + m->layers[0].kernel_offset, m->layers[0].kernel_count);
+        stats s = stats_of(p + KERNEL_OFFSET(&m->layers[0]), KERNEL_COUNT(&m->layers[0]));
         CHECK(s.min >= -limit && s.max < limit && s.max > 0.99 * limit);
         /* glorot_normal: std sqrt(2 / (9*32 + 9*512)) */
         double sd = sqrt(2.0 / (9.0 * 32 + 9.0 * 512));
-        s = stats_of(p + m->layers[1].kernel_offset, m->layers[1].kernel_count);
+        s = stats_of(p + KERNEL_OFFSET(&m->layers[1]), KERNEL_COUNT(&m->layers[1]));
         CHECK_NEAR(s.std, sd, 0.01 * sd);
         CHECK(s.max <= 2 * sd / 0.87962566103423978 + 1e-6);
         free(p);
@@ -181,10 +182,10 @@ static void test_zoo_constants(void)
         float *p = init_params(m, 0);
         for (int i = 0; p && i < m->n_layers; ++i) {
             const gt_layer *l = &m->layers[i];
-            for (size_t k = 0; k < l->bias_count; ++k)
-                CHECK(p[l->bias_offset + k] == 0.1f);
-            if (l->kernel_count) {
-                stats s = stats_of(p + l->kernel_offset, l->kernel_count);
+            for (size_t k = 0; k < BIAS_COUNT(l); ++k)
+                CHECK(p[BIAS_OFFSET(l) + k] == 0.1f);
+            if (KERNEL_COUNT(l)) {
+                stats s = stats_of(p + KERNEL_OFFSET(l), KERNEL_COUNT(l));
                 CHECK(s.min >= -0.2f - 1e-6 && s.max <= 0.2f + 1e-6);
             }
         }
@@ -194,7 +195,7 @@ static void test_zoo_constants(void)
     CHECK_OK(gt_model_from_zoo("softmax-mnist", &m));
     if (m) {
         float *p = init_params(m, 99);
-        for (size_t i = 0; p && i < m->n_params; ++i)
+        for (size_t i = 0; p && i < gt_model_param_count(m); ++i)
             CHECK(p[i] == 0.0f);
         free(p);
         gt_model_free(m);
@@ -212,7 +213,7 @@ static void test_determinism(void)
     float *a = init_params(m, 42), *b = init_params(m, 42), *c = init_params(m, 43);
     if (a && b && c) {
         CHECK(memcmp(a, b, n * sizeof *a) == 0);
-        size_t same = 0, count = m->layers[0].kernel_count;
+        size_t same = 0, count = KERNEL_COUNT(&m->layers[0]);
         for (size_t i = 0; i < count; ++i)
             same += a[i] == c[i];
         CHECK_MSG(same < count / 1000, "seeds 42 and 43 agree on %zu of %zu values", same, count);
@@ -222,9 +223,9 @@ static void test_determinism(void)
         m->layers[0].kernel_init.stddev = 1.0f;
         CHECK_OK(gt_model_init_params(m, 42, c));
         const gt_layer *l1 = &m->layers[1];
-        CHECK(memcmp(a + l1->kernel_offset, c + l1->kernel_offset,
-                     (n - l1->kernel_offset) * sizeof *a) == 0);
-        CHECK(memcmp(a, c, m->layers[0].kernel_count * sizeof *a) != 0);
+        CHECK(memcmp(a + KERNEL_OFFSET(l1), c + KERNEL_OFFSET(l1),
+                     (n - KERNEL_OFFSET(l1)) * sizeof *a) == 0);
+        CHECK(memcmp(a, c, KERNEL_COUNT(&m->layers[0]) * sizeof *a) != 0);
     }
     free(a);
     free(b);

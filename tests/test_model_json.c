@@ -1,6 +1,7 @@
 /* Keras model JSON: the shipped tests/models/<name>.json equal the zoo, to_json
  * round-trips, Keras 3's layout parses, and bad files fail with messages that
  * say where and what. */
+#include "test_layers.h"
 #include "test_util.h"
 
 #include "model_internal.h"
@@ -38,7 +39,8 @@ static void check_same_model(const gt_model *a, const gt_model *b, const char *w
     CHECK_MSG(same_shape(a->input, b->input), "%s: input %dx%dx%d vs %dx%dx%d", what, a->input.h,
               a->input.w, a->input.c, b->input.h, b->input.w, b->input.c);
     CHECK_MSG(a->n_layers == b->n_layers, "%s: %d vs %d layers", what, a->n_layers, b->n_layers);
-    CHECK_MSG(a->n_params == b->n_params, "%s: %zu vs %zu params", what, a->n_params, b->n_params);
+    CHECK_MSG(gt_model_param_count(a) == gt_model_param_count(b), "%s: %zu vs %zu params", what,
+              gt_model_param_count(a), gt_model_param_count(b));
     CHECK(a->first_compute == b->first_compute && a->num_classes == b->num_classes);
     CHECK(a->logits_output == b->logits_output && a->built && b->built);
     CHECK(memcmp(&a->preprocess, &b->preprocess, sizeof a->preprocess) == 0);
@@ -52,11 +54,16 @@ static void check_same_model(const gt_model *a, const gt_model *b, const char *w
             x->scale == y->scale && x->offset == y->offset && x->height == y->height &&
             x->width == y->width && x->repeats == y->repeats && same_shape(x->in, y->in) &&
             same_shape(x->out, y->out) && x->pad_top == y->pad_top && x->pad_left == y->pad_left &&
-            x->kernel_offset == y->kernel_offset && x->kernel_count == y->kernel_count &&
-            x->bias_offset == y->bias_offset && x->bias_count == y->bias_count;
-        if (x->kind == GT_LAYER_CONV2D || x->kind == GT_LAYER_DENSE)
-            same = same && same_used_init(&x->kernel_init, &y->kernel_init) &&
-                   same_used_init(&x->bias_init, &y->bias_init);
+            x->alpha == y->alpha && memcmp(x->pad, y->pad, sizeof x->pad) == 0 &&
+            x->keepdims == y->keepdims && x->momentum == y->momentum && x->epsilon == y->epsilon &&
+            x->center == y->center && x->scale_bn == y->scale_bn && x->n_weights == y->n_weights &&
+            memcmp(x->weights, y->weights, sizeof x->weights[0] * (size_t)x->n_weights) == 0;
+        same = same && same_used_init(&x->kernel_init, &y->kernel_init) &&
+               same_used_init(&x->bias_init, &y->bias_init) &&
+               same_used_init(&x->gamma_init, &y->gamma_init) &&
+               same_used_init(&x->beta_init, &y->beta_init) &&
+               same_used_init(&x->mean_init, &y->mean_init) &&
+               same_used_init(&x->var_init, &y->var_init);
         CHECK_MSG(same, "%s: layer %d '%s' differs from '%s'", what, i, x->name, y->name);
     }
 }
@@ -113,8 +120,8 @@ static void test_exercise_files(void)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
         gt_model *m = load_model_file(files[i].file);
         if (!m) continue;
-        CHECK_MSG(m->n_params == files[i].params, "%s: %zu params, expected %zu", files[i].file,
-                  m->n_params, files[i].params);
+        CHECK_MSG(gt_model_param_count(m) == files[i].params, "%s: %zu params, expected %zu",
+                  files[i].file, gt_model_param_count(m), files[i].params);
         CHECK(m->logits_output == files[i].logits && m->num_classes == 10);
         CHECK_NEAR(m->preprocess.scale, 1.0 / 255.0, 1e-9);
         gt_model_free(m);
@@ -173,11 +180,11 @@ static void test_keras3(void)
     CHECK(m->layers[0].kernel_init.kind == GT_INIT_HE_NORMAL);
     CHECK(m->layers[0].bias_init.kind == GT_INIT_CONSTANT && m->layers[0].bias_init.value == 0.25f);
     CHECK(m->layers[1].stride_h == 2 && m->layers[1].out.h == 14);
-    CHECK(m->layers[3].use_bias == 0 && m->layers[3].bias_count == 0);
+    CHECK(m->layers[3].use_bias == 0 && BIAS_COUNT(&m->layers[3]) == 0);
     CHECK(m->layers[3].kernel_init.kind == GT_INIT_RANDOM_UNIFORM);
     CHECK(m->layers[3].kernel_init.minval == -0.1f && m->layers[3].kernel_init.maxval == 0.2f);
     CHECK(m->logits_output == 1 && m->num_classes == 10);
-    CHECK(m->n_params == 16 * 9 + 16 + 14 * 14 * 16 * 10);
+    CHECK(gt_model_param_count(m) == 16 * 9 + 16 + 14 * 14 * 16 * 10);
     gt_model_free(m);
 }
 
@@ -250,7 +257,9 @@ static void test_bad_inputs(void)
                 GT_ERR_UNSUPPORTED,
                 "model.json: layer 1 'lstm' (LSTM): class_name \"LSTM\" is not a supported layer "
                 "(supported: InputLayer, Rescaling, Resizing, RepeatChannels, Conv2D, "
-                "MaxPooling2D, Flatten, Dense, Dropout, Activation)");
+                "MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, "
+                "ZeroPadding2D, BatchNormalization, Flatten, Dense, Dropout, Activation, ReLU, "
+                "LeakyReLU, ELU)");
     EXPECT_FAIL(img, CONV(", \"data_format\": \"channels_first\""), GT_ERR_UNSUPPORTED,
                 "model.json: layer 1 'conv2d' (Conv2D): data_format \"channels_first\" is not "
                 "supported (expected \"channels_last\")");
@@ -271,10 +280,26 @@ static void test_bad_inputs(void)
                 "trainable false is not supported");
     EXPECT_FAIL(img,
                 "{\"class_name\": \"Activation\", \"config\": {\"name\": \"activation\", "
-                "\"activation\": \"tanh\"}}",
+                "\"activation\": \"hard_sigmoid\"}}",
                 GT_ERR_UNSUPPORTED,
-                "layer 1 'activation' (Activation): activation \"tanh\" is not supported "
-                "(expected one of linear, relu, softmax)");
+                "layer 1 'activation' (Activation): activation \"hard_sigmoid\" is not supported "
+                "(expected one of linear, relu, softmax, sigmoid, tanh, elu, selu, gelu, silu, "
+                "softplus, leaky_relu)");
+    EXPECT_FAIL(
+        img, "{\"class_name\": \"ReLU\", \"config\": {\"name\": \"re_lu\", \"max_value\": 6}}",
+        GT_ERR_UNSUPPORTED, "layer 1 're_lu' (ReLU): max_value 6 is not supported (expected null)");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", "
+                "\"axis\": 2}}",
+                GT_ERR_UNSUPPORTED, "layer 1 'bn' (BatchNormalization): axis 2 is not supported");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"bn\", "
+                "\"renorm\": true}}",
+                GT_ERR_UNSUPPORTED, "renorm true is not supported (expected false)");
+    EXPECT_FAIL(img,
+                "{\"class_name\": \"ZeroPadding2D\", \"config\": {\"name\": \"zp\", "
+                "\"padding\": [[1, 2], [3]]}}",
+                GT_ERR_UNSUPPORTED, "padding [[1,2],[3]] is not supported");
     EXPECT_FAIL(img,
                 "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d\", \"filters\": 4}}",
                 GT_ERR_FORMAT, "layer 1 'conv2d' (Conv2D): kernel_size is missing");
@@ -364,7 +389,7 @@ static void test_input_shape_forms(void)
     CHECK_OK(gt_model_from_json_text(flat, "flat.json", &m));
     if (m) {
         CHECK(m->input.h == 1 && m->input.w == 1 && m->input.c == 784);
-        CHECK(m->n_params == 7850 && m->layers[0].kernel_init.kind == GT_INIT_ZEROS);
+        CHECK(gt_model_param_count(m) == 7850 && m->layers[0].kernel_init.kind == GT_INIT_ZEROS);
         char *text = NULL;
         CHECK_OK(gt_model_to_json(m, &text));
         if (text) CHECK(strstr(text, "\"batch_input_shape\":[null,784]") != NULL);

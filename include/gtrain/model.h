@@ -103,6 +103,12 @@ int gt_model_layer_count(const gt_model *model);
 const char *gt_model_layer_name(const gt_model *model, int layer);
 const char *gt_model_layer_kind(const gt_model *model, int layer);
 gt_shape3 gt_model_layer_output_shape(const gt_model *model, int layer);
+/* 1 when Keras shows the layer's output as an image (None, h, w, c) rather
+ * than flat (None, n), as in the summary. */
+int gt_model_layer_output_is_image(const gt_model *model, int layer);
+/* 1 for the layers `gtrain activations` draws by default (convolutions,
+ * poolings, normalizations of images). */
+int gt_model_layer_drawable(const gt_model *model, int layer);
 
 /* Drops the leading preprocessing layers: the model then expects data already
  * shaped like the first compute layer's input. */

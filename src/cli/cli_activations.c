@@ -48,14 +48,10 @@ static void usage(FILE *out)
             gt_cli_trained_help, gt_cli_device_help);
 }
 
-/* A layer's output is an image while no Flatten or Dense came before it. */
+/* A layer's output is an image while Keras shows it as (None, h, w, c). */
 static int is_image_layer(const gt_model *m, int layer)
 {
-    for (int i = 0; i <= layer; ++i) {
-        const char *kind = gt_model_layer_kind(m, i);
-        if (strcmp(kind, "Flatten") == 0 || strcmp(kind, "Dense") == 0) return 0;
-    }
-    return 1;
+    return gt_model_layer_output_is_image(m, layer);
 }
 
 static void list_image_layers(const gt_model *m, char *buf, size_t size)
@@ -71,7 +67,8 @@ static void list_image_layers(const gt_model *m, char *buf, size_t size)
 }
 
 /* --layers: names or indices into the model's layers; the default is every
- * Conv2D and MaxPooling2D layer. Returns an exit code; *list is malloc'd. */
+ * layer whose class is drawable (convolutions, poolings, normalizations). Returns an exit code;
+ * *list is malloc'd. */
 static int choose_layers(const gt_model *m, const char *spec, int **list, int *count)
 {
     int n_layers = gt_model_layer_count(m);
@@ -80,8 +77,7 @@ static int choose_layers(const gt_model *m, const char *spec, int **list, int *c
     int n = 0;
     if (!spec) {
         for (int i = 0; i < n_layers; ++i) {
-            const char *kind = gt_model_layer_kind(m, i);
-            if (strcmp(kind, "Conv2D") == 0 || strcmp(kind, "MaxPooling2D") == 0) chosen[n++] = i;
+            if (gt_model_layer_drawable(m, i)) chosen[n++] = i;
         }
         *list = chosen;
         *count = n;

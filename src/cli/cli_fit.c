@@ -328,7 +328,7 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
                                 "%s holds no gtrain training state (/gtrain_state): it cannot be "
                                 "resumed; use it with 'gtrain evaluate --weights'",
                                 o->resume);
-        int code = gt_fit_run_merge(&o->run, info->run_info, o->resume);
+        int code = gt_fit_run_merge(&o->run, info->run_info, o->resume, 1);
         if (code != GT_EXIT_OK) return code;
         *cfg = info->config;
         if (!o->save) o->save = o->resume;

@@ -67,7 +67,7 @@ static const char *keep(gt_fit_run *r, const char *s)
     return copy;
 }
 
-int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin)
+int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin, int need_data)
 {
     if (!json) return GT_EXIT_OK;
     cJSON *obj = cJSON_Parse(json);
@@ -92,6 +92,7 @@ int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin)
         if (cJSON_IsNumber(item)) r->validation_count = (long)item->valuedouble;
     }
     cJSON_Delete(obj);
+    if (!r->data && !need_data) return GT_EXIT_OK;
     if (!r->data)
         return gt_cli_error(GT_EXIT_USAGE,
                             "%s does not say which data it was trained on: pass "

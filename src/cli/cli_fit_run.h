@@ -27,8 +27,10 @@ void gt_fit_run_free(gt_fit_run *r);
 /* The run as a JSON object (malloc'd text). */
 gt_status gt_fit_run_to_json(const gt_fit_run *r, char **out);
 /* Fills what the command line left unset from a checkpoint's run_info JSON
- * (NULL: nothing recorded). Returns a CLI exit code. */
-int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin);
+ * (NULL: nothing recorded). need_data: a run_info naming no data is an error
+ * (resuming needs it; evaluate and predict fall back to their default).
+ * Returns a CLI exit code. */
+int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin, int need_data);
 
 typedef struct gt_fit_data {
     gt_dataset *train_full, *test, *train, *val;

@@ -86,7 +86,7 @@ static gt_status load_default_data(gt_cli_trained *t)
     gt_fit_run_init(&run);
     gt_status st = gt_checkpoint_read_info(t->weights, &info);
     if (st != GT_OK) return st;
-    if (info.run_info && gt_fit_run_merge(&run, info.run_info, t->weights) != GT_EXIT_OK)
+    if (info.run_info && gt_fit_run_merge(&run, info.run_info, t->weights, 0) != GT_EXIT_OK)
         run.data = NULL;
     free(info.run_info);
     if (!t->where.data_dir) t->where.data_dir = run.data_dir;
