@@ -18,6 +18,7 @@
 #include "checkpoint_hdf5.h"
 #include "checkpoint_seal.h"
 #include "error.h"
+#include "h5_lock.h"
 
 /* Host copies of everything a checkpoint holds. */
 typedef struct snapshot {
@@ -349,7 +350,11 @@ gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_i
     if (st == GT_OK) st = snapshot_take(tr, path, &s);
     uint8_t *image = NULL;
     size_t size = 0;
-    if (st == GT_OK) st = build_image(&s, run_info, tmp, &image, &size);
+    if (st == GT_OK) {
+        gt_h5_lock(); /* a streamed HDF5 dataset may be read meanwhile (h5_lock.h) */
+        st = build_image(&s, run_info, tmp, &image, &size);
+        gt_h5_unlock();
+    }
     snapshot_free(&s);
     if (st == GT_OK) st = write_file(tmp, path, image, size);
     free(image);

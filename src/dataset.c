@@ -1,13 +1,17 @@
-/* In-memory datasets: uint8 NHWC images and int32 labels on the host.
+/* Datasets: uint8 NHWC images and int32 labels, held in host memory
+ * (resident) or read from their file on demand (streamed, data_source.h).
  *
- * A dataset owns its arrays outright (slices copy), so a training set and the
- * validation slice cut from it can be freed in any order. Every constructor
- * checks labels against num_classes once, here, so that the training loop and
- * the kernels can index one-hot rows and class counters without checks. */
+ * A resident dataset owns its arrays outright (slices copy), so a training
+ * set and the validation slice cut from it can be freed in any order; a
+ * streamed one owns its labels and shares its source with its slices, which
+ * are views. Every constructor checks labels against num_classes once, here,
+ * so that the training loop and the kernels can index one-hot rows and class
+ * counters without checks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_source.h"
 #include "dataset_internal.h"
 #include "error.h"
 
@@ -18,7 +22,7 @@
 #define GT_MAX_DIM 65536
 
 struct gt_dataset {
-    uint8_t *images; /* count * h * w * c bytes, example-major, NHWC */
+    uint8_t *images; /* count * h * w * c bytes, example-major, NHWC; NULL when streamed */
     int32_t *labels; /* count labels in 0..num_classes-1 */
     size_t count;
     gt_shape3 shape;
@@ -30,6 +34,9 @@ struct gt_dataset {
      * block of NUL-terminated strings and the table pointing into it */
     char *owned_names;
     const char **owned_table;
+    /* streamed: examples [source_first, source_first + count) of the source */
+    gt_data_source *source;
+    size_t source_first;
 };
 
 const char *const gt_fashion_mnist_class_names[10] = {
@@ -212,6 +219,52 @@ gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, s
     return copy_examples(images, labels, count, shape, num_classes, "dataset from memory", out);
 }
 
+/* Examples [first, first + count) of `src` with their labels (taken over,
+ * as is the caller's reference to src, even on failure). */
+static gt_status adopt_stream_range(gt_data_source *src, size_t first, size_t count,
+                                    int32_t *labels, int num_classes, const char *origin,
+                                    gt_dataset **out)
+{
+    gt_status status = GT_OK;
+    *out = NULL;
+    if ((status = check_shape(src->shape, num_classes, origin)) != GT_OK ||
+        (status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK) {
+        free(labels);
+        gt_data_source_release(src);
+        return status;
+    }
+    gt_dataset *ds = calloc(1, sizeof *ds);
+    char *origin_copy = copy_string(origin);
+    if (!ds || !origin_copy) {
+        free(ds);
+        free(origin_copy);
+        free(labels);
+        gt_data_source_release(src);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the dataset", origin);
+    }
+    ds->labels = labels;
+    ds->count = count;
+    ds->shape = src->shape;
+    ds->num_classes = num_classes;
+    ds->origin = origin_copy;
+    ds->source = src;
+    ds->source_first = first;
+    *out = ds;
+    return GT_OK;
+}
+
+/* A slice of a streamed dataset: its own labels, the parent's source. */
+static gt_status stream_view(const gt_dataset *ds, size_t first, size_t count, const char *origin,
+                             gt_dataset **out)
+{
+    int32_t *labels = alloc_at_least_one(count * sizeof(int32_t));
+    if (!labels) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", origin);
+    if (count) memcpy(labels, ds->labels + first, count * sizeof(int32_t));
+    gt_data_source_retain(ds->source);
+    return adopt_stream_range(ds->source, ds->source_first + first, count, labels, ds->num_classes,
+                              origin, out);
+}
+
 gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out)
 {
     if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_slice: out must not be NULL");
@@ -228,8 +281,10 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
     if (!origin) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", ds->origin);
     snprintf(origin, origin_len, "%s[%zu:%zu]", ds->origin, first, first + count);
     size_t example_bytes = gt_shape3_size(ds->shape);
-    gt_status status = copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
-                                     ds->shape, ds->num_classes, origin, out);
+    gt_status status = ds->source
+                           ? stream_view(ds, first, count, origin, out)
+                           : copy_examples(ds->images + first * example_bytes, ds->labels + first,
+                                           count, ds->shape, ds->num_classes, origin, out);
     free(origin);
     if (status != GT_OK) return status;
     /* a slice may outlive its parent, so names the parent owns are copied */
@@ -249,6 +304,7 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
 void gt_dataset_free(gt_dataset *ds)
 {
     if (!ds) return;
+    if (ds->source) gt_data_source_release(ds->source);
     free(ds->images);
     free(ds->labels);
     free(ds->origin);
@@ -291,4 +347,92 @@ const char *gt_dataset_class_name(const gt_dataset *ds, int label)
 {
     if (!ds || !ds->class_names || label < 0 || label >= ds->class_name_count) return NULL;
     return ds->class_names[label];
+}
+
+gt_status gt_dataset_adopt_stream(gt_data_source *src, int32_t *labels, int num_classes,
+                                  const char *origin, gt_dataset **out)
+{
+    return adopt_stream_range(src, 0, src->count, labels, num_classes, origin, out);
+}
+
+gt_data_source *gt_dataset_source(const gt_dataset *ds, size_t *first)
+{
+    if (first) *first = ds && ds->source ? ds->source_first : 0;
+    return ds ? ds->source : NULL;
+}
+
+int gt_dataset_is_streamed(const gt_dataset *ds)
+{
+    return ds && ds->source != NULL;
+}
+
+size_t gt_dataset_resident_bytes(const gt_dataset *ds)
+{
+    if (!ds) return 0;
+    return ds->count * (gt_shape3_size(ds->shape) + sizeof(int32_t));
+}
+
+const char *gt_dataset_stream_how(const gt_dataset *ds)
+{
+    return ds && ds->source ? ds->source->how : NULL;
+}
+
+gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count, uint8_t *dst)
+{
+    if (!ds || (count && !dst))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_read_images: dataset or dst is NULL");
+    if (first > ds->count || count > ds->count - first)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: examples %zu..%zu requested, it has %zu",
+                       ds->origin, first, first + count, ds->count);
+    if (count == 0) return GT_OK;
+    if (ds->source) return ds->source->ops->read(ds->source, ds->source_first + first, count, dst);
+    size_t per = gt_shape3_size(ds->shape);
+    memcpy(dst, ds->images + first * per, count * per);
+    return GT_OK;
+}
+
+gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_resident: out is NULL");
+    *out = NULL;
+    if (!ds || !ds->source)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "gt_dataset_load_resident: %s is not a streamed dataset",
+                       ds ? ds->origin : "(null)");
+    gt_data_source *src = ds->source;
+    if (ds->source_first == 0 && ds->count == src->count) {
+        GT_TRY(src->ops->load_all(src, out));
+    } else {
+        /* a view: its range, through the source */
+        size_t per = gt_shape3_size(ds->shape);
+        if (ds->count > SIZE_MAX / (per ? per : 1))
+            return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: too large for memory", ds->origin);
+        uint8_t *images = alloc_at_least_one(ds->count * per);
+        int32_t *labels = alloc_at_least_one(ds->count * sizeof(int32_t));
+        gt_status st = images && labels ? GT_OK
+                                        : gt_fail(GT_ERR_OUT_OF_MEMORY,
+                                                  "%s: out of host memory for %zu examples",
+                                                  ds->origin, ds->count);
+        if (st == GT_OK) st = gt_dataset_read_images(ds, 0, ds->count, images);
+        if (st != GT_OK) {
+            free(images);
+            free(labels);
+            return st;
+        }
+        memcpy(labels, ds->labels, ds->count * sizeof(int32_t));
+        GT_TRY(gt_dataset_adopt(images, labels, ds->count, ds->shape, ds->num_classes, ds->origin,
+                                out));
+    }
+    gt_status st = GT_OK;
+    if (ds->owned_table)
+        st = gt_dataset_copy_class_names(*out, ds->owned_table, ds->class_name_count);
+    else if (ds->class_names) {
+        (*out)->class_names = ds->class_names;
+        (*out)->class_name_count = ds->class_name_count;
+    }
+    if (st != GT_OK) {
+        gt_dataset_free(*out);
+        *out = NULL;
+    }
+    return st;
 }

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "data_order.h"
 #include "gtrain/train.h"
 #include "model_internal.h"
 
@@ -90,12 +91,6 @@ gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n);
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);
 /* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
-/* 0, 1, ..., count-1: the file's order. */
-void gt_identity_order(int32_t *order, size_t count);
-/* Epoch `epoch`'s order under cfg: a Fisher-Yates shuffle of (cfg->seed,
- * epoch), identical on every machine, or the file's order when cfg->order is
- * GT_ORDER_FILE. */
-void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch);
 
 /* Geometry of a Conv2D or MaxPooling2D layer for a batch of n. */
 gt_conv_geom gt_layer_conv_geom(const gt_layer *l, int n);

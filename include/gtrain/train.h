@@ -34,6 +34,13 @@ typedef struct gt_train_config {
     uint64_t seed;          /* weights, shuffling and dropout all derive from it */
     int steps_per_epoch;    /* > 0: an epoch ends after this many batches (Keras steps_per_epoch) */
     int cuda_graph;         /* run each full training step as a captured CUDA graph */
+    /* > 0: tf.data-style block + buffer shuffle through a buffer of this many
+     * examples instead of Keras' full shuffle (a departure from Keras, for
+     * data too slow to read in random order); 0: the full shuffle */
+    int shuffle_buffer;
+    /* examples per block of the buffered shuffle; 0: about 1 MiB of examples,
+     * fixed when training starts (a checkpoint records it) */
+    int shuffle_block;
 } gt_train_config;
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with
@@ -59,6 +66,9 @@ typedef struct gt_train_state {
     uint64_t dropout_counter; /* Philox offset of the next dropout mask */
     /* running sums of the epoch in progress (steps_done > 0) */
     double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds;
+    /* examples of epoch epochs_done + 1's order already consumed: where the
+     * data order goes on (steps_done x batch size) */
+    int64_t data_cursor;
 } gt_train_state;
 
 /* Called from gt_trainer_fit. */
