@@ -148,10 +148,13 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
                                 where));
     PUT(gt_h5_write_double_attr(g, "loss_log_epsilon", c->loss_log_epsilon, where));
     PUT(gt_h5_write_string_attr(g, "data_order", gt_data_order_name(c->order), 1, where));
+    PUT(gt_h5_write_int64_attr(g, "shuffle_buffer", c->shuffle_buffer, where));
+    PUT(gt_h5_write_int64_attr(g, "shuffle_block", c->shuffle_block, where));
     PUT(gt_h5_write_uint64_attr(g, "seed", c->seed, where));
     PUT(gt_h5_write_int64_attr(g, "optimizer_step", t->optimizer_step, where));
     PUT(gt_h5_write_int64_attr(g, "epochs_done", t->epochs_done, where));
     PUT(gt_h5_write_int64_attr(g, "steps_done", t->steps_done, where));
+    PUT(gt_h5_write_int64_attr(g, "data_cursor", t->data_cursor, where));
     PUT(gt_h5_write_uint64_attr(g, "dropout_counter", t->dropout_counter, where));
     PUT(gt_h5_write_double_attr(g, "epoch_loss_sum", t->epoch_loss_sum, where));
     PUT(gt_h5_write_double_attr(g, "epoch_correct", t->epoch_correct, where));

@@ -29,6 +29,11 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
             return GT_OK;
         }
     }
+    if (gt_dataset_is_streamed(ds))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "%s is streamed from its file, and this needs it in memory: load it "
+                       "resident (gt_dataset_load_resident; the CLI's --data-memory)",
+                       gt_dataset_origin(ds));
     GT_TRY(gt_trainer_check_data(tr, ds));
     gt_resident *r = &tr->resident[0];
     for (int s = 1; s < GT_RESIDENT_SLOTS; ++s)

@@ -17,7 +17,7 @@ check "fit 2 epochs in file order" -- "$gtrain" fit "${common[@]}" --no-shuffle 
 grep -q "batch 8, file order" "$tmp/err" || { echo "FAIL: no file-order notice"; cat "$tmp/err"; fail=1; }
 [ "$("$py" "$kf" state a.h5 data_order)" = file ] \
   || { echo "FAIL: a.h5 data_order is '$("$py" "$kf" state a.h5 data_order)'"; fail=1; }
-[ "$("$py" "$kf" state a.h5 format_version)" = 2 ] || { echo "FAIL: a.h5 format_version"; fail=1; }
+[ "$("$py" "$kf" state a.h5 format_version)" = 3 ] || { echo "FAIL: a.h5 format_version"; fail=1; }
 check "fit 2 epochs shuffled" -- "$gtrain" fit "${common[@]}" --epochs 2 --save s.h5
 [ "$("$py" "$kf" state s.h5 data_order)" = shuffled ] || { echo "FAIL: s.h5 data_order"; fail=1; }
 "$py" "$kf" same-weights a.h5 s.h5 >/dev/null && { echo "FAIL: --no-shuffle changed nothing"; fail=1; }

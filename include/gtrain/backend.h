@@ -100,6 +100,8 @@ typedef struct gt_adam_params {
 
 /* Number of fences download_async can tag. */
 #define GT_BACKEND_FENCES 64
+/* Number of slots upload_async can tag (the streaming pipeline's buffers). */
+#define GT_BACKEND_UPLOAD_SLOTS 8
 
 typedef struct gt_backend gt_backend;
 
@@ -258,6 +260,23 @@ struct gt_backend {
      * 0 while it is in flight. A failed copy or stream is an error with the
      * device's own text, never "done": the caller would read stale data. */
     gt_status (*fence_query)(gt_backend *be, int fence, int *done);
+
+    /* ---- staged uploads: the streaming input pipeline ----
+     * A batch read by the prefetch thread goes to the device on a queue of
+     * its own (CUDA: an upload stream ordered by events), so the copy of the
+     * next batch overlaps the current step. Slots 0 .. GT_BACKEND_UPLOAD_SLOTS-1
+     * name the device buffers the batches rotate through. */
+    /* Queues a copy of `bytes` from host_alloc memory to dst, tagged `slot`.
+     * The copy waits for the ops queued before the slot's last upload_release
+     * (they may still read dst); every op queued after this call waits for
+     * the copy. Never waits on the device (CPU: copies at once). */
+    gt_status (*upload_async)(gt_backend *be, void *dst, const void *host_src, size_t bytes,
+                              int slot);
+    /* The ops queued so far are the last readers of the slot's destination. */
+    gt_status (*upload_release)(gt_backend *be, int slot);
+    /* *done = 1 when the slot's last upload_async has read its host source,
+     * which may then be refilled (CPU: always); a failed copy is an error. */
+    gt_status (*upload_query)(gt_backend *be, int slot, int *done);
 
     /* ---- the compute ops (GT_BACKEND_OPS) ---- */
 #define GT_OP_FIELD_(name, ret, params) ret(*name) params;
