@@ -436,3 +436,14 @@ gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out)
     }
     return st;
 }
+
+gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes)
+{
+    if (!ds || !ds->source) return GT_OK;
+    return ds->source->ops->set_cache(ds->source, bytes);
+}
+
+size_t gt_dataset_stream_cache(const gt_dataset *ds)
+{
+    return ds && ds->source ? ds->source->cache_bytes : 0;
+}

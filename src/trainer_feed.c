@@ -30,6 +30,12 @@ gt_status gt_feed_fix_shuffle_block(gt_trainer *tr, const gt_dataset *train)
     return GT_OK;
 }
 
+size_t gt_trainer_stream_bytes(const gt_dataset *ds, int batch_size)
+{
+    size_t n = gt_dataset_count(ds), per = gt_shape3_size(gt_dataset_shape(ds));
+    return 2 * n * sizeof(int32_t) + gt_prefetch_host_bytes(batch_size, GT_FEED_DEPTH, per);
+}
+
 static void order_free(gt_feed *f)
 {
     free(f->order);

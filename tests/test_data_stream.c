@@ -56,8 +56,7 @@ static void check_reads(const gt_dataset *ref, const gt_dataset *st, const char 
         CHECK_OK(gt_dataset_load_resident(part, &res));
         if (res) {
             CHECK(!gt_dataset_is_streamed(res) && gt_dataset_count(res) == 60);
-            CHECK(memcmp(gt_dataset_images(res), gt_dataset_images(ref) + 50 * per, 60 * per) ==
-                  0);
+            CHECK(memcmp(gt_dataset_images(res), gt_dataset_images(ref) + 50 * per, 60 * per) == 0);
         }
         gt_dataset_free(res);
     }

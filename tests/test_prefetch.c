@@ -21,9 +21,9 @@ static void expect_batch(const gt_dataset *ref, const int32_t *order, const gt_p
     for (int i = 0; i < b->n && i < n; ++i) {
         int32_t e = order[position + (size_t)i];
         CHECK(b->labels[i] == gt_dataset_labels(ref)[e]);
-        CHECK_MSG(memcmp(b->images + (size_t)i * per, gt_dataset_images(ref) + (size_t)e * per,
-                         per) == 0,
-                  "example %d of the batch at %zu", i, position);
+        CHECK_MSG(
+            memcmp(b->images + (size_t)i * per, gt_dataset_images(ref) + (size_t)e * per, per) == 0,
+            "example %d of the batch at %zu", i, position);
     }
 }
 

@@ -53,8 +53,7 @@ int main(void)
     CHECK(memcmp(a, c, sizeof a) != 0);
     CHECK_OK(gt_buffered_shuffle_order(c, N, 6, 1, 64, 10));
     CHECK(memcmp(a, c, sizeof a) != 0);
-    CHECK_MSG(most_open_blocks(a, N, 10) <= 64 + 1, "%zu blocks open",
-              most_open_blocks(a, N, 10));
+    CHECK_MSG(most_open_blocks(a, N, 10) <= 64 + 1, "%zu blocks open", most_open_blocks(a, N, 10));
     /* a larger buffer mixes more: more blocks in flight */
     CHECK_OK(gt_buffered_shuffle_order(c, N, 5, 1, 400, 10));
     CHECK(is_permutation(c, N) && most_open_blocks(c, N, 10) > most_open_blocks(a, N, 10));

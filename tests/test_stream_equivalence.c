@@ -122,7 +122,8 @@ static void compare_inference(const gt_model *m, gt_backend *be, const gt_datase
     CHECK_OK(gt_trainer_evaluate(tr, streamed, &lb, &ab));
     CHECK_MSG(la == lb && aa == ab, "evaluate: %.9g %.9g vs %.9g %.9g", la, aa, lb, ab);
     size_t classes = 5, first = 17, count = 150;
-    float *pa = calloc(count * classes, sizeof(float)), *pb = calloc(count * classes, sizeof(float));
+    float *pa = calloc(count * classes, sizeof(float)),
+          *pb = calloc(count * classes, sizeof(float));
     CHECK_OK(gt_trainer_predict(tr, resident, first, count, pa));
     CHECK_OK(gt_trainer_predict(tr, streamed, first, count, pb));
     CHECK_MSG(same_floats(pa, pb, count * classes), "predict: streamed differs");

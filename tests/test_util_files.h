@@ -65,7 +65,8 @@ static inline int gt_test_write_idx(const gt_dataset *ds, const char *images, co
         gzFile g = gz ? gzopen(path, "wb") : NULL;
         FILE *f = gz ? NULL : fopen(path, "wb");
         if (gz && g) {
-            ok &= gzwrite(g, h, (unsigned)hn) == (int)hn && gzwrite(g, body, (unsigned)bn) == (int)bn;
+            ok &=
+                gzwrite(g, h, (unsigned)hn) == (int)hn && gzwrite(g, body, (unsigned)bn) == (int)bn;
             ok &= gzclose(g) == Z_OK;
         } else if (f) {
             ok &= fwrite(h, 1, hn, f) == hn && fwrite(body, 1, bn, f) == bn;
@@ -107,7 +108,8 @@ static inline int gt_test_write_hdf5(const gt_dataset *ds, const char *path, int
         ok = H5Dwrite(x, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
         free(v);
     } else if (ok) {
-        ok = H5Dwrite(x, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, gt_dataset_images(ds)) >= 0;
+        ok = H5Dwrite(x, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, gt_dataset_images(ds)) >=
+             0;
     }
     hid_t lspace = H5Screate_simple(1, dims, NULL);
     hid_t y = H5Dcreate2(f, "d_y", H5T_STD_I64LE, lspace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);

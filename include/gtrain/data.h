@@ -103,6 +103,13 @@ gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out);
  * the examples (a file that shrank or cannot be read). */
 gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count, uint8_t *dst);
 
+/* Host memory a streamed HDF5 dataset may use for HDF5's chunk cache (a
+ * read of a few examples inflates their whole chunk; the cache keeps recent
+ * chunks for the next batches). No effect on IDX files or resident data. */
+gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes);
+/* What the stream's cache was granted (0: none). */
+size_t gt_dataset_stream_cache(const gt_dataset *ds);
+
 /* The default host memory budget for datasets (--data-memory): half of the
  * machine's physical memory, or of the cgroup's memory limit when that is
  * lower. */

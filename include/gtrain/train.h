@@ -118,6 +118,11 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
 gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
                          const gt_fit_callbacks *callbacks);
 
+/* Host memory that streaming `ds` in batches of batch_size takes besides
+ * the file's own cache: its labels, the epoch's order and the prefetch
+ * buffers. */
+size_t gt_trainer_stream_bytes(const gt_dataset *ds, int batch_size);
+
 /* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
 gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy);
 

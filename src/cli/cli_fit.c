@@ -16,56 +16,63 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist|hdf5:FILE.h5]\n"
-            "                  [--test-data ...] [--data-dir DIR] [--x-key K] [--y-key K]\n"
-            "                  [--epochs N] [--batch-size N] [--optimizer adam|sgd] [--lr X]\n"
-            "                  [--validation test|first:N|last:N|none] [--seed N]\n"
-            "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
-            "                  [--shuffle|--no-shuffle] [--loss-log-epsilon X]\n"
-            "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n\n"
-            "Trains a model with Keras' fit semantics: shuffled every epoch (or not, see\n"
-            "--no-shuffle), a partial last batch, running-mean loss and accuracy, validation\n"
-            "at the end of each epoch. Defaults come from the model's notebook recipe (see\n"
-            "'gtrain summary'): softmax-mnist and cnn-mnist train in file order, as\n"
-            "notebook 004's tf.data batches do.\n"
-            "  --model M         zoo model or Keras model JSON [cnn-fmnist]\n"
-            "  --data D          fashion-mnist, mnist, or hdf5:FILE.h5 (images N,H,W,C and\n"
-            "                    labels N; SIGNS: hdf5:train_signs.h5) [the model's]\n"
-            "  --test-data D     the test set [the named dataset's test split; for HDF5 none]\n"
-            "  --x-key K, --y-key K  image and label datasets of --data [the file's *_x/*_y]\n"
-            "  --test-x-key K, --test-y-key K  the same for --test-data\n"
-            "  --class-names A,B,...  class names [list_classes, or the "
-            "dataset's]\n" GT_CLI_DATA_DIR_HELP
-            "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
-            "  --batch-size N    examples per step\n"
-            "  --steps-per-epoch N  end each epoch after N batches [all]\n"
-            "  --optimizer O     adam (Keras defaults, epsilon 1e-7) or sgd\n"
-            "  --lr X            learning rate [adam 0.001, sgd 0.01]\n"
-            "  --momentum X      SGD momentum [0]\n"
-            "  --validation V    test: the test set; first:N / last:N: the first or last N\n"
-            "                    training examples (not trained on); none\n"
-            "  --seed N          weights, shuffling and dropout [1]\n"
-            "  --no-shuffle      batches in the file's order every epoch (Keras\n"
-            "                    shuffle=False); --shuffle: a new order every epoch (from\n"
-            "                    the seed) [the model's recipe: file order for softmax-mnist\n"
-            "                    and cnn-mnist, else shuffled; recorded in --save\n"
-            "                    checkpoints, so --resume keeps it]\n"
-            "  --loss-log-epsilon X  the cross-entropy as notebook 004 writes it by hand,\n"
-            "                    -log(softmax + X), whose gradient passes almost nothing for\n"
-            "                    an example far below X; 0: the exact cross-entropy\n"
-            "                    [the model's recipe: 1e-10 for softmax-mnist and cnn-mnist,\n"
-            "                    else 0]\n"
-            "  --preprocess P    auto, or none to drop the model's preprocessing layers\n"
-            "  --history FILE    per-epoch CSV: epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
-            "  --save FILE.h5    checkpoint at the end of every epoch (Keras 2 HDF5 weights\n"
-            "                    layout plus gtrain's training state; written atomically)\n"
-            "  --save-every N    also every N steps\n"
-            "  --resume FILE.h5  continue the run saved in FILE.h5: model, optimizer, batch\n"
-            "                    size, seed and data options come from the file; saves go\n"
-            "                    back to it unless --save says otherwise\n"
-            "%s",
-            gt_cli_device_help);
+    fprintf(
+        out,
+        "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist|hdf5:FILE.h5]\n"
+        "                  [--test-data ...] [--data-dir DIR] [--x-key K] [--y-key K]\n"
+        "                  [--epochs N] [--batch-size N] [--optimizer adam|sgd] [--lr X]\n"
+        "                  [--validation test|first:N|last:N|none] [--seed N]\n"
+        "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
+        "                  [--shuffle|--no-shuffle] [--shuffle-buffer N] [--loss-log-epsilon X]\n"
+        "                  [--data-memory BYTES] [--save FILE.h5] [--save-every N]\n"
+        "                  [--resume FILE.h5]\n\n"
+        "Trains a model with Keras' fit semantics: shuffled every epoch (or not, see\n"
+        "--no-shuffle), a partial last batch, running-mean loss and accuracy, validation\n"
+        "at the end of each epoch. Defaults come from the model's notebook recipe (see\n"
+        "'gtrain summary'): softmax-mnist and cnn-mnist train in file order, as\n"
+        "notebook 004's tf.data batches do.\n"
+        "  --model M         zoo model or Keras model JSON [cnn-fmnist]\n"
+        "  --data D          fashion-mnist, mnist, or hdf5:FILE.h5 (images N,H,W,C and\n"
+        "                    labels N; SIGNS: hdf5:train_signs.h5) [the model's]\n"
+        "  --test-data D     the test set [the named dataset's test split; for HDF5 none]\n"
+        "  --x-key K, --y-key K  image and label datasets of --data [the file's *_x/*_y]\n"
+        "  --test-x-key K, --test-y-key K  the same for --test-data\n"
+        "  --class-names A,B,...  class names [list_classes, or the "
+        "dataset's]\n" GT_CLI_DATA_DIR_HELP
+        "  --epochs N        epochs to train (when resuming: the total, counted from 1)\n"
+        "  --batch-size N    examples per step\n"
+        "  --steps-per-epoch N  end each epoch after N batches [all]\n"
+        "  --optimizer O     adam (Keras defaults, epsilon 1e-7) or sgd\n"
+        "  --lr X            learning rate [adam 0.001, sgd 0.01]\n"
+        "  --momentum X      SGD momentum [0]\n"
+        "  --validation V    test: the test set; first:N / last:N: the first or last N\n"
+        "                    training examples (not trained on); none\n"
+        "  --seed N          weights, shuffling and dropout [1]\n"
+        "  --no-shuffle      batches in the file's order every epoch (Keras\n"
+        "                    shuffle=False); --shuffle: a new order every epoch (from\n"
+        "                    the seed) [the model's recipe: file order for softmax-mnist\n"
+        "                    and cnn-mnist, else shuffled; recorded in --save\n"
+        "                    checkpoints, so --resume keeps it]\n"
+        "  --shuffle-buffer N  tf.data-style shuffle instead of Keras' full shuffle: blocks\n"
+        "                    of about 1 MiB of consecutive examples in a shuffled order,\n"
+        "                    through a buffer of N examples (deterministic per seed), for\n"
+        "                    streamed data too slow to read in random order "
+        "[off]\n" GT_CLI_DATA_MEMORY_HELP
+        "  --loss-log-epsilon X  the cross-entropy as notebook 004 writes it by hand,\n"
+        "                    -log(softmax + X), whose gradient passes almost nothing for\n"
+        "                    an example far below X; 0: the exact cross-entropy\n"
+        "                    [the model's recipe: 1e-10 for softmax-mnist and cnn-mnist,\n"
+        "                    else 0]\n"
+        "  --preprocess P    auto, or none to drop the model's preprocessing layers\n"
+        "  --history FILE    per-epoch CSV: epoch,loss,accuracy,val_loss,val_accuracy,seconds\n"
+        "  --save FILE.h5    checkpoint at the end of every epoch (Keras 2 HDF5 weights\n"
+        "                    layout plus gtrain's training state; written atomically)\n"
+        "  --save-every N    also every N steps\n"
+        "  --resume FILE.h5  continue the run saved in FILE.h5: model, optimizer, batch\n"
+        "                    size, seed and data options come from the file; saves go\n"
+        "                    back to it unless --save says otherwise\n"
+        "%s",
+        gt_cli_device_help);
 }
 
 static int parse_validation(const char *v, gt_fit_run *o)
@@ -99,6 +106,8 @@ typedef struct fit_options {
     int seed_given;
     int strip_preprocessing;
     int shuffle; /* 1 --shuffle, -1 --no-shuffle, 0 the model's recipe */
+    long shuffle_buffer;
+    size_t data_memory; /* 0: the default */
     gt_cli_device_opts device;
 } fit_options;
 
@@ -149,6 +158,10 @@ static int parse_args(int argc, char **argv, fit_options *o)
             o->save = v;
         else if (strcmp(a, "--resume") == 0)
             o->resume = v;
+        else if (strcmp(a, "--shuffle-buffer") == 0)
+            ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->shuffle_buffer);
+        else if (strcmp(a, "--data-memory") == 0)
+            ok = gt_cli_parse_bytes(a, v, &o->data_memory);
         else if (strcmp(a, "--save-every") == 0)
             ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->save_every);
         else if (strcmp(a, "--epochs") == 0)
@@ -188,15 +201,19 @@ static int parse_args(int argc, char **argv, fit_options *o)
         }
         if (!ok) return GT_EXIT_USAGE;
     }
-    if (o->resume && (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 ||
-                      o->batch_size > 0 || o->seed_given || o->strip_preprocessing ||
-                      o->steps_per_epoch > 0 || o->shuffle || o->loss_log_epsilon_given))
+    if (o->resume &&
+        (o->model || o->optimizer >= 0 || o->lr > 0 || o->momentum > 0 || o->batch_size > 0 ||
+         o->seed_given || o->strip_preprocessing || o->steps_per_epoch > 0 || o->shuffle ||
+         o->shuffle_buffer > 0 || o->loss_log_epsilon_given))
         return gt_cli_error(GT_EXIT_USAGE,
                             "--resume continues the saved run with its own model, optimizer, "
                             "learning rate, batch size, steps per epoch, data order, loss and "
                             "seed; drop --model, --optimizer, --lr, --momentum, --batch-size, "
-                            "--steps-per-epoch, --[no-]shuffle, --loss-log-epsilon, --seed and "
-                            "--preprocess");
+                            "--steps-per-epoch, --[no-]shuffle, --shuffle-buffer, "
+                            "--loss-log-epsilon, --seed and --preprocess");
+    if (o->shuffle_buffer > 0 && o->shuffle < 0)
+        return gt_cli_error(GT_EXIT_USAGE,
+                            "--shuffle-buffer shuffles; it contradicts --no-shuffle");
     if (o->save_every > 0 && !o->save && !o->resume)
         return gt_cli_error(GT_EXIT_USAGE, "--save-every needs --save FILE.h5");
     return -1;
@@ -343,6 +360,14 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
     if (o->batch_size > 0) cfg->batch_size = (int)o->batch_size;
     cfg->steps_per_epoch = (int)o->steps_per_epoch;
     if (o->shuffle) cfg->order = o->shuffle < 0 ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
+    if (o->shuffle_buffer > 0) {
+        if (cfg->order == GT_ORDER_FILE)
+            return gt_cli_error(GT_EXIT_USAGE,
+                                "--shuffle-buffer shuffles, but model '%s' trains in file order "
+                                "by default: add --shuffle",
+                                gt_model_name(*model));
+        cfg->shuffle_buffer = (int)o->shuffle_buffer;
+    }
     if (o->loss_log_epsilon_given) cfg->loss_log_epsilon = (float)o->loss_log_epsilon;
     if (o->optimizer >= 0 && (gt_optimizer_kind)o->optimizer != cfg->optimizer) {
         cfg->optimizer = (gt_optimizer_kind)o->optimizer;
@@ -389,9 +414,20 @@ int gt_cli_fit(int argc, char **argv)
     code = GT_EXIT_RUNTIME;
     /* a checkpoint that cannot be written is found now, not after an epoch */
     if (o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
-    if ((st = gt_fit_data_load(&o.run, &data)) != GT_OK) goto fail;
+    gt_cli_budget budget;
+    gt_cli_budget_init(&budget, cfg.batch_size);
+    if (o.data_memory) {
+        budget.bytes = o.data_memory;
+        budget.given = 1;
+    }
+    if ((st = gt_fit_data_load(&o.run, &budget, &data)) != GT_OK) goto fail;
     char train_data[160];
-    gt_fit_data_fingerprint(data.train, train_data, sizeof train_data);
+    /* a resumed run compares the kind of fingerprint it saved */
+    int sampled = o.resume && o.run.train_data
+                      ? gt_fit_data_fingerprint_is_sampled(o.run.train_data)
+                      : gt_dataset_is_streamed(data.train);
+    if ((st = gt_fit_data_fingerprint(data.train, sampled, train_data, sizeof train_data)) != GT_OK)
+        goto fail;
     if (o.resume && o.run.train_data && strcmp(o.run.train_data, train_data) != 0) {
         code = gt_cli_error(GT_EXIT_RUNTIME,
                             "%s was saved by a run training on %s; the data given now (%s) is "
@@ -419,12 +455,19 @@ int gt_cli_fit(int argc, char **argv)
     }
     if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
         goto fail;
+    char order[96];
+    if (cfg.order == GT_ORDER_FILE)
+        snprintf(order, sizeof order, "file order");
+    else if (cfg.shuffle_buffer > 0)
+        snprintf(order, sizeof order, "shuffle buffer of %d examples", cfg.shuffle_buffer);
+    else
+        snprintf(order, sizeof order, "shuffled");
     fprintf(stderr,
-            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s\n",
+            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s; "
+            "data: %s\n",
             gt_model_name(model), o.run.data, gt_dataset_count(data.train),
-            data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size,
-            cfg.order == GT_ORDER_FILE ? "file order" : "shuffled",
-            cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be));
+            data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size, order,
+            cfg.optimizer == GT_OPT_ADAM ? "adam" : "sgd", be->describe(be), budget.choices);
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;

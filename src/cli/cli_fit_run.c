@@ -102,11 +102,12 @@ int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin)
     return GT_EXIT_OK;
 }
 
-gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
+gt_status gt_fit_data_load(const gt_fit_run *r, gt_cli_budget *budget, gt_fit_data *d)
 {
-    gt_cli_data where = {r->data_dir, r->class_names};
+    gt_cli_data where = {r->data_dir, r->class_names, budget, "train"};
     GT_TRY(gt_cli_load_dataset(&where, r->data, "train", r->x_key, r->y_key, &d->train_full));
     d->train = d->train_full;
+    where.role = "test";
     if (r->test_data)
         GT_TRY(gt_cli_load_dataset(&where, r->test_data, "test", r->test_x_key, r->test_y_key,
                                    &d->test));
@@ -131,7 +132,7 @@ gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
         GT_TRY(gt_dataset_slice(d->train_full, first ? 0 : rest, (size_t)count, &d->val));
         GT_TRY(gt_dataset_slice(d->train_full, first ? (size_t)count : 0, rest, &d->train));
     }
-    return GT_OK;
+    return budget ? gt_cli_budget_finish(budget) : GT_OK;
 }
 
 void gt_fit_data_free(gt_fit_data *d)
@@ -155,12 +156,43 @@ static uLong crc_of(uLong crc, const uint8_t *data, size_t length)
     return crc;
 }
 
-void gt_fit_data_fingerprint(const gt_dataset *ds, char *buf, size_t size)
+/* Examples the sampled fingerprint reads: the images of every k-th example. */
+#define GT_FINGERPRINT_SAMPLES 4096
+/* Bytes read at a time for the full fingerprint of a streamed dataset. */
+#define GT_FINGERPRINT_BLOCK ((size_t)16 << 20)
+
+gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, size_t size)
 {
     size_t n = gt_dataset_count(ds);
     gt_shape3 shape = gt_dataset_shape(ds);
-    uLong crc = crc_of(0, gt_dataset_images(ds), n * gt_shape3_size(shape));
+    size_t per = gt_shape3_size(shape);
+    uLong crc = 0;
+    size_t step = sampled ? (n + GT_FINGERPRINT_SAMPLES - 1) / GT_FINGERPRINT_SAMPLES : 1;
+    if (step == 0) step = 1;
+    const uint8_t *images = gt_dataset_images(ds);
+    if (images && !sampled) {
+        crc = crc_of(crc, images, n * per);
+    } else {
+        /* through the file: whole blocks, or one example in `step` */
+        size_t run = sampled ? 1 : (GT_FINGERPRINT_BLOCK / (per ? per : 1) + 1);
+        uint8_t *block = malloc(run * per + 1);
+        if (!block) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+        gt_status st = GT_OK;
+        for (size_t i = 0; i < n && st == GT_OK; i += sampled ? step : run) {
+            size_t c = n - i < run ? n - i : run;
+            st = gt_dataset_read_images(ds, i, c, block);
+            if (st == GT_OK) crc = crc_of(crc, block, c * per);
+        }
+        free(block);
+        GT_TRY(st);
+    }
     crc = crc_of(crc, (const uint8_t *)gt_dataset_labels(ds), n * sizeof(int32_t));
-    snprintf(buf, size, "%zu examples of %dx%dx%d, %d classes, crc32 %08lx", n, shape.h, shape.w,
-             shape.c, gt_dataset_num_classes(ds), crc & 0xffffffffUL);
+    snprintf(buf, size, "%zu examples of %dx%dx%d, %d classes, %scrc32 %08lx", n, shape.h, shape.w,
+             shape.c, gt_dataset_num_classes(ds), sampled ? "sampled " : "", crc & 0xffffffffUL);
+    return GT_OK;
+}
+
+int gt_fit_data_fingerprint_is_sampled(const char *fingerprint)
+{
+    return fingerprint && strstr(fingerprint, "sampled crc32") != NULL;
 }
