@@ -68,13 +68,18 @@ static gt_status read_slab(hdf5_stream *s, size_t first, size_t n, hid_t mem_typ
                     ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, extent, NULL)
                     : -1;
     if (rc >= 0) rc = H5Dread(im->ds, mem_type, mspace, fspace, H5P_DEFAULT, dst);
+    /* before the next HDF5 call clears the error stack */
+    char reason[512] = "";
+    if (rc < 0) snprintf(reason, sizeof reason, "%s", gt_h5_reason());
+    for (char *c = reason; *c; ++c)
+        if (*c == '\n') *c = ' '; /* the time stamp of a failed read ends in one */
     if (mspace >= 0) H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
     if (rc >= 0) return GT_OK;
     return gt_fail(GT_ERR_IO,
                    "%s: dataset '%s': examples %zu..%zu cannot be read: the file is truncated, "
                    "corrupt or unreadable (HDF5: %s)",
-                   s->base.path, s->x_key, first, first + n - 1, gt_h5_reason());
+                   s->base.path, s->x_key, first, first + n - 1, reason);
 }
 
 static gt_status read_locked(hdf5_stream *s, size_t first, size_t count, uint8_t *dst)
@@ -255,6 +260,16 @@ static gt_status open_file(void *arg)
     memset(&src, 0, sizeof src);
     src.path = job->path;
     GT_TRY(gt_h5_open_read(job->path, &src.file));
+    /* reopened without HDF5's sieve buffer, which reads 64 KiB from every
+     * small request: the reads here are already whole runs of examples */
+    H5Fclose(src.file);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_sieve_buf_size(fapl, 0);
+    src.file = fapl >= 0 ? H5Fopen(job->path, H5F_ACC_RDONLY, fapl) : H5I_INVALID_HID;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (src.file < 0)
+        return gt_fail(GT_ERR_FORMAT, "%s: cannot open the HDF5 file again to stream it (HDF5: %s)",
+                       job->path, gt_h5_reason());
     s->file = src.file;
     gt_status st = gt_h5data_resolve_keys(&src, job->x_key, job->y_key);
     if (st == GT_OK) st = gt_h5data_read_labels(&src, &job->lab);

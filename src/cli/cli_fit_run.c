@@ -156,10 +156,25 @@ static uLong crc_of(uLong crc, const uint8_t *data, size_t length)
     return crc;
 }
 
-/* Examples the sampled fingerprint reads: the images of every k-th example. */
-#define GT_FINGERPRINT_SAMPLES 4096
+/* The sampled fingerprint reads this many runs of consecutive examples,
+ * evenly spaced (runs, so that a compressed file inflates few chunks). */
+#define GT_FINGERPRINT_RUNS 32
+#define GT_FINGERPRINT_RUN 8
 /* Bytes read at a time for the full fingerprint of a streamed dataset. */
 #define GT_FINGERPRINT_BLOCK ((size_t)16 << 20)
+
+/* CRC-32 of examples [first, first + count) through the dataset's reads. */
+static gt_status crc_of_examples(const gt_dataset *ds, size_t first, size_t count, uint8_t *block,
+                                 size_t block_examples, uLong *crc)
+{
+    size_t per = gt_shape3_size(gt_dataset_shape(ds));
+    for (size_t i = first; i < first + count; i += block_examples) {
+        size_t c = first + count - i < block_examples ? first + count - i : block_examples;
+        GT_TRY(gt_dataset_read_images(ds, i, c, block));
+        *crc = crc_of(*crc, block, c * per);
+    }
+    return GT_OK;
+}
 
 gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, size_t size)
 {
@@ -167,22 +182,21 @@ gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, 
     gt_shape3 shape = gt_dataset_shape(ds);
     size_t per = gt_shape3_size(shape);
     uLong crc = 0;
-    size_t step = sampled ? (n + GT_FINGERPRINT_SAMPLES - 1) / GT_FINGERPRINT_SAMPLES : 1;
-    if (step == 0) step = 1;
     const uint8_t *images = gt_dataset_images(ds);
     if (images && !sampled) {
         crc = crc_of(crc, images, n * per);
     } else {
-        /* through the file: whole blocks, or one example in `step` */
-        size_t run = sampled ? 1 : (GT_FINGERPRINT_BLOCK / (per ? per : 1) + 1);
-        uint8_t *block = malloc(run * per + 1);
+        size_t block_examples = sampled ? GT_FINGERPRINT_RUN : GT_FINGERPRINT_BLOCK / per + 1;
+        uint8_t *block = malloc(block_examples * per + 1);
         if (!block) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
         gt_status st = GT_OK;
-        for (size_t i = 0; i < n && st == GT_OK; i += sampled ? step : run) {
-            size_t c = n - i < run ? n - i : run;
-            st = gt_dataset_read_images(ds, i, c, block);
-            if (st == GT_OK) crc = crc_of(crc, block, c * per);
-        }
+        if (!sampled || n <= GT_FINGERPRINT_RUNS * GT_FINGERPRINT_RUN)
+            st = crc_of_examples(ds, 0, n, block, block_examples, &crc);
+        for (size_t k = 0; sampled && n > GT_FINGERPRINT_RUNS * GT_FINGERPRINT_RUN &&
+                           k < GT_FINGERPRINT_RUNS && st == GT_OK;
+             ++k)
+            st = crc_of_examples(ds, k * n / GT_FINGERPRINT_RUNS, GT_FINGERPRINT_RUN, block,
+                                 block_examples, &crc);
         free(block);
         GT_TRY(st);
     }

@@ -42,7 +42,7 @@ void gt_fit_data_free(gt_fit_data *d);
 
 /* "N examples of HxWxC, K classes, crc32 X": counts, shape and a CRC-32 of
  * the images and labels, into buf. sampled: "..., sampled crc32 X", the
- * labels and the images of at most 4096 evenly spaced examples, so that a
+ * labels and the images of 32 evenly spaced runs of 8 examples, so that a
  * streamed dataset larger than memory is not read whole at every start;
  * both kinds are the same for the same data, resident or streamed. */
 gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, size_t size);

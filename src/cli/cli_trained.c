@@ -123,7 +123,7 @@ int gt_cli_trained_open(gt_cli_trained *t)
             t->budget.given = 1;
         }
         t->where.budget = &t->budget;
-        t->where.role = "data";
+        t->where.role = "dataset";
     }
     if (st == GT_OK)
         st = t->data ? gt_cli_load_dataset(&t->where, t->data, t->split, t->x_key, t->y_key, &t->ds)
