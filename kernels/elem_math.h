@@ -195,21 +195,29 @@ GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, 
     return top + (bottom - top) * y_lerp;
 }
 
-/* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather from one
- * uint8 image: the channel repeat picks the source channel; the bilinear taps
- * run only when the size differs (equal sizes are an exact copy). */
-GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
+/* Unscaled value of pixel (oy, ox, c) of one uint8 image channel-repeated
+ * and resized to out_h x out_w: the channel repeat picks the source
+ * channel; the bilinear taps run only when the size differs (equal sizes are
+ * an exact copy). */
+GT_HD float gt_resize_pixel(const gt_preprocess *p, const uint8_t *image, int out_h, int out_w,
+                            int oy, int ox, int c)
 {
     int sc = p->in_c == 1 ? 0 : c;
-    if (p->in_h == p->out_h && p->in_w == p->out_w)
+    if (p->in_h == out_h && p->in_w == out_w)
         return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];
-    gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);
-    gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);
+    gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, out_h);
+    gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, out_w);
     size_t row_top = (size_t)ty.lower * p->in_w, row_bottom = (size_t)ty.upper * p->in_w;
     return gt_bilinear_mix((float)image[(row_top + tx.lower) * p->in_c + sc],
                            (float)image[(row_top + tx.upper) * p->in_c + sc],
                            (float)image[(row_bottom + tx.lower) * p->in_c + sc],
                            (float)image[(row_bottom + tx.upper) * p->in_c + sc], tx.lerp, ty.lerp);
+}
+
+/* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather. */
+GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
+{
+    return gt_resize_pixel(p, image, p->out_h, p->out_w, oy, ox, c);
 }
 
 /* ---- Cross-entropy ---- */
@@ -458,5 +466,8 @@ GT_HD float gt_bf16_to_f32(uint16_t h)
     memcpy(&x, &u, sizeof x);
     return x;
 }
+
+/* Augmentation stages of the gather (Keras' image preprocessing layers). */
+#include "augment_math.h"
 
 #endif

@@ -125,6 +125,12 @@ cudaError_t gt_launch_preprocess_gather(const gt_preprocess *p, float *x, int32_
                                         const uint8_t *images, const int32_t *labels,
                                         const int32_t *indices, int n, cudaStream_t stream);
 
+/* ---- augment.cu ---- */
+/* The preprocess-gather with the augmentation stages of `a` (augment_math.h). */
+cudaError_t gt_launch_augment_gather(const gt_preprocess *p, const gt_augment *a, float *x,
+                                     int32_t *y, const uint8_t *images, const int32_t *labels,
+                                     const int32_t *indices, int n, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,7 +18,41 @@
 
 #include "data_source.h"
 #include "error.h"
+#include "op_checks.h"
 #include "trainer_internal.h"
+
+/* Key of the augmentation draws, apart from the weight, shuffle and dropout streams. */
+#define GT_AUGMENT_STREAM 0x6175676d656e74ULL /* "augment" */
+
+gt_status gt_trainer_set_augment(gt_trainer *tr, const gt_augment *a)
+{
+    if (!a || a->n_stages == 0) {
+        memset(&tr->augment, 0, sizeof tr->augment);
+        return GT_OK;
+    }
+    if (!tr->be->augment_gather)
+        return gt_fail(GT_ERR_UNSUPPORTED, "backend '%s' has no augment_gather", tr->be->name);
+    GT_TRY(gt_check_augment(&tr->model->preprocess, a, 0));
+    tr->augment = *a;
+    tr->augment.seed = tr->cfg.seed ^ GT_AUGMENT_STREAM;
+    return GT_OK;
+}
+
+/* The gather of n examples at `position`, augmented when stages are set. */
+static gt_status gather(gt_feed *f, const uint8_t *images, const int32_t *labels,
+                        const int32_t *indices, size_t position, int n)
+{
+    gt_trainer *tr = f->tr;
+    gt_backend *be = tr->be;
+    const gt_preprocess *p = &tr->model->preprocess;
+    if (tr->augment.n_stages == 0)
+        return be->preprocess_gather(be, p, tr->input, tr->labels, images, labels, indices, n);
+    gt_augment a = tr->augment;
+    a.training = f->training;
+    a.epoch = (uint32_t)f->epoch;
+    a.first = position;
+    return be->augment_gather(be, p, &a, tr->input, tr->labels, images, labels, indices, n);
+}
 
 gt_status gt_feed_fix_shuffle_block(gt_trainer *tr, const gt_dataset *train)
 {
@@ -97,6 +131,8 @@ gt_status gt_feed_open_indices(gt_trainer *tr, gt_resident *res, const int32_t *
     f->res = res;
     f->device_order = device_indices;
     f->staged_slot = -1;
+    f->epoch = tr->epochs_done + 1;
+    f->training = 1;
     return GT_OK;
 }
 
@@ -119,12 +155,16 @@ static gt_status serve(gt_feed *f, size_t first, size_t end)
 
 gt_status gt_feed_begin_epoch(gt_feed *f, int epoch, size_t first, size_t end)
 {
+    f->epoch = epoch;
+    f->training = 1;
     GT_TRY(gt_epoch_order(f->order, f->count, &f->tr->cfg, epoch));
     return serve(f, first, end);
 }
 
 gt_status gt_feed_begin_range(gt_feed *f, size_t first, size_t end)
 {
+    f->epoch = 0;
+    f->training = 0;
     gt_identity_order(f->order, f->count);
     return serve(f, first, end);
 }
@@ -173,14 +213,13 @@ gt_status gt_feed_prepare(gt_feed *f, size_t position, int n)
 
 gt_status gt_feed_gather(gt_feed *f, size_t position, int n)
 {
-    gt_trainer *tr = f->tr;
-    if (!f->pf) return gt_trainer_gather(tr, f->res, f->device_order + position, n);
+    if (!f->pf)
+        return gather(f, f->res->images, f->res->labels, f->device_order + position, position, n);
     if (f->staged_slot < 0 || f->staged_position != position || f->staged_n != n)
         return gt_fail(GT_ERR_INTERNAL, "feed: gather of %zu, %d without its batch staged",
                        position, n);
     int s = f->staged_slot;
-    return tr->be->preprocess_gather(tr->be, &tr->model->preprocess, tr->input, tr->labels,
-                                     f->dev_images[s], f->dev_labels[s], f->dev_identity, n);
+    return gather(f, f->dev_images[s], f->dev_labels[s], f->dev_identity, position, n);
 }
 
 gt_status gt_feed_done(gt_feed *f)

@@ -73,6 +73,9 @@ struct gt_trainer {
     double epoch_loss_sum, epoch_correct, epoch_examples, epoch_seconds; /* its running sums */
     uint64_t usage_clock;
     gt_resident resident[GT_RESIDENT_SLOTS];
+    /* augmentation stages of the gather (n_stages 0: none); the feed sets
+     * the epoch, the stream position and training per batch */
+    gt_augment augment;
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -114,7 +117,16 @@ typedef struct gt_feed {
     int staged_slot; /* the batch prepared for the next gather, -1 none */
     size_t staged_position;
     int staged_n;
+    int epoch, training; /* what augmentation draws from */
 } gt_feed;
+
+/* Augmentation stages for the gathers of this trainer (trainer_feed.c):
+ * checked against the model's preprocessing, keyed by the trainer's seed;
+ * drawn per example from (epoch, position in the epoch's order), so the
+ * resident and streamed paths augment alike, and only in training (a
+ * RandomCrop takes its inference form, smart_resize, in evaluate and
+ * predict). n_stages 0 turns it off. */
+gt_status gt_trainer_set_augment(gt_trainer *tr, const gt_augment *a);
 
 /* Fixes the buffered shuffle's block size (when the config leaves it 0)
  * from the training examples' size, so that a checkpoint records it. */

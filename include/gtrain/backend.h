@@ -90,6 +90,62 @@ typedef struct gt_preprocess {
     float scale, offset;
 } gt_preprocess;
 
+/* Augmentation in the gather: Keras' image preprocessing layers RandomFlip,
+ * RandomTranslation, RandomZoom and RandomCrop as stages applied, in order,
+ * to each example after the channel repeat and the resize of gt_preprocess
+ * and before its x * scale + offset, every stage resampling the previous
+ * one's output with Keras' (TensorFlow's ImageProjectiveTransformV3) math:
+ * pixel-index coordinates, the fill modes reflect / wrap / constant /
+ * nearest and bilinear or nearest interpolation. Each example draws its own
+ * parameters from Philox keyed by `seed` with the counter (its stream number
+ * first + i, epoch, stage), so the same seed gives the same augmented batch
+ * on every backend, resident or streamed, whatever the batch size; in Keras
+ * a RandomCrop offset is drawn once per batch (a departure, documented).
+ * training == 0 is Keras' inference: flips, translations and zooms pass the
+ * image through and a crop is smart_resize (the largest centred box of the
+ * target's aspect ratio, resized bilinearly to the target). */
+#define GT_AUGMENT_MAX_STAGES 4
+
+typedef enum gt_augment_kind {
+    GT_AUG_FLIP = 0,  /* RandomFlip */
+    GT_AUG_TRANSLATE, /* RandomTranslation */
+    GT_AUG_ZOOM,      /* RandomZoom */
+    GT_AUG_CROP       /* RandomCrop */
+} gt_augment_kind;
+
+typedef enum gt_fill_mode {
+    GT_FILL_REFLECT = 0, /* d c b a | a b c d | d c b a (Keras' default) */
+    GT_FILL_WRAP,        /* a b c d | a b c d | a b c d */
+    GT_FILL_CONSTANT,    /* fill_value outside */
+    GT_FILL_NEAREST      /* a a a a | a b c d | d d d d */
+} gt_fill_mode;
+
+typedef enum gt_interpolation { GT_INTERP_BILINEAR = 0, GT_INTERP_NEAREST } gt_interpolation;
+
+typedef struct gt_augment_stage {
+    int kind;                 /* gt_augment_kind */
+    int horizontal, vertical; /* FLIP: the axes that may flip, each with probability 1/2 */
+    /* TRANSLATE: the shift as a fraction of the height / width, uniform in
+     * [lower, upper); ZOOM: Keras' factors, the zoom uniform in [1 + lower,
+     * 1 + upper) (above 1 zooms out) */
+    float height_lower, height_upper, width_lower, width_upper;
+    int width_from_height; /* ZOOM without width_factor: the width zooms as the height */
+    int out_h, out_w;      /* CROP: the target size (other stages keep the size) */
+    int fill_mode;         /* gt_fill_mode (TRANSLATE, ZOOM) */
+    int interpolation;     /* gt_interpolation (TRANSLATE, ZOOM) */
+    float fill_value;      /* GT_FILL_CONSTANT, in the unscaled pixel domain */
+} gt_augment_stage;
+
+typedef struct gt_augment {
+    int n_stages;
+    int in_h, in_w; /* the size entering the stages: the preprocess resize's output */
+    gt_augment_stage stages[GT_AUGMENT_MAX_STAGES];
+    int training;   /* 1: random stages on; 0: inference */
+    uint64_t seed;  /* Philox key */
+    uint32_t epoch; /* a new draw every epoch */
+    uint64_t first; /* stream number of example 0 of the call: its position in the epoch */
+} gt_augment;
+
 /* Adam update (Keras semantics): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p -= lr_t m / (sqrt(v) + epsilon), lr_t = lr sqrt(1-b2^t) / (1-b1^t).
  * `step` is t, counted from 1. */
@@ -223,7 +279,12 @@ typedef struct gt_backend gt_backend;
     /* x (n, out_h, out_w, out_c) and labels y (n) from the resident dataset. */                   \
     X(preprocess_gather, gt_status,                                                                \
       (gt_backend * be, const gt_preprocess *p, float *x, int32_t *y, const uint8_t *images,       \
-       const int32_t *labels, const int32_t *indices, int n))
+       const int32_t *labels, const int32_t *indices, int n))                                      \
+    /* The same with augmentation stages between the resize and the scale: p->out_h/out_w is */    \
+    /* the last stage's output, a->in_h/in_w the resize's. */                                      \
+    X(augment_gather, gt_status,                                                                   \
+      (gt_backend * be, const gt_preprocess *p, const gt_augment *a, float *x, int32_t *y,         \
+       const uint8_t *images, const int32_t *labels, const int32_t *indices, int n))
 
 typedef enum gt_op {
 #define GT_OP_ENUM_(name, ret, params) GT_OP_##name,
