@@ -81,10 +81,11 @@ static int write_file(const char *path, size_t count)
 
 /* Examples/s reading positions [0, n) of `order` through the prefetcher. */
 static double measure(const gt_dataset *ds, gt_backend *be, const int32_t *order, size_t n,
-                      int batch, double *read_share)
+                      int batch, size_t block, size_t capacity, double *read_share)
 {
     gt_prefetch *pf = NULL;
     if (gt_prefetch_create(ds, be, batch, 4, &pf) != GT_OK) return -1;
+    if (block && gt_prefetch_use_blocks(pf, block, capacity) != GT_OK) return -1;
     double t0 = gt_now_seconds();
     gt_status st = gt_prefetch_start(pf, order, 0, n);
     for (size_t done = 0; st == GT_OK && done < n;) {
@@ -96,7 +97,7 @@ static double measure(const gt_dataset *ds, gt_backend *be, const int32_t *order
         }
     }
     double seconds = gt_now_seconds() - t0, reading = 0;
-    gt_prefetch_stats(pf, NULL, &reading);
+    gt_prefetch_stats(pf, NULL, NULL, &reading);
     gt_prefetch_destroy(pf);
     if (st != GT_OK) {
         fprintf(stderr, "bench_stream: %s\n", gt_last_error());
@@ -150,7 +151,10 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t resident = gt_dataset_resident_bytes(ds);
-    size_t streaming = gt_trainer_stream_bytes(ds, (int)batch);
+    gt_train_config sized = gt_train_config_for(NULL);
+    sized.batch_size = (int)batch;
+    sized.shuffle_buffer = 10000;
+    size_t streaming = gt_trainer_stream_bytes(ds, &sized);
     if (resident <= budget || streaming >= budget) {
         fprintf(stderr, "bench_stream: the file (%zu bytes) must exceed the budget (%zu)\n",
                 resident, budget);
@@ -159,7 +163,8 @@ int main(int argc, char **argv)
     size_t cache = budget - streaming;
     if ((size_t)examples > count) examples = (long)count;
     printf("file: %zu examples of %dx%dx%d (%.0f MiB, chunks of %d examples, uncompressed), "
-           "written in %.1f s; budget %.0f MiB: streaming buffers %.1f MiB, HDF5 chunk cache "
+           "written in %.1f s; budget %.0f MiB: streaming buffers (labels, order, prefetch, a "
+           "store of 10000 + 1 block examples) %.1f MiB, HDF5 chunk cache "
            "%.1f MiB; batch %ld, %ld examples per measurement\n\n",
            count, H, W, C, (double)resident / 1048576.0, CHUNK, t_write, (double)budget / 1048576.0,
            (double)streaming / 1048576.0, (double)cache / 1048576.0, batch, examples);
@@ -171,13 +176,15 @@ int main(int argc, char **argv)
     for (int mode = 0; mode < 3 && order; ++mode) {
         cfg.order = mode == 0 ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
         cfg.shuffle_buffer = mode == 2 ? 10000 : 0;
-        cfg.shuffle_block = mode == 2 ? (int)gt_shuffle_block_for(per) : 0;
+        cfg.shuffle_block = mode == 2 ? (int)gt_shuffle_block_for(per, 10000) : 0;
         if (gt_epoch_order(order, count, &cfg, 1) != GT_OK) return 1;
         for (int warm = 0; warm <= 1; ++warm) {
             if (!warm) posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
             gt_dataset_set_stream_cache(ds, cache); /* an empty chunk cache each time */
             double busy = 0;
-            double rate = measure(ds, be, order, (size_t)examples, (int)batch, &busy);
+            size_t block = mode == 2 ? (size_t)cfg.shuffle_block : 0;
+            double rate = measure(ds, be, order, (size_t)examples, (int)batch, block,
+                                  block + (size_t)cfg.shuffle_buffer, &busy);
             if (rate < 0) return 1;
             printf("| %s | %s | %.0f | %.1f | %.0f%% |\n", names[mode], warm ? "warm" : "cold",
                    rate, rate * (double)per / 1048576.0, 100.0 * busy);

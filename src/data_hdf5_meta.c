@@ -152,6 +152,15 @@ static gt_status check_stored(const h5_source *s, hid_t ds, const char *key, siz
                    stored);
 }
 
+/* "(1080, 64, 64, 3)" for messages. */
+static void format_dims(char *buf, size_t size, int rank, const hsize_t *dims)
+{
+    unsigned long long d[H5S_MAX_RANK];
+    for (int i = 0; i < rank; ++i)
+        d[i] = dims[i];
+    gt_h5_format_shape(buf, size, rank, d);
+}
+
 gt_status gt_h5data_read_failed(const h5_source *s, const char *key)
 {
     return gt_fail(GT_ERR_FORMAT,
@@ -194,10 +203,7 @@ gt_status gt_h5data_open_images(const h5_source *s, hid_t dapl, h5_images *im)
     im->type = type;
     im->rank = rank;
     char tname[64], shape_text[96];
-    unsigned long long d[H5S_MAX_RANK];
-    for (int i = 0; i < rank; ++i)
-        d[i] = dims[i];
-    gt_h5_format_shape(shape_text, sizeof shape_text, rank, d);
+    format_dims(shape_text, sizeof shape_text, rank, dims);
     gt_status st = GT_OK;
     H5T_class_t cls = H5Tget_class(type);
     if (rank != 4 && rank != 3)
@@ -246,10 +252,7 @@ static gt_status read_int_vector(const h5_source *s, const char *key, const char
     GT_TRY(open_dataset(s, key, role, H5P_DEFAULT, &ds, &rank, dims));
     hid_t type = H5Dget_type(ds);
     char tname[64], shape_text[96];
-    unsigned long long d[H5S_MAX_RANK];
-    for (int i = 0; i < rank; ++i)
-        d[i] = dims[i];
-    gt_h5_format_shape(shape_text, sizeof shape_text, rank, d);
+    format_dims(shape_text, sizeof shape_text, rank, dims);
     gt_status st = GT_OK;
     if (rank != 1)
         st = gt_fail(GT_ERR_FORMAT,

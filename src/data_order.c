@@ -16,8 +16,11 @@
 #define GT_BUFFER_STREAM 0x627566666572ULL    /* "buffer" */
 
 /* Block size of the buffered shuffle when the config gives none: about 1 MiB
- * of consecutive examples, one sequential read each. */
+ * of consecutive examples, one sequential read each, but at most an eighth
+ * of the buffer: blocks as large as the buffer would leave the epoch nearly
+ * in file order. */
 #define GT_SHUFFLE_BLOCK_BYTES ((size_t)1 << 20)
+#define GT_SHUFFLE_BLOCKS_PER_BUFFER 8
 
 void gt_identity_order(int32_t *order, size_t count)
 {
@@ -46,10 +49,11 @@ static void fisher_yates(int32_t *order, size_t count, uint64_t key, int epoch)
     }
 }
 
-size_t gt_shuffle_block_for(size_t example_bytes)
+size_t gt_shuffle_block_for(size_t example_bytes, size_t buffer)
 {
-    if (example_bytes == 0) return 1;
-    size_t block = (GT_SHUFFLE_BLOCK_BYTES + example_bytes - 1) / example_bytes;
+    size_t block = example_bytes ? (GT_SHUFFLE_BLOCK_BYTES + example_bytes - 1) / example_bytes : 1;
+    size_t most = buffer / GT_SHUFFLE_BLOCKS_PER_BUFFER;
+    if (block > most) block = most;
     return block ? block : 1;
 }
 

@@ -28,8 +28,9 @@ gt_status gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cf
 gt_status gt_buffered_shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch,
                                     size_t buffer, size_t block);
 
-/* The block size used when the config leaves it 0: about 1 MiB of examples. */
-size_t gt_shuffle_block_for(size_t example_bytes);
+/* The block size used when the config leaves it 0: about 1 MiB of
+ * examples, at most buffer / 8 (at least 1). */
+size_t gt_shuffle_block_for(size_t example_bytes, size_t buffer);
 
 /* Refuses negative sizes and a shuffle buffer with the file order. */
 gt_status gt_check_order_config(const gt_train_config *cfg);

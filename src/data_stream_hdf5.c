@@ -30,6 +30,9 @@
 #include "h5_guard.h"
 #include "h5_lock.h"
 
+/* The buffer non-uint8 images are read into as double before conversion. */
+#define STREAM_CONVERT_BYTES ((size_t)4 << 20)
+
 typedef struct hdf5_stream {
     gt_data_source base;
     hid_t file;
@@ -37,7 +40,8 @@ typedef struct hdf5_stream {
     int fd;                    /* our own descriptor on the file, for the size checks */
     unsigned long long needed; /* the file's size must reach the end of the images' storage */
     hsize_t chunk_rows;        /* examples per chunk (0: contiguous) */
-    double *convert;           /* non-uint8 images: H5DATA_BLOCK_EXAMPLES examples as double */
+    double *convert;           /* non-uint8 images: convert_examples examples as double */
+    size_t convert_examples;
     char x_key[256], y_key[256];
 } hdf5_stream;
 
@@ -90,7 +94,8 @@ static gt_status read_locked(hdf5_stream *s, size_t first, size_t count, uint8_t
     h5_source src = source_of(s);
     size_t per = s->im.per;
     for (size_t done = 0; done < count;) {
-        size_t n = count - done < H5DATA_BLOCK_EXAMPLES ? count - done : H5DATA_BLOCK_EXAMPLES;
+        size_t block = s->convert_examples;
+        size_t n = count - done < block ? count - done : block;
         GT_TRY(read_slab(s, first + done, n, H5T_NATIVE_DOUBLE, s->convert));
         GT_TRY(gt_h5data_convert(&src, s->im.type, s->convert, n * per, first + done, per,
                                  dst + done * per));
@@ -325,7 +330,12 @@ gt_status gt_dataset_open_hdf5(const char *path, const char *x_key, const char *
         if (s->fd < 0) st = gt_fail(GT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     }
     if (st == GT_OK && !s->im.is_u8) {
-        s->convert = malloc(H5DATA_BLOCK_EXAMPLES * s->im.per * sizeof *s->convert);
+        /* a few MiB of doubles, whatever the image size */
+        size_t fit = STREAM_CONVERT_BYTES / (s->im.per * sizeof *s->convert);
+        s->convert_examples = fit < 1                       ? 1
+                              : fit > H5DATA_BLOCK_EXAMPLES ? H5DATA_BLOCK_EXAMPLES
+                                                            : fit;
+        s->convert = malloc(s->convert_examples * s->im.per * sizeof *s->convert);
         if (!s->convert) st = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", path);
     }
     if (st != GT_OK) {

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "error.h"
 #include "prefetch.h"
+#include "prefetch_blocks.h"
 
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_HELD };
 
@@ -37,10 +38,14 @@ struct gt_prefetch {
 
     /* the job (under mu) */
     const int32_t *order;
-    size_t end, fill_pos;
+    size_t first, end, fill_pos;
     uint64_t fill_seq, take_seq; /* batch sequence numbers; slot = seq % depth */
     uint64_t gen;
     int active, failed, quit;
+
+    /* --shuffle-buffer: whole blocks read once, kept until used (or NULL) */
+    gt_block_store *store;
+    uint64_t store_gen; /* the job the store was reset for */
 
     /* the reader thread's own scratch */
     int32_t *idx;
@@ -48,6 +53,7 @@ struct gt_prefetch {
     uint8_t *scratch;
 
     uint64_t batches;
+    uint64_t examples_read; /* by the runs reader (the store counts its own) */
     double read_seconds;
 };
 
@@ -70,6 +76,13 @@ static int by_value(const void *a, const void *b)
 static gt_status read_batch(gt_prefetch *pf, int n, uint8_t *images, int32_t *labels)
 {
     size_t per = pf->per;
+    if (pf->store) {
+        for (int i = 0; i < n; ++i) {
+            labels[i] = pf->ds_labels[pf->idx[i]];
+            GT_TRY(gt_block_store_take(pf->store, pf->idx[i], images + (size_t)i * per));
+        }
+        return GT_OK;
+    }
     for (int i = 0; i < n; ++i) {
         labels[i] = pf->ds_labels[pf->idx[i]];
         pf->sorted[i] = ((uint64_t)(uint32_t)pf->idx[i] << 32) | (uint32_t)i;
@@ -86,6 +99,7 @@ static gt_status read_batch(gt_prefetch *pf, int n, uint8_t *images, int32_t *la
         size_t at = (uint32_t)pf->sorted[a];
         uint8_t *dst = in_place ? images + at * per : pf->scratch;
         GT_TRY(gt_dataset_read_images(pf->ds, first, (size_t)len, dst));
+        pf->examples_read += (uint64_t)len;
         if (!in_place)
             for (int k = 0; k < len; ++k)
                 memcpy(images + (size_t)(uint32_t)pf->sorted[a + k] * per, pf->scratch + k * per,
@@ -118,6 +132,10 @@ static void *reader_main(void *arg)
         size_t left = pf->end - position;
         int n = left < (size_t)pf->batch ? (int)left : pf->batch;
         memcpy(pf->idx, pf->order + position, (size_t)n * sizeof *pf->idx);
+        if (pf->store && pf->store_gen != pf->gen) { /* a new job: a new epoch's store */
+            gt_block_store_reset(pf->store, pf->order, pf->first);
+            pf->store_gen = pf->gen;
+        }
         s->state = SLOT_FILLING;
         s->gen = pf->gen;
         pf->fill_pos += (size_t)n;
@@ -217,6 +235,7 @@ void gt_prefetch_destroy(gt_prefetch *pf)
         if (pf->slots[i].images) pf->be->host_free(pf->be, pf->slots[i].images);
         if (pf->slots[i].labels) pf->be->host_free(pf->be, pf->slots[i].labels);
     }
+    gt_block_store_destroy(pf->store);
     free(pf->slots);
     free(pf->idx);
     free(pf->sorted);
@@ -258,6 +277,7 @@ gt_status gt_prefetch_start(gt_prefetch *pf, const int32_t *order, size_t first,
         return gt_fail(GT_ERR_INTERNAL, "prefetch: a job started with %d buffers still held", held);
     }
     pf->order = order;
+    pf->first = first;
     pf->fill_pos = first;
     pf->end = end;
     pf->fill_seq = pf->take_seq = 0;
@@ -313,10 +333,30 @@ void gt_prefetch_release(gt_prefetch *pf, int slot_index)
     pthread_mutex_unlock(&pf->mu);
 }
 
-void gt_prefetch_stats(gt_prefetch *pf, uint64_t *batches, double *read_seconds)
+gt_status gt_prefetch_use_blocks(gt_prefetch *pf, size_t block, size_t capacity)
+{
+    pthread_mutex_lock(&pf->mu);
+    int idle = !pf->active && !pf->store;
+    pthread_mutex_unlock(&pf->mu);
+    if (!idle) return gt_fail(GT_ERR_INTERNAL, "prefetch: blocks set twice or during a job");
+    gt_block_store *bs = NULL;
+    GT_TRY(gt_block_store_create(pf->ds, block, capacity, &bs));
+    pthread_mutex_lock(&pf->mu);
+    pf->store = bs;
+    pf->store_gen = 0;
+    pthread_mutex_unlock(&pf->mu);
+    return GT_OK;
+}
+
+void gt_prefetch_stats(gt_prefetch *pf, uint64_t *batches, uint64_t *examples_read,
+                       double *read_seconds)
 {
     pthread_mutex_lock(&pf->mu);
     if (batches) *batches = pf->batches;
     if (read_seconds) *read_seconds = pf->read_seconds;
+    /* the counters are the reader's: exact when no read is in flight */
+    if (examples_read)
+        *examples_read =
+            pf->examples_read + (pf->store ? gt_block_store_examples_read(pf->store) : 0);
     pthread_mutex_unlock(&pf->mu);
 }

@@ -58,7 +58,14 @@ void gt_prefetch_release(gt_prefetch *pf, int slot);
  * discarded when it ends. Held slots stay held until released. */
 void gt_prefetch_cancel(gt_prefetch *pf);
 
-/* Batches read so far and the seconds the thread spent reading (loader benchmarks). */
-void gt_prefetch_stats(gt_prefetch *pf, uint64_t *batches, double *read_seconds);
+/* Reads whole blocks of `block` consecutive examples, kept until used, in
+ * a store of `capacity` examples (prefetch_blocks.h): for the buffered
+ * shuffle, capacity = buffer + block. Before the first job. */
+gt_status gt_prefetch_use_blocks(gt_prefetch *pf, size_t block, size_t capacity);
+
+/* Batches served so far, examples read from the file (a block store reads
+ * whole blocks) and the seconds the thread spent reading; any may be NULL. */
+void gt_prefetch_stats(gt_prefetch *pf, uint64_t *batches, uint64_t *examples_read,
+                       double *read_seconds);
 
 #endif

@@ -19,6 +19,7 @@
 #include "data_source.h"
 #include "error.h"
 #include "op_checks.h"
+#include "prefetch_blocks.h"
 #include "trainer_internal.h"
 
 /* Key of the augmentation draws, apart from the weight, shuffle and dropout streams. */
@@ -58,16 +59,34 @@ gt_status gt_feed_fix_shuffle_block(gt_trainer *tr, const gt_dataset *train)
 {
     GT_TRY(gt_check_order_config(&tr->cfg));
     if (tr->cfg.shuffle_buffer > 0 && tr->cfg.shuffle_block == 0) {
-        size_t block = gt_shuffle_block_for(gt_shape3_size(gt_dataset_shape(train)));
+        size_t block = gt_shuffle_block_for(gt_shape3_size(gt_dataset_shape(train)),
+                                            (size_t)tr->cfg.shuffle_buffer);
         tr->cfg.shuffle_block = block > INT_MAX ? INT_MAX : (int)block;
     }
     return GT_OK;
 }
 
-size_t gt_trainer_stream_bytes(const gt_dataset *ds, int batch_size)
+/* The block store's block and capacity for training on ds under cfg (0: none). */
+static size_t store_block(const gt_dataset *ds, const gt_train_config *cfg, size_t *capacity)
 {
-    size_t n = gt_dataset_count(ds), per = gt_shape3_size(gt_dataset_shape(ds));
-    return 2 * n * sizeof(int32_t) + gt_prefetch_host_bytes(batch_size, GT_FEED_DEPTH, per);
+    *capacity = 0;
+    if (!cfg || cfg->shuffle_buffer <= 0 || cfg->order == GT_ORDER_FILE) return 0;
+    size_t block = cfg->shuffle_block > 0
+                       ? (size_t)cfg->shuffle_block
+                       : gt_shuffle_block_for(gt_shape3_size(gt_dataset_shape(ds)),
+                                              (size_t)cfg->shuffle_buffer);
+    size_t count = gt_dataset_count(ds), buffer = (size_t)cfg->shuffle_buffer;
+    *capacity = (buffer < count ? buffer : count) + block;
+    return block;
+}
+
+size_t gt_trainer_stream_bytes(const gt_dataset *ds, const gt_train_config *cfg)
+{
+    size_t n = gt_dataset_count(ds), per = gt_shape3_size(gt_dataset_shape(ds)), capacity = 0;
+    size_t block = store_block(ds, cfg, &capacity);
+    size_t bytes =
+        2 * n * sizeof(int32_t) + gt_prefetch_host_bytes(cfg->batch_size, GT_FEED_DEPTH, per);
+    return block ? bytes + gt_block_store_bytes(n, per, block, capacity) : bytes;
 }
 
 static void order_free(gt_feed *f)
@@ -76,7 +95,7 @@ static void order_free(gt_feed *f)
     f->order = NULL;
 }
 
-static gt_status open_streamed(gt_feed *f)
+static gt_status open_streamed(gt_feed *f, int training)
 {
     gt_trainer *tr = f->tr;
     gt_backend *be = tr->be;
@@ -86,6 +105,8 @@ static gt_status open_streamed(gt_feed *f)
     size_t per = gt_shape3_size(gt_dataset_shape(f->ds));
     size_t b = (size_t)tr->batch;
     GT_TRY(gt_prefetch_create(f->ds, be, tr->batch, GT_FEED_DEPTH, &f->pf));
+    size_t capacity = 0, block = training ? store_block(f->ds, &tr->cfg, &capacity) : 0;
+    if (block) GT_TRY(gt_prefetch_use_blocks(f->pf, block, capacity));
     void *p = NULL;
     for (int i = 0; i < GT_FEED_DEPTH; ++i) {
         GT_TRY(be->alloc(be, b * per + 1, &p));
@@ -106,7 +127,7 @@ static gt_status open_streamed(gt_feed *f)
     return GT_OK;
 }
 
-gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, gt_feed *f)
+gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, int training, gt_feed *f)
 {
     memset(f, 0, sizeof *f);
     f->tr = tr;
@@ -116,7 +137,7 @@ gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, gt_feed *f)
     GT_TRY(gt_trainer_check_data(tr, ds));
     f->order = malloc((f->count ? f->count : 1) * sizeof *f->order);
     if (!f->order) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory for the data order");
-    gt_status st = gt_dataset_is_streamed(ds) ? open_streamed(f) : GT_OK;
+    gt_status st = gt_dataset_is_streamed(ds) ? open_streamed(f, training) : GT_OK;
     if (st != GT_OK) gt_feed_close(f);
     return st;
 }

@@ -212,7 +212,7 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
                        gt_dataset_origin(ds));
     gt_feed feed;
-    GT_TRY(gt_feed_open(tr, ds, &feed));
+    GT_TRY(gt_feed_open(tr, ds, 0, &feed));
     gt_status st = evaluate_fed(tr, &feed, loss, accuracy);
     gt_feed_close(&feed);
     return st;
@@ -307,7 +307,7 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
     if (val) GT_TRY(gt_trainer_check_data(tr, val));
     GT_TRY(gt_feed_fix_shuffle_block(tr, train));
     gt_feed feed;
-    GT_TRY(gt_feed_open(tr, train, &feed));
+    GT_TRY(gt_feed_open(tr, train, 1, &feed));
 
     gt_status st = GT_OK;
     for (int e = tr->epochs_done + 1; e <= epochs; ++e) {

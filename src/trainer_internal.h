@@ -132,8 +132,9 @@ gt_status gt_trainer_set_augment(gt_trainer *tr, const gt_augment *a);
  * from the training examples' size, so that a checkpoint records it. */
 gt_status gt_feed_fix_shuffle_block(gt_trainer *tr, const gt_dataset *train);
 /* Checks the data against the model; a streamed dataset gets its prefetch
- * thread and staging buffers here (never in the step loop). */
-gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, gt_feed *f);
+ * thread and staging buffers here (never in the step loop), and for
+ * training with a shuffle buffer the block store (prefetch_blocks.h). */
+gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, int training, gt_feed *f);
 /* A resident feed over an index list already on the backend (gt_trainer_step). */
 gt_status gt_feed_open_indices(gt_trainer *tr, gt_resident *res, const int32_t *device_indices,
                                gt_feed *f);

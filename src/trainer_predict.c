@@ -36,7 +36,7 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
     gt_backend *be = tr->be;
     int classes = m->num_classes;
     gt_feed feed;
-    GT_TRY(gt_feed_open(tr, ds, &feed));
+    GT_TRY(gt_feed_open(tr, ds, 0, &feed));
     gt_status st = gt_feed_begin_range(&feed, first, first + count);
     for (size_t done = 0; done < count && st == GT_OK;) {
         int n = count - done < (size_t)tr->batch ? (int)(count - done) : tr->batch;

@@ -46,26 +46,29 @@ grep -q "true label" "$tmp/out" || { echo "FAIL: predict --index"; cat "$tmp/out
 
 # the buffered shuffle: the same on both paths, recorded, resumed exactly
 buf=(--shuffle-buffer 30)
+bsmall=(--data-memory 20K) # the training set's store of 30 + 3 examples as well
 check "buffer, resident" -- "$gtrain" fit "${common[@]}" "${buf[@]}" --epochs 2 --save br.h5
 grep -q "batch 8, shuffle buffer of 30 examples" "$tmp/err" || { echo "FAIL: header order"; cat "$tmp/err"; fail=1; }
 [ "$("$py" "$kf" state br.h5 shuffle_buffer)" = 30 ] || { echo "FAIL: shuffle_buffer not saved"; fail=1; }
-[ "$("$py" "$kf" state br.h5 shuffle_block)" = 16384 ] || { echo "FAIL: shuffle_block $("$py" "$kf" state br.h5 shuffle_block)"; fail=1; }
+[ "$("$py" "$kf" state br.h5 shuffle_block)" = 3 ] || { echo "FAIL: shuffle_block $("$py" "$kf" state br.h5 shuffle_block)"; fail=1; }
 [ "$("$py" "$kf" state br.h5 format_version)" = 3 ] || { echo "FAIL: format_version"; fail=1; }
 "$py" "$kf" same-weights r.h5 br.h5 >/dev/null && { echo "FAIL: --shuffle-buffer changed nothing"; fail=1; }
-check "buffer, streamed" -- "$gtrain" fit "${common[@]}" "${buf[@]}" "${small[@]}" --epochs 2 --save bs.h5
+check "buffer, streamed" -- "$gtrain" fit "${common[@]}" "${buf[@]}" "${bsmall[@]}" --epochs 2 --save bs.h5
+grep -q "data: train streamed" "$tmp/err" || { echo "FAIL: the buffered run is not streamed"; cat "$tmp/err"; fail=1; }
 check "buffer: streamed == resident" -- "$py" "$kf" same-weights br.h5 bs.h5
 # 63 steps an epoch, a save every 7 optimizer steps and at the epoch's end:
 # saves 1-10 in epoch 1, save 11 at epoch 2 step 7, save 12 (step 14) killed
 if [ -f "${GTRAIN_FAULT_LIB:-}" ]; then
   export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0"
   GTRAIN_FAULT=kill:12 LD_PRELOAD="$GTRAIN_FAULT_LIB" "$gtrain" fit "${common[@]}" "${buf[@]}" \
-    "${small[@]}" --epochs 2 --save k.h5 --save-every 7 >k.out 2>k.err
+    "${bsmall[@]}" --epochs 2 --save k.h5 --save-every 7 >k.out 2>k.err
   [ $? -eq 137 ] || { echo "FAIL: the saving process was not killed"; cat k.err; fail=1; }
   steps=$("$py" "$kf" state k.h5 steps_done)
   cursor=$("$py" "$kf" state k.h5 data_cursor)
   [ "$steps" = 7 ] && [ "$cursor" = 56 ] \
     || { echo "FAIL: k.h5 steps_done $steps, data_cursor $cursor"; fail=1; }
-  check "resume mid-epoch on the stream" -- "$gtrain" fit --resume k.h5 --epochs 2 --device cpu --threads 2 "${small[@]}"
+  check "resume mid-epoch on the stream" -- "$gtrain" fit --resume k.h5 --epochs 2 --device cpu --threads 2 "${bsmall[@]}"
+  grep -q "data: train streamed" "$tmp/err" || { echo "FAIL: the resumed run is not streamed"; cat "$tmp/err"; fail=1; }
   grep -q "resuming k.h5 at epoch .* step $steps (mid-epoch)" "$tmp/err" || { echo "FAIL: not a mid-epoch resume"; cat "$tmp/err"; fail=1; }
   check "killed + resumed == uninterrupted" -- "$py" "$kf" same-weights br.h5 k.h5
 fi

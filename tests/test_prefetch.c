@@ -84,10 +84,44 @@ static void test_orders(const gt_dataset *ref, const gt_dataset *ds, gt_backend 
     CHECK_OK(gt_prefetch_next(pf, &b)); /* the thread goes on once they are back */
     expect_batch(ref, order, &b, 30, BATCH);
     uint64_t batches = 0;
-    gt_prefetch_stats(pf, &batches, NULL);
+    gt_prefetch_stats(pf, &batches, NULL, NULL);
     CHECK(batches > 0);
     /* destroyed with a job running, batches buffered and one held */
     gt_prefetch_destroy(pf);
+}
+
+/* --shuffle-buffer: with a store of buffer + block examples every block is
+ * read once an epoch, also for a resumed epoch; a store too small for the
+ * order still serves the right bytes. */
+static void test_blocks(const gt_dataset *ref, const gt_dataset *ds, gt_backend *be)
+{
+    int32_t order[COUNT];
+    gt_train_config cfg = gt_train_config_for(NULL);
+    cfg.seed = 5;
+    cfg.shuffle_buffer = 30;
+    cfg.shuffle_block = 8;
+    const size_t capacities[] = {30 + 8, 8};
+    for (int k = 0; k < 2; ++k) {
+        gt_prefetch *pf = NULL;
+        CHECK_OK(gt_prefetch_create(ds, be, BATCH, 3, &pf));
+        if (!pf) return;
+        CHECK_OK(gt_prefetch_use_blocks(pf, 8, capacities[k]));
+        CHECK_FAILS_WITH(gt_prefetch_use_blocks(pf, 8, 38), GT_ERR_INTERNAL, "twice");
+        uint64_t before = 0, after = 0;
+        for (int epoch = 1; epoch <= 2; ++epoch) {
+            CHECK_OK(gt_epoch_order(order, COUNT, &cfg, epoch));
+            gt_prefetch_stats(pf, NULL, &before, NULL);
+            serve_all(pf, ref, order, 0, COUNT);
+            gt_prefetch_stats(pf, NULL, &after, NULL);
+            if (k == 0)
+                CHECK_MSG(after - before == COUNT, "epoch %d read %llu examples for %d", epoch,
+                          (unsigned long long)(after - before), COUNT);
+        }
+        /* resumed at position 53: the blocks read then do not keep used examples */
+        serve_all(pf, ref, order, 53, COUNT);
+        serve_all(pf, ref, order, 0, COUNT);
+        gt_prefetch_destroy(pf);
+    }
 }
 
 static void test_read_error(const char *dir, const gt_dataset *ref, gt_backend *be)
@@ -151,6 +185,7 @@ int main(void)
         gt_dataset *st = NULL;
         CHECK_OK(gt_dataset_open_idx(img, lab, 5, &st));
         if (st) test_orders(ref, st, be);
+        if (st) test_blocks(ref, st, be);
         gt_dataset_free(st);
         test_read_error(dir, ref, be);
     }

@@ -88,6 +88,7 @@ int main(void)
     CHECK_FAILS_WITH(gt_epoch_order(a, N, &cfg, 1), GT_ERR_INVALID_ARGUMENT, "negative");
     CHECK_FAILS_WITH(gt_buffered_shuffle_order(a, N, 5, 1, 0, 10), GT_ERR_INVALID_ARGUMENT,
                      "at least 1");
-    CHECK(gt_shuffle_block_for(784) == 1338 && gt_shuffle_block_for(1 << 21) == 1);
+    CHECK(gt_shuffle_block_for(784, 100000) == 1338 && gt_shuffle_block_for(1 << 21, 100) == 1);
+    CHECK(gt_shuffle_block_for(784, 80) == 10 && gt_shuffle_block_for(784, 3) == 1);
     TEST_EXIT();
 }

@@ -38,7 +38,8 @@ typedef struct gt_train_config {
      * examples instead of Keras' full shuffle (a departure from Keras, for
      * data too slow to read in random order); 0: the full shuffle */
     int shuffle_buffer;
-    /* examples per block of the buffered shuffle; 0: about 1 MiB of examples,
+    /* examples per block of the buffered shuffle; 0: about 1 MiB of examples
+     * (at most an eighth of the buffer),
      * fixed when training starts (a checkpoint records it) */
     int shuffle_block;
 } gt_train_config;
@@ -118,10 +119,11 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
 gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
                          const gt_fit_callbacks *callbacks);
 
-/* Host memory that streaming `ds` in batches of batch_size takes besides
- * the file's own cache: its labels, the epoch's order and the prefetch
- * buffers. */
-size_t gt_trainer_stream_bytes(const gt_dataset *ds, int batch_size);
+/* Host memory that streaming `ds` with cfg's batch size takes besides the
+ * file's own cache: its labels, the epoch's order, the prefetch buffers and,
+ * training with cfg's shuffle buffer, the store of buffer + block examples
+ * that lets every block be read once. */
+size_t gt_trainer_stream_bytes(const gt_dataset *ds, const gt_train_config *cfg);
 
 /* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
 gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy);

@@ -65,7 +65,8 @@ typedef struct gt_cli_budget {
     size_t bytes; /* --data-memory, or gt_data_memory_default() */
     int given;    /* --data-memory was given */
     size_t used;
-    int batch; /* the batch size: streaming buffers are batches */
+    int batch;          /* the batch size: streaming buffers are batches */
+    int shuffle_buffer; /* --shuffle-buffer: the training set's store holds it */
     gt_dataset *streamed[GT_CLI_BUDGET_STREAMS];
     int n_streamed;
     char choices[2048]; /* "train resident (...); test streamed (...)" */

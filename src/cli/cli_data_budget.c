@@ -97,14 +97,18 @@ gt_status gt_cli_budget_place(gt_cli_budget *b, const char *what, gt_dataset **d
         note(b, "%s%s resident (%s fits in --data-memory %s%s)", what, size, budget, "");
         return GT_OK;
     }
-    size_t streaming = gt_trainer_stream_bytes(*ds, b->batch);
+    /* the training set carries the shuffle buffer's store; the others none */
+    gt_train_config cfg = gt_train_config_for(NULL);
+    cfg.batch_size = b->batch;
+    if (strcmp(what, "train") == 0) cfg.shuffle_buffer = b->shuffle_buffer;
+    size_t streaming = gt_trainer_stream_bytes(*ds, &cfg);
     if (streaming > free_bytes) {
         char need[32];
         gt_cli_format_bytes(streaming, need, sizeof need);
         return gt_fail(GT_ERR_OUT_OF_MEMORY,
                        "%s (%s) does not fit in --data-memory %s, and streaming it needs %s "
-                       "(its labels, epoch order and prefetch buffers) of the %s left: raise "
-                       "--data-memory",
+                       "(its labels, epoch order, prefetch buffers and any shuffle buffer) of the "
+                       "%s left: raise --data-memory",
                        gt_dataset_origin(*ds), size, budget, need, left);
     }
     b->used += streaming;

@@ -53,9 +53,10 @@ static void usage(FILE *out)
             "                    and cnn-mnist, else shuffled; recorded in --save\n"
             "                    checkpoints, so --resume keeps it]\n"
             "  --shuffle-buffer N  tf.data-style shuffle instead of Keras' full shuffle:\n"
-            "                    blocks of about 1 MiB of consecutive examples in a shuffled\n"
-            "                    order, through a buffer of N examples (deterministic per\n"
-            "                    seed), for streamed data too slow to read in random order\n"
+            "                    blocks of about 1 MiB of consecutive examples (at most N/8)\n"
+            "                    in a shuffled order, through a buffer of N examples\n"
+            "                    (deterministic per seed), for streamed data too slow to\n"
+            "                    read in random order\n"
             "                    [off: the full shuffle]\n" GT_CLI_DATA_MEMORY_HELP
             "  --loss-log-epsilon X  the cross-entropy as notebook 004 writes it by hand,\n"
             "                    -log(softmax + X), whose gradient passes almost nothing for\n"
@@ -415,6 +416,7 @@ int gt_cli_fit(int argc, char **argv)
     if (o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
     gt_cli_budget budget;
     gt_cli_budget_init(&budget, cfg.batch_size);
+    budget.shuffle_buffer = cfg.order == GT_ORDER_FILE ? 0 : cfg.shuffle_buffer;
     if (o.data_memory) {
         budget.bytes = o.data_memory;
         budget.given = 1;
