@@ -227,18 +227,20 @@ GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, 
     return top + (bottom - top) * y_lerp;
 }
 
-/* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather from one
- * uint8 image (gt_gather_pixel) or float32 image (gt_gather_pixel_f32, the
- * same arithmetic on float inputs): the channel repeat picks the source
- * channel; the bilinear taps run only when the size differs (equal sizes are
- * an exact copy). */
-#define GT_GATHER_PIXEL_BODY                                                                       \
+/* Unscaled value of pixel (oy, ox, c) of one image channel-repeated and
+ * resized to out_h x out_w, from uint8 (gt_resize_pixel) or float32
+ * (gt_resize_pixel_f32, the same arithmetic on float inputs): the channel
+ * repeat picks the source channel; the bilinear taps run only when the size
+ * differs (equal sizes are an exact copy). One definition for both types. */
+#define GT_DEFINE_RESIZE_PIXEL(name, pixel_type)                                                   \
+    GT_HD float name(const gt_preprocess *p, const pixel_type *image, int out_h, int out_w,        \
+                     int oy, int ox, int c)                                                        \
     {                                                                                              \
         int sc = p->in_c == 1 ? 0 : c;                                                             \
-        if (p->in_h == p->out_h && p->in_w == p->out_w)                                            \
+        if (p->in_h == out_h && p->in_w == out_w)                                                  \
             return (float)image[((size_t)oy * p->in_w + ox) * p->in_c + sc];                       \
-        gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, p->out_h);                            \
-        gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, p->out_w);                            \
+        gt_bilinear_tap ty = gt_bilinear_tap_at(oy, p->in_h, out_h);                               \
+        gt_bilinear_tap tx = gt_bilinear_tap_at(ox, p->in_w, out_w);                               \
         size_t row_top = (size_t)ty.lower * p->in_w, row_bottom = (size_t)ty.upper * p->in_w;      \
         return gt_bilinear_mix((float)image[(row_top + tx.lower) * p->in_c + sc],                  \
                                (float)image[(row_top + tx.upper) * p->in_c + sc],                  \
@@ -247,21 +249,29 @@ GT_HD float gt_bilinear_mix(float top_left, float top_right, float bottom_left, 
                                ty.lerp);                                                           \
     }
 
-GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox,
-                            int c) GT_GATHER_PIXEL_BODY
+GT_DEFINE_RESIZE_PIXEL(gt_resize_pixel, uint8_t)
+GT_DEFINE_RESIZE_PIXEL(gt_resize_pixel_f32, float)
 
-    GT_HD float gt_gather_pixel_f32(const gt_preprocess *p, const float *image, int oy, int ox,
-                                    int c) GT_GATHER_PIXEL_BODY
+/* Unscaled value of output pixel (oy, ox, c) of a preprocess-gather. */
+GT_HD float gt_gather_pixel(const gt_preprocess *p, const uint8_t *image, int oy, int ox, int c)
+{
+    return gt_resize_pixel(p, image, p->out_h, p->out_w, oy, ox, c);
+}
+
+GT_HD float gt_gather_pixel_f32(const gt_preprocess *p, const float *image, int oy, int ox, int c)
+{
+    return gt_resize_pixel_f32(p, image, p->out_h, p->out_w, oy, ox, c);
+}
 
 /* ---- Cross-entropy ---- */
 #define GT_KERAS_EPSILON 1e-7f
 
-    /* Keras categorical cross-entropy on probabilities: p = out/sum clipped to
-     * [eps, 1-eps]; loss -log p. The gradient of -log(clip(out_label/sum)) w.r.t.
-     * out_j is (1/sum) - [j == label] / out_label when unclipped, else only the
-     * zero-gradient clip branch: clipped probabilities pass no gradient (as TF's
-     * clip_by_value). */
-    GT_HD float gt_prob_xent_clip(float p)
+/* Keras categorical cross-entropy on probabilities: p = out/sum clipped to
+ * [eps, 1-eps]; loss -log p. The gradient of -log(clip(out_label/sum)) w.r.t.
+ * out_j is (1/sum) - [j == label] / out_label when unclipped, else only the
+ * zero-gradient clip branch: clipped probabilities pass no gradient (as TF's
+ * clip_by_value). */
+GT_HD float gt_prob_xent_clip(float p)
 {
     return p < GT_KERAS_EPSILON ? GT_KERAS_EPSILON
                                 : (p > 1.0f - GT_KERAS_EPSILON ? 1.0f - GT_KERAS_EPSILON : p);
@@ -499,5 +509,8 @@ GT_HD float gt_bf16_to_f32(uint16_t h)
     memcpy(&x, &u, sizeof x);
     return x;
 }
+
+/* Augmentation stages of the gather (Keras' image preprocessing layers). */
+#include "augment_math.h"
 
 #endif

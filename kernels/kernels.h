@@ -141,6 +141,12 @@ cudaError_t gt_launch_preprocess_gather_f32(const gt_preprocess *p, float *x, in
                                             const float *images, const int32_t *labels,
                                             const int32_t *indices, int n, cudaStream_t stream);
 
+/* ---- augment.cu ---- */
+/* The preprocess-gather with the augmentation stages of `a` (augment_math.h). */
+cudaError_t gt_launch_augment_gather(const gt_preprocess *p, const gt_augment *a, float *x,
+                                     int32_t *y, const uint8_t *images, const int32_t *labels,
+                                     const int32_t *indices, int n, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

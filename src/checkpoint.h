@@ -30,8 +30,11 @@
  *                              steps_per_epoch (int64), reduction "mean"|"sum",
  *                              loss_log_epsilon (float64; 0: the exact cross-entropy)
  *                              and data_order "shuffled"|"file" (format 2 on; format 1
- *                              files have neither: 0 and shuffled), seed (uint64)
- *                              optimizer_step, epochs_done, steps_done (int64),
+ *                              files have neither: 0 and shuffled), shuffle_buffer and
+ *                              shuffle_block (int64; 0: the full shuffle; format 3 on),
+ *                              seed (uint64)
+ *                              optimizer_step, epochs_done, steps_done, data_cursor
+ *                              (int64; data_cursor from format 3 on),
  *                              dropout_counter (uint64), epoch_loss_sum,
  *                              epoch_correct, epoch_examples, epoch_seconds (float64)
  *                              run_info str (optional: the CLI's data options)
@@ -40,15 +43,21 @@
  *                              kernel then bias, conv kernels OHWI); absent when
  *                              the optimizer keeps no moments
  *
- * The data order needs no cursor of its own: epoch e's order is the shuffle
- * of (seed, e), or the file's order when data_order is "file" (--no-shuffle),
- * and steps_done says how far into it the run got.
+ * The data order is a pure function of the run: epoch e's order is the full
+ * shuffle of (seed, e), the block + buffer shuffle of (seed, e,
+ * shuffle_buffer, shuffle_block), or the file's order when data_order is
+ * "file" (--no-shuffle); data_cursor is how many examples of that order the
+ * epoch in progress has consumed (steps_done x batch_size, checked), where
+ * a resumed run, resident or streamed, goes on.
  *
  * Format versions: 1 as above without loss_log_epsilon and data_order; 2 adds
  * them, so that a gtrain that knows only 1 refuses such a run instead of
  * resuming it shuffled or with another loss; 3 adds the optimizers RMSprop
  * and AdamW ("rmsprop", "adamw"), learning-rate schedules, the learning rate
- * reached and the callbacks' state (checkpoint_extras.h). All are read. */
+ * reached and the callbacks' state (checkpoint_extras.h), and
+ * shuffle_buffer, shuffle_block and data_cursor (a gtrain knowing 2 would
+ * resume a buffered shuffle with the full one). All are read: before 3, the
+ * shuffle is the full one and the cursor steps_done x batch_size. */
 #ifndef GT_CHECKPOINT_H
 #define GT_CHECKPOINT_H
 

@@ -310,6 +310,20 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
         GT_TRY(get_real(g, where, "loss_log_epsilon", 0.0, 0, 0.5, &d));
         c->loss_log_epsilon = (float)d;
     }
+    /* before format 3: the full shuffle */
+    c->shuffle_buffer = c->shuffle_block = 0;
+    if (info->format_version >= 3) {
+        GT_TRY(get_int(g, where, "shuffle_buffer", 0, INT_MAX, &v));
+        c->shuffle_buffer = (int)v;
+        GT_TRY(get_int(g, where, "shuffle_block", 0, INT_MAX, &v));
+        c->shuffle_block = (int)v;
+        if (c->shuffle_buffer > 0 && (c->shuffle_block == 0 || c->order == GT_ORDER_FILE))
+            return gt_fail(GT_ERR_FORMAT,
+                           "%s: shuffle_buffer is %d with shuffle_block %d and data_order \"%s\": "
+                           "a buffered shuffle needs a block size and a shuffled order",
+                           where, c->shuffle_buffer, c->shuffle_block,
+                           gt_data_order_name(c->order));
+    }
     GT_TRY(gt_h5_read_uint64_attr(g, "seed", where, &u));
     c->seed = t->seed = u;
     GT_TRY(get_int(g, where, "optimizer_step", 0, INT64_MAX, &v));
@@ -337,6 +351,15 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
     if (t->optimizer_step < (long long)t->steps_done)
         return gt_fail(GT_ERR_FORMAT, "%s: optimizer_step %lld is less than steps_done %d", where,
                        (long long)t->optimizer_step, t->steps_done);
+    t->data_cursor = (int64_t)t->steps_done * c->batch_size;
+    if (info->format_version >= 3) {
+        GT_TRY(get_int(g, where, "data_cursor", 0, INT64_MAX, &v));
+        if (v != t->data_cursor)
+            return gt_fail(GT_ERR_FORMAT,
+                           "%s: data_cursor is %lld, but %d steps of batch %d consumed %lld "
+                           "examples",
+                           where, v, t->steps_done, c->batch_size, (long long)t->data_cursor);
+    }
     if (H5Aexists(g, "run_info") > 0)
         GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
     if (info->format_version >= 3) GT_TRY(gt_ckpt_extras_read(g, where, info));

@@ -19,6 +19,7 @@
 #include "checkpoint_hdf5.h"
 #include "checkpoint_seal.h"
 #include "error.h"
+#include "h5_lock.h"
 
 /* Host copies of everything a checkpoint holds. */
 typedef struct snapshot {
@@ -145,10 +146,13 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
                                 where));
     PUT(gt_h5_write_double_attr(g, "loss_log_epsilon", c->loss_log_epsilon, where));
     PUT(gt_h5_write_string_attr(g, "data_order", gt_data_order_name(c->order), 1, where));
+    PUT(gt_h5_write_int64_attr(g, "shuffle_buffer", c->shuffle_buffer, where));
+    PUT(gt_h5_write_int64_attr(g, "shuffle_block", c->shuffle_block, where));
     PUT(gt_h5_write_uint64_attr(g, "seed", c->seed, where));
     PUT(gt_h5_write_int64_attr(g, "optimizer_step", t->optimizer_step, where));
     PUT(gt_h5_write_int64_attr(g, "epochs_done", t->epochs_done, where));
     PUT(gt_h5_write_int64_attr(g, "steps_done", t->steps_done, where));
+    PUT(gt_h5_write_int64_attr(g, "data_cursor", t->data_cursor, where));
     PUT(gt_h5_write_uint64_attr(g, "dropout_counter", t->dropout_counter, where));
     PUT(gt_h5_write_double_attr(g, "epoch_loss_sum", t->epoch_loss_sum, where));
     PUT(gt_h5_write_double_attr(g, "epoch_correct", t->epoch_correct, where));
@@ -359,7 +363,11 @@ static gt_status save(gt_trainer *tr, const char *path, const char *run_info)
     if (st == GT_OK) st = snapshot_take(tr, path, &s);
     uint8_t *image = NULL;
     size_t size = 0;
-    if (st == GT_OK) st = build_image(&s, run_info, tmp, &image, &size);
+    if (st == GT_OK) {
+        gt_h5_lock(); /* a streamed HDF5 dataset may be read meanwhile (h5_lock.h) */
+        st = build_image(&s, run_info, tmp, &image, &size);
+        gt_h5_unlock();
+    }
     snapshot_free(&s);
     if (st == GT_OK) st = write_file(tmp, path, image, size);
     free(image);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "data_idx_internal.h"
 #include "dataset_internal.h"
 #include "error.h"
 
@@ -38,11 +39,6 @@
 /* Trailing bytes are counted up to this many, then reported as "at least". */
 #define IDX_TRAILING_COUNT_LIMIT ((size_t)16 << 20)
 
-typedef struct idx_reader {
-    const char *path;
-    gzFile gz;
-} idx_reader;
-
 static const char *idx_type_name(int type)
 {
     switch (type) {
@@ -62,7 +58,7 @@ static const char *idx_type_name(int type)
     return "unknown type";
 }
 
-static gt_status idx_open(idx_reader *r, const char *path)
+gt_status gt_idx_open(idx_reader *r, const char *path)
 {
     r->path = path;
     errno = 0;
@@ -99,7 +95,7 @@ static const char *idx_cut_short_note(const idx_reader *r)
 }
 
 /* Reads up to `want` bytes, stopping early only at end of file. */
-static gt_status idx_read(idx_reader *r, void *buf, size_t want, size_t *got)
+gt_status gt_idx_read(idx_reader *r, void *buf, size_t want, size_t *got)
 {
     *got = 0;
     while (*got < want) {
@@ -120,14 +116,14 @@ static uint32_t be32(const uint8_t *p)
 
 /* Reads and checks the magic and the dimensions of an unsigned-byte IDX file
  * of the given rank (3 for images, 1 for labels). */
-static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
+gt_status gt_idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
 {
     const uint32_t expected_magic = rank == 3 ? IDX_MAGIC_IMAGES : IDX_MAGIC_LABELS;
     const char *kind = rank == 3 ? "images" : "labels";
     const size_t header_bytes = 4 + 4 * (size_t)rank;
     uint8_t header[16];
     size_t got = 0;
-    GT_TRY(idx_read(r, header, 4, &got));
+    GT_TRY(gt_idx_read(r, header, 4, &got));
     if (got < 4)
         return gt_fail(GT_ERR_FORMAT,
                        "%s: file has %zu bytes, too short for an IDX header (expected %zu bytes "
@@ -154,7 +150,7 @@ static gt_status idx_read_header(idx_reader *r, int rank, uint32_t dims[3])
                        "IDX %s)%s",
                        r->path, magic, header[3], rank, expected_magic, kind, hint);
     }
-    GT_TRY(idx_read(r, header + 4, header_bytes - 4, &got));
+    GT_TRY(gt_idx_read(r, header + 4, header_bytes - 4, &got));
     if (got < header_bytes - 4)
         return gt_fail(GT_ERR_FORMAT,
                        "%s: IDX header is cut short: expected %zu bytes, found %zu%s", r->path,
@@ -191,7 +187,7 @@ static gt_status idx_read_payload(idx_reader *r, size_t expected, const char *un
     size_t got = 0;
     for (;;) {
         size_t n = 0;
-        gt_status status = idx_read(r, buf + got, capacity - got, &n);
+        gt_status status = gt_idx_read(r, buf + got, capacity - got, &n);
         if (status != GT_OK) {
             free(buf);
             return status;
@@ -220,13 +216,13 @@ static gt_status idx_read_payload(idx_reader *r, size_t expected, const char *un
 
 /* Checks that nothing follows the payload. Reading to the end also makes zlib
  * verify the gzip trailer (CRC and length), which it only does at the end. */
-static gt_status idx_expect_end(idx_reader *r, size_t payload_bytes)
+gt_status gt_idx_expect_end(idx_reader *r, size_t payload_bytes)
 {
     uint8_t scratch[65536];
     size_t trailing = 0;
     for (;;) {
         size_t n = 0;
-        GT_TRY(idx_read(r, scratch, sizeof scratch, &n));
+        GT_TRY(gt_idx_read(r, scratch, sizeof scratch, &n));
         trailing += n;
         if (n < sizeof scratch || trailing >= IDX_TRAILING_COUNT_LIMIT) break;
     }
@@ -246,7 +242,7 @@ static gt_status idx_expect_end(idx_reader *r, size_t payload_bytes)
     return GT_OK;
 }
 
-static gt_status idx_close(idx_reader *r)
+gt_status gt_idx_close(idx_reader *r)
 {
     if (!r->gz) return GT_OK;
     int result = gzclose(r->gz);
@@ -260,16 +256,16 @@ static gt_status idx_close(idx_reader *r)
 }
 
 /* Reads a whole label file; the labels stay uint8 until checked. */
-static gt_status load_labels(const char *path, uint8_t **labels, uint32_t *count)
+static gt_status load_raw_labels(const char *path, uint8_t **labels, uint32_t *count)
 {
     idx_reader r = {0};
     uint32_t dims[3] = {0};
-    gt_status status = idx_open(&r, path);
-    if (status == GT_OK) status = idx_read_header(&r, 1, dims);
+    gt_status status = gt_idx_open(&r, path);
+    if (status == GT_OK) status = gt_idx_read_header(&r, 1, dims);
     if (status == GT_OK) status = idx_read_payload(&r, dims[0], "labels", labels);
-    if (status == GT_OK) status = idx_expect_end(&r, dims[0]);
+    if (status == GT_OK) status = gt_idx_expect_end(&r, dims[0]);
     if (status == GT_OK) {
-        status = idx_close(&r);
+        status = gt_idx_close(&r);
     } else if (r.gz) {
         gzclose(r.gz); /* the first error is the one worth reporting */
     }
@@ -282,28 +278,16 @@ static gt_status load_labels(const char *path, uint8_t **labels, uint32_t *count
     return GT_OK;
 }
 
-gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
-                              gt_dataset **out)
+gt_status gt_idx_load_labels(const char *path, int num_classes, int32_t **out, uint32_t *count)
 {
-    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_idx: out must not be NULL");
     *out = NULL;
-    if (!images_path || !labels_path)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_idx: both paths must be given");
-    if (num_classes < 1 || num_classes > 256)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "gt_dataset_load_idx: num_classes is %d, expected 1..256 (IDX labels are "
-                       "bytes)",
-                       num_classes);
-
-    /* Labels first: they are small, so a count mismatch is found before
-     * inflating tens of megabytes of pixels. */
     uint8_t *raw_labels = NULL;
     uint32_t label_count = 0;
-    GT_TRY(load_labels(labels_path, &raw_labels, &label_count));
+    GT_TRY(load_raw_labels(path, &raw_labels, &label_count));
     int32_t *labels = malloc((size_t)label_count * sizeof *labels);
     if (!labels) {
         free(raw_labels);
-        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %u labels", labels_path,
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for %u labels", path,
                        label_count);
     }
     for (uint32_t i = 0; i < label_count; ++i) {
@@ -311,7 +295,7 @@ gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, 
             gt_status status = gt_fail(GT_ERR_FORMAT,
                                        "%s: label %u at index %u is out of range for %d classes "
                                        "(expected 0..%d)",
-                                       labels_path, raw_labels[i], i, num_classes, num_classes - 1);
+                                       path, raw_labels[i], i, num_classes, num_classes - 1);
             free(raw_labels);
             free(labels);
             return status;
@@ -319,20 +303,48 @@ gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, 
         labels[i] = raw_labels[i];
     }
     free(raw_labels);
+    *out = labels;
+    *count = label_count;
+    return GT_OK;
+}
+
+gt_status gt_idx_check_args(const char *what, const char *images_path, const char *labels_path,
+                            int num_classes, gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: out must not be NULL", what);
+    *out = NULL;
+    if (!images_path || !labels_path)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: both paths must be given", what);
+    if (num_classes < 1 || num_classes > 256)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "%s: num_classes is %d, expected 1..256 (IDX labels are bytes)", what,
+                       num_classes);
+    return GT_OK;
+}
+
+gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
+                              gt_dataset **out)
+{
+    GT_TRY(gt_idx_check_args("gt_dataset_load_idx", images_path, labels_path, num_classes, out));
+    /* Labels first: they are small, so a count mismatch is found before
+     * inflating tens of megabytes of pixels. */
+    int32_t *labels = NULL;
+    uint32_t label_count = 0;
+    GT_TRY(gt_idx_load_labels(labels_path, num_classes, &labels, &label_count));
 
     idx_reader r = {0};
     uint32_t dims[3] = {0};
     uint8_t *pixels = NULL;
-    gt_status status = idx_open(&r, images_path);
-    if (status == GT_OK) status = idx_read_header(&r, 3, dims);
+    gt_status status = gt_idx_open(&r, images_path);
+    if (status == GT_OK) status = gt_idx_read_header(&r, 3, dims);
     if (status == GT_OK && dims[0] != label_count)
         status = gt_fail(GT_ERR_FORMAT, "%s has %u images but %s has %u labels", images_path,
                          dims[0], labels_path, label_count);
     size_t pixel_bytes = (size_t)dims[0] * dims[1] * dims[2];
     if (status == GT_OK) status = idx_read_payload(&r, pixel_bytes, "pixels", &pixels);
-    if (status == GT_OK) status = idx_expect_end(&r, pixel_bytes);
+    if (status == GT_OK) status = gt_idx_expect_end(&r, pixel_bytes);
     if (status == GT_OK) {
-        status = idx_close(&r);
+        status = gt_idx_close(&r);
     } else if (r.gz) {
         gzclose(r.gz);
     }

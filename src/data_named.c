@@ -115,11 +115,15 @@ static gt_status find_idx_file(const named_dataset *known, const char *split, co
                    known->how_to_get);
 }
 
-gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
-                                gt_dataset **out)
+typedef gt_status (*idx_opener)(const char *images_path, const char *labels_path, int num_classes,
+                                gt_dataset **out);
+
+/* Finds the named dataset's files and hands them to `open` (the resident
+ * loader or the streaming one). */
+static gt_status open_named(const char *what, idx_opener open, const char *name, const char *dir,
+                            const char *split, gt_dataset **out)
 {
-    if (!out)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_named: out must not be NULL");
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: out must not be NULL", what);
     *out = NULL;
     const named_dataset *known = NULL;
     for (size_t i = 0; name && i < sizeof known_datasets / sizeof known_datasets[0]; ++i)
@@ -142,7 +146,19 @@ gt_status gt_dataset_load_named(const char *name, const char *dir, const char *s
     GT_TRY(find_idx_file(known, split, "images", &where, base, images_path, sizeof images_path));
     snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
     GT_TRY(find_idx_file(known, split, "labels", &where, base, labels_path, sizeof labels_path));
-    GT_TRY(gt_dataset_load_idx(images_path, labels_path, 10, out));
+    GT_TRY(open(images_path, labels_path, 10, out));
     gt_dataset_set_class_names(*out, known->class_names);
     return GT_OK;
+}
+
+gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
+                                gt_dataset **out)
+{
+    return open_named("gt_dataset_load_named", gt_dataset_load_idx, name, dir, split, out);
+}
+
+gt_status gt_dataset_open_named(const char *name, const char *dir, const char *split,
+                                gt_dataset **out)
+{
+    return open_named("gt_dataset_open_named", gt_dataset_open_idx, name, dir, split, out);
 }

@@ -1,14 +1,18 @@
-/* In-memory datasets: uint8 NHWC images and int32 labels on the host.
+/* Datasets: uint8 NHWC images and int32 labels, held in host memory
+ * (resident) or read from their file on demand (streamed, data_source.h).
  *
- * A dataset owns its arrays outright (slices copy), so a training set and the
- * validation slice cut from it can be freed in any order. Every constructor
- * checks labels against num_classes once, here, so that the training loop and
- * the kernels can index one-hot rows and class counters without checks. */
+ * A resident dataset owns its arrays outright (slices copy), so a training
+ * set and the validation slice cut from it can be freed in any order; a
+ * streamed one owns its labels and shares its source with its slices, which
+ * are views. Every constructor checks labels against num_classes once, here,
+ * so that the training loop and the kernels can index one-hot rows and class
+ * counters without checks. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_source.h"
 #include "dataset_internal.h"
 #include "error.h"
 
@@ -20,7 +24,7 @@
 
 struct gt_dataset {
     uint64_t id;      /* unique in the process: a freed dataset's address can be reused */
-    uint8_t *images;  /* count * h * w * c elements, example-major, NHWC */
+    uint8_t *images;  /* count * h * w * c elements, example-major, NHWC; NULL when streamed */
     size_t elem_size; /* 1: uint8 pixels; 4: float32 values (dataset_float.c) */
     int32_t *labels;  /* count labels in 0..num_classes-1 */
     size_t count;
@@ -33,6 +37,9 @@ struct gt_dataset {
      * block of NUL-terminated strings and the table pointing into it */
     char *owned_names;
     const char **owned_table;
+    /* streamed: examples [source_first, source_first + count) of the source */
+    gt_data_source *source;
+    size_t source_first;
 };
 
 static _Atomic uint64_t next_dataset_id;
@@ -55,6 +62,22 @@ static char *copy_string(const char *s)
     char *copy = malloc(n);
     if (copy) memcpy(copy, s, n);
     return copy;
+}
+
+/* A dataset with nothing in it yet but its id, origin and uint8 elements. */
+static gt_dataset *dataset_new(const char *origin)
+{
+    gt_dataset *ds = calloc(1, sizeof *ds);
+    char *origin_copy = copy_string(origin);
+    if (!ds || !origin_copy) {
+        free(ds);
+        free(origin_copy);
+        return NULL;
+    }
+    ds->id = atomic_fetch_add(&next_dataset_id, 1) + 1;
+    ds->elem_size = 1;
+    ds->origin = origin_copy;
+    return ds;
 }
 
 static gt_status check_shape(gt_shape3 shape, int num_classes, const char *origin)
@@ -97,7 +120,6 @@ gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_sh
 {
     gt_status status = GT_OK;
     gt_dataset *ds = NULL;
-    char *origin_copy = NULL;
     if (!out || !origin) {
         status = gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_adopt: out and origin must be set");
         goto fail;
@@ -106,22 +128,15 @@ gt_status gt_dataset_adopt(uint8_t *images, int32_t *labels, size_t count, gt_sh
     if ((status = check_shape(shape, num_classes, origin)) != GT_OK) goto fail;
     if ((status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK)
         goto fail;
-    ds = calloc(1, sizeof *ds);
-    origin_copy = copy_string(origin);
-    if (!ds || !origin_copy) {
-        free(ds);
-        free(origin_copy);
+    if (!(ds = dataset_new(origin))) {
         status = gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the dataset", origin);
         goto fail;
     }
-    ds->id = atomic_fetch_add(&next_dataset_id, 1) + 1;
     ds->images = images;
-    ds->elem_size = 1;
     ds->labels = labels;
     ds->count = count;
     ds->shape = shape;
     ds->num_classes = num_classes;
-    ds->origin = origin_copy;
     *out = ds;
     return GT_OK;
 fail:
@@ -245,6 +260,48 @@ const void *gt_dataset_raw_images(const gt_dataset *ds)
     return ds ? ds->images : NULL;
 }
 
+/* Examples [first, first + count) of `src` with their labels (taken over,
+ * as is the caller's reference to src, even on failure). */
+static gt_status adopt_stream_range(gt_data_source *src, size_t first, size_t count,
+                                    int32_t *labels, int num_classes, const char *origin,
+                                    gt_dataset **out)
+{
+    gt_status status = GT_OK;
+    *out = NULL;
+    if ((status = check_shape(src->shape, num_classes, origin)) != GT_OK ||
+        (status = check_labels(labels, count, num_classes, origin, GT_ERR_FORMAT)) != GT_OK) {
+        free(labels);
+        gt_data_source_release(src);
+        return status;
+    }
+    gt_dataset *ds = dataset_new(origin);
+    if (!ds) {
+        free(labels);
+        gt_data_source_release(src);
+        return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory for the dataset", origin);
+    }
+    ds->labels = labels;
+    ds->count = count;
+    ds->shape = src->shape;
+    ds->num_classes = num_classes;
+    ds->source = src;
+    ds->source_first = first;
+    *out = ds;
+    return GT_OK;
+}
+
+/* A slice of a streamed dataset: its own labels, the parent's source. */
+static gt_status stream_view(const gt_dataset *ds, size_t first, size_t count, const char *origin,
+                             gt_dataset **out)
+{
+    int32_t *labels = alloc_at_least_one(count * sizeof(int32_t));
+    if (!labels) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", origin);
+    if (count) memcpy(labels, ds->labels + first, count * sizeof(int32_t));
+    gt_data_source_retain(ds->source);
+    return adopt_stream_range(ds->source, ds->source_first + first, count, labels, ds->num_classes,
+                              origin, out);
+}
+
 gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out)
 {
     if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_slice: out must not be NULL");
@@ -261,8 +318,10 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
     if (!origin) return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: out of host memory", ds->origin);
     snprintf(origin, origin_len, "%s[%zu:%zu]", ds->origin, first, first + count);
     size_t example_bytes = gt_shape3_size(ds->shape) * ds->elem_size;
-    gt_status status = copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
-                                     ds->shape, ds->elem_size, ds->num_classes, origin, out);
+    gt_status status =
+        ds->source ? stream_view(ds, first, count, origin, out)
+                   : copy_examples(ds->images + first * example_bytes, ds->labels + first, count,
+                                   ds->shape, ds->elem_size, ds->num_classes, origin, out);
     free(origin);
     if (status != GT_OK) return status;
     /* a slice may outlive its parent, so names the parent owns are copied */
@@ -282,6 +341,7 @@ gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_
 void gt_dataset_free(gt_dataset *ds)
 {
     if (!ds) return;
+    if (ds->source) gt_data_source_release(ds->source);
     free(ds->images);
     free(ds->labels);
     free(ds->origin);
@@ -324,4 +384,103 @@ const char *gt_dataset_class_name(const gt_dataset *ds, int label)
 {
     if (!ds || !ds->class_names || label < 0 || label >= ds->class_name_count) return NULL;
     return ds->class_names[label];
+}
+
+gt_status gt_dataset_adopt_stream(gt_data_source *src, int32_t *labels, int num_classes,
+                                  const char *origin, gt_dataset **out)
+{
+    return adopt_stream_range(src, 0, src->count, labels, num_classes, origin, out);
+}
+
+gt_data_source *gt_dataset_source(const gt_dataset *ds, size_t *first)
+{
+    if (first) *first = ds && ds->source ? ds->source_first : 0;
+    return ds ? ds->source : NULL;
+}
+
+int gt_dataset_is_streamed(const gt_dataset *ds)
+{
+    return ds && ds->source != NULL;
+}
+
+size_t gt_dataset_resident_bytes(const gt_dataset *ds)
+{
+    if (!ds) return 0;
+    return ds->count * (gt_shape3_size(ds->shape) + sizeof(int32_t));
+}
+
+const char *gt_dataset_stream_how(const gt_dataset *ds)
+{
+    return ds && ds->source ? ds->source->how : NULL;
+}
+
+gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count, uint8_t *dst)
+{
+    if (!ds || (count && !dst))
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_read_images: dataset or dst is NULL");
+    if (first > ds->count || count > ds->count - first)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: examples %zu..%zu requested, it has %zu",
+                       ds->origin, first, first + count, ds->count);
+    if (count == 0) return GT_OK;
+    if (ds->source) return ds->source->ops->read(ds->source, ds->source_first + first, count, dst);
+    size_t per = gt_shape3_size(ds->shape);
+    memcpy(dst, ds->images + first * per, count * per);
+    return GT_OK;
+}
+
+gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out)
+{
+    if (!out) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_dataset_load_resident: out is NULL");
+    *out = NULL;
+    if (!ds || !ds->source)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "gt_dataset_load_resident: %s is not a streamed dataset",
+                       ds ? ds->origin : "(null)");
+    gt_data_source *src = ds->source;
+    if (ds->source_first == 0 && ds->count == src->count) {
+        GT_TRY(src->ops->load_all(src, out));
+    } else {
+        /* a view: its range, through the source */
+        size_t per = gt_shape3_size(ds->shape);
+        if (ds->count > SIZE_MAX / (per ? per : 1))
+            return gt_fail(GT_ERR_OUT_OF_MEMORY, "%s: too large for memory", ds->origin);
+        uint8_t *images = alloc_at_least_one(ds->count * per);
+        int32_t *labels = alloc_at_least_one(ds->count * sizeof(int32_t));
+        gt_status st = images && labels ? GT_OK
+                                        : gt_fail(GT_ERR_OUT_OF_MEMORY,
+                                                  "%s: out of host memory for %zu examples",
+                                                  ds->origin, ds->count);
+        if (st == GT_OK) st = gt_dataset_read_images(ds, 0, ds->count, images);
+        if (st != GT_OK) {
+            free(images);
+            free(labels);
+            return st;
+        }
+        memcpy(labels, ds->labels, ds->count * sizeof(int32_t));
+        GT_TRY(gt_dataset_adopt(images, labels, ds->count, ds->shape, ds->num_classes, ds->origin,
+                                out));
+    }
+    gt_status st = GT_OK;
+    if (ds->owned_table)
+        st = gt_dataset_copy_class_names(*out, ds->owned_table, ds->class_name_count);
+    else if (ds->class_names) {
+        (*out)->class_names = ds->class_names;
+        (*out)->class_name_count = ds->class_name_count;
+    }
+    if (st != GT_OK) {
+        gt_dataset_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes)
+{
+    if (!ds || !ds->source) return GT_OK;
+    return ds->source->ops->set_cache(ds->source, bytes);
+}
+
+size_t gt_dataset_stream_cache(const gt_dataset *ds)
+{
+    return ds && ds->source ? ds->source->cache_bytes : 0;
 }

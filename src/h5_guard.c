@@ -16,6 +16,7 @@
 #include "checkpoint_seal.h"
 #include "error.h"
 #include "h5_guard.h"
+#include "h5_lock.h"
 
 /* What the child sends: its status and gt_last_error(). */
 typedef struct child_report {
@@ -129,7 +130,7 @@ static gt_status child_died(const char *path, pid_t pid, int waited, int wstatus
                    path, (int)pid);
 }
 
-gt_status gt_guarded_read(const char *path, gt_guarded_reader reader, void *arg)
+static gt_status guarded_read(const char *path, gt_guarded_reader reader, void *arg)
 {
     /* a FIFO would block the open, a device never end: only regular files */
     struct stat st;
@@ -197,4 +198,13 @@ gt_status gt_guarded_read(const char *path, gt_guarded_reader reader, void *arg)
 #else
     return reader(arg);
 #endif
+}
+
+gt_status gt_guarded_read(const char *path, gt_guarded_reader reader, void *arg)
+{
+    /* no other thread in libhdf5 across the fork and the read here */
+    gt_h5_lock();
+    gt_status st = guarded_read(path, reader, arg);
+    gt_h5_unlock();
+    return st;
 }

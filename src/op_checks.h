@@ -32,6 +32,9 @@ gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n);
 gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
                               const uint8_t *images, const int32_t *labels, const int32_t *indices,
                               int n);
+/* The stage chain: known kinds, modes and ranges, sizes that chain from
+ * a->in_h x a->in_w to p->out_h x p->out_w (op_checks_augment.c). */
+gt_status gt_check_augment(const gt_preprocess *p, const gt_augment *a, int n);
 gt_status gt_check_adam(const gt_adam_params *hp);
 gt_status gt_check_sgd(const float *velocity, float momentum);
 /* Adam's checks plus 0 <= weight_decay < 1. */

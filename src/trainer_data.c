@@ -1,48 +1,12 @@
-/* The trainer's side of the input pipeline: datasets uploaded once to the
- * backend, the epoch's order (shuffled, or the file's), and the per-batch
- * gather. */
+/* The trainer's side of the resident input pipeline: datasets uploaded once
+ * to the backend and the per-batch gather (the epoch's order is
+ * data_order.c's; streamed datasets go through trainer_feed.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dataset_internal.h"
 #include "error.h"
-#include "philox.h"
 #include "trainer_internal.h"
-
-/* Key of the shuffle stream, kept apart from the weight and dropout streams. */
-#define GT_SHUFFLE_STREAM 0x73687566666c65ULL /* "shuffle" */
-
-void gt_identity_order(int32_t *order, size_t count)
-{
-    for (size_t i = 0; i < count; ++i)
-        order[i] = (int32_t)i;
-}
-
-/* Fisher-Yates order of 0..count-1 for (seed, epoch), identical on every machine. */
-static void shuffle_order(int32_t *order, size_t count, uint64_t seed, int epoch)
-{
-    uint64_t key = seed ^ GT_SHUFFLE_STREAM;
-    uint64_t block_base = (uint64_t)epoch << 40;
-    gt_identity_order(order, count);
-    for (size_t i = count; i > 1; --i) {
-        /* 64 random bits per draw: the modulo bias is below 2^-32 for any dataset size */
-        uint64_t block = block_base + (uint64_t)i;
-        uint64_t r =
-            ((uint64_t)gt_philox_word(key, block, 0) << 32) | gt_philox_word(key, block, 1);
-        size_t j = (size_t)(r % (uint64_t)i);
-        int32_t t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-    }
-}
-
-void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch)
-{
-    if (cfg->order == GT_ORDER_FILE)
-        gt_identity_order(order, count);
-    else
-        shuffle_order(order, count, cfg->seed, epoch);
-}
 
 gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n)
 {
@@ -87,6 +51,11 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
             return GT_OK;
         }
     }
+    if (gt_dataset_is_streamed(ds))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "%s is streamed from its file, and this needs it in memory: load it "
+                       "resident (gt_dataset_load_resident; the CLI's --data-memory)",
+                       gt_dataset_origin(ds));
     GT_TRY(gt_trainer_check_data(tr, ds));
     gt_resident *r = &tr->resident[0];
     for (int s = 1; s < GT_RESIDENT_SLOTS; ++s)

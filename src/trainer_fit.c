@@ -106,10 +106,9 @@ static gt_status ring_reserve(stats_ring *r)
 }
 
 /* gather + forward + loss + backward + update */
-static gt_status run_step(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n,
-                          float *stats_slot)
+static gt_status run_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, float *stats_slot)
 {
-    GT_TRY(gt_trainer_gather(tr, res, order, n));
+    GT_TRY(gt_feed_gather(feed, position, n));
     GT_TRY(gt_trainer_forward(tr, n, 1));
     GT_TRY(gt_trainer_loss(tr, n, stats_slot, 1));
     GT_TRY(gt_trainer_backward(tr, n));
@@ -118,20 +117,23 @@ static gt_status run_step(gt_trainer *tr, const gt_resident *res, const int32_t 
 
 /* One training step, captured and launched as a CUDA graph when asked for.
  * The first full step runs eagerly (it loads kernels and settles the library
- * state a capture must not see change); partial batches always run eagerly. */
-static gt_status train_step(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n,
+ * state a capture must not see change); partial batches always run eagerly.
+ * A streamed batch is staged before any capture begins. */
+static gt_status train_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
                             float *stats_slot)
 {
     gt_backend *be = tr->be;
+    GT_TRY(gt_feed_prepare(feed, position, n));
     if (!tr->cfg.cuda_graph || n != tr->batch || !tr->graph_warm) {
-        GT_TRY(run_step(tr, res, order, n, stats_slot));
+        GT_TRY(run_step(tr, feed, position, n, stats_slot));
         if (n == tr->batch) tr->graph_warm = 1;
-        return GT_OK;
+        return gt_feed_done(feed);
     }
     GT_TRY(be->capture_begin(be));
-    gt_status st = run_step(tr, res, order, n, stats_slot);
+    gt_status st = run_step(tr, feed, position, n, stats_slot);
     gt_status end = be->capture_end(be, st == GT_OK);
-    return st != GT_OK ? st : end;
+    GT_TRY(st != GT_OK ? st : end);
+    return gt_feed_done(feed);
 }
 
 static gt_status check_batch(const gt_trainer *tr, int n)
@@ -156,7 +158,9 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
                            res->count);
     gt_backend *be = tr->be;
     GT_TRY(gt_trainer_set_step_index(tr, indices, n));
-    GT_TRY(train_step(tr, res, tr->step_index, n, tr->stats));
+    gt_feed feed;
+    GT_TRY(gt_feed_open_indices(tr, res, tr->step_index, &feed));
+    GT_TRY(train_step(tr, &feed, 0, n, tr->stats));
     if (loss_sum || correct) {
         float host[2];
         GT_TRY(be->download(be, host, tr->stats, sizeof host));
@@ -172,22 +176,10 @@ static int steps_for(size_t count, int batch)
     return (int)((count + (size_t)batch - 1) / (size_t)batch);
 }
 
-gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy)
+static gt_status evaluate_fed(gt_trainer *tr, gt_feed *feed, double *loss, double *accuracy)
 {
-    gt_resident *res = NULL;
-    GT_TRY(gt_trainer_make_resident(tr, ds, &res));
-    size_t count = res->count;
-    if (count == 0)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
-                       gt_dataset_origin(ds));
-    /* the evaluation order is the identity; it is written to the index buffer once */
-    int32_t *identity = malloc(count * sizeof(int32_t));
-    if (!identity) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
-    gt_identity_order(identity, count);
-    gt_status st = tr->be->upload(tr->be, res->order, identity, count * sizeof(int32_t));
-    free(identity);
-    GT_TRY(st);
-
+    size_t count = feed->count;
+    GT_TRY(gt_feed_begin_range(feed, 0, count));
     stats_ring ring;
     int steps = steps_for(count, tr->batch);
     ring_begin(&ring, tr, 0, steps, NULL);
@@ -195,12 +187,14 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
-        GT_TRY(gt_trainer_gather(tr, res, res->order + first, n));
+        GT_TRY(gt_feed_prepare(feed, first, n));
+        GT_TRY(gt_feed_gather(feed, first, n));
         GT_TRY(gt_trainer_forward(tr, n, 0));
         GT_TRY(gt_trainer_loss(tr, n, ring_next_slot(&ring), 0));
+        GT_TRY(gt_feed_done(feed));
         GT_TRY(ring_issue(&ring, 0, n));
     }
-    st = ring_drain(&ring, 1);
+    gt_status st = ring_drain(&ring, 1);
     if (st != GT_OK) {
         /* a non-finite validation loss is reported as NaN, as Keras does */
         if (st != GT_ERR_NONFINITE) return st;
@@ -213,6 +207,18 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
     return GT_OK;
 }
 
+gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy)
+{
+    if (gt_dataset_count(ds) == 0)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no examples to evaluate",
+                       gt_dataset_origin(ds));
+    gt_feed feed;
+    GT_TRY(gt_feed_open(tr, ds, 0, &feed));
+    gt_status st = evaluate_fed(tr, &feed, loss, accuracy);
+    gt_feed_close(&feed);
+    return st;
+}
+
 static int stop_polled(const gt_fit_callbacks *cb)
 {
     return cb && cb->stop_requested && cb->stop_requested(cb->user);
@@ -221,11 +227,10 @@ static int stop_polled(const gt_fit_callbacks *cb)
 /* Runs the rest of epoch `epoch`. *stop: a stop was requested; *partial: it
  * came before the epoch's last step, so the epoch is not complete and the
  * trainer keeps its running sums for a checkpoint to record. */
-static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order, int epoch,
-                           int epochs, const gt_fit_callbacks *cb, gt_epoch_logs *logs, int *stop,
-                           int *partial)
+static gt_status run_epoch(gt_trainer *tr, gt_feed *feed, int epoch, int epochs,
+                           const gt_fit_callbacks *cb, gt_epoch_logs *logs, int *stop, int *partial)
 {
-    size_t count = res->count;
+    size_t count = feed->count;
     int steps = steps_for(count, tr->batch);
     if (tr->cfg.steps_per_epoch > 0 && tr->cfg.steps_per_epoch < steps)
         steps = tr->cfg.steps_per_epoch;
@@ -234,9 +239,10 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "the run state is at step %d of epoch %d, but an epoch of %s has %d steps "
                        "(%zu examples, batch %d): the state was saved by a run on other data",
-                       first_step, epoch, gt_dataset_origin(res->dataset), steps, count, tr->batch);
-    gt_epoch_order(host_order, count, &tr->cfg, epoch);
-    GT_TRY(tr->be->upload(tr->be, res->order, host_order, count * sizeof(int32_t)));
+                       first_step, epoch, gt_dataset_origin(feed->ds), steps, count, tr->batch);
+    size_t end =
+        (size_t)steps * (size_t)tr->batch < count ? (size_t)steps * (size_t)tr->batch : count;
+    GT_TRY(gt_feed_begin_epoch(feed, epoch, (size_t)first_step * (size_t)tr->batch, end));
     if (cb && cb->on_epoch_begin) cb->on_epoch_begin(cb->user, epoch, epochs, steps);
 
     double t0 = gt_now_seconds();
@@ -255,7 +261,7 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
-        GT_TRY(train_step(tr, res, res->order + first, n, ring_next_slot(&ring)));
+        GT_TRY(train_step(tr, feed, first, n, ring_next_slot(&ring)));
         GT_TRY(ring_issue(&ring, s + 1, n));
         tr->steps_done = s + 1;
         if (cb && cb->on_step_end &&
@@ -269,6 +275,7 @@ static gt_status run_epoch(gt_trainer *tr, gt_resident *res, int32_t *host_order
         }
     }
     GT_TRY(ring_drain(&ring, 1));
+    gt_feed_end(feed);
     tr->epoch_seconds += gt_now_seconds() - t0;
     *stop = ring.stop_requested || s < steps;
     *partial = s < steps;
@@ -299,13 +306,12 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s has no training examples",
                        gt_dataset_origin(train));
     if (val) GT_TRY(gt_trainer_check_data(tr, val));
+    GT_TRY(gt_feed_fix_shuffle_block(tr, train));
     int finished = 0;
     GT_TRY(gt_callbacks_fit_begin(tr, val != NULL, &finished));
     if (finished) return GT_OK; /* EarlyStopping already ended this run */
-    gt_resident *res = NULL;
-    GT_TRY(gt_trainer_make_resident(tr, train, &res));
-    int32_t *host_order = malloc(res->count * sizeof(int32_t));
-    if (!host_order) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+    gt_feed feed;
+    GT_TRY(gt_feed_open(tr, train, 1, &feed));
 
     gt_status st = GT_OK;
     int requested = 0; /* a stop request, not an end of training */
@@ -318,10 +324,7 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
             requested = 1;
             break;
         }
-        /* the train set may have been evicted by the validation set last epoch */
-        if ((st = gt_trainer_make_resident(tr, train, &res)) != GT_OK) break;
-        if ((st = run_epoch(tr, res, host_order, e, epochs, cb, &logs, &stop, &partial)) != GT_OK)
-            break;
+        if ((st = run_epoch(tr, &feed, e, epochs, cb, &logs, &stop, &partial)) != GT_OK) break;
         if (partial) {
             requested = 1;
             break;
@@ -336,7 +339,7 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
         if (stop) requested = 1;
         if (stop || early) break;
     }
-    free(host_order);
+    gt_feed_close(&feed);
     /* Keras' on_train_end runs when training ends, not on an interruption */
     if (st == GT_OK && !requested) st = gt_callbacks_train_end(tr);
     return st;
@@ -355,6 +358,7 @@ gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state)
     state->epoch_examples = tr->epoch_examples;
     state->epoch_seconds = tr->epoch_seconds;
     state->learning_rate = tr->learning_rate;
+    state->data_cursor = (int64_t)tr->steps_done * tr->batch;
     return GT_OK;
 }
 
@@ -372,6 +376,13 @@ gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state)
                        "training state has negative counters (step %lld, epoch "
                        "%d, steps %d)",
                        (long long)state->optimizer_step, state->epochs_done, state->steps_done);
+    /* the data order goes on at the cursor: it must be where the steps put it */
+    if (state->data_cursor != (int64_t)state->steps_done * tr->batch)
+        return gt_fail(GT_ERR_FORMAT,
+                       "training state: data_cursor is %lld but %d steps of batch %d consumed "
+                       "%lld examples",
+                       (long long)state->data_cursor, state->steps_done, tr->batch,
+                       (long long)state->steps_done * tr->batch);
     tr->optimizer_step = state->optimizer_step;
     tr->epochs_done = state->epochs_done;
     tr->steps_done = state->steps_done;

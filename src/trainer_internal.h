@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "data_order.h"
+#include "prefetch.h"
 #include "gtrain/train.h"
 #include "layer.h"
 #include "model_internal.h"
@@ -81,6 +83,9 @@ struct gt_trainer {
     double learning_rate;           /* the base rate now (callbacks may lower it) */
     struct gt_callbacks *callbacks; /* callbacks.c; NULL: none */
     char *run_info;                 /* saved with ModelCheckpoint's files */
+    /* augmentation stages of the gather (n_stages 0: none); the feed sets
+     * the epoch, the stream position and training per batch */
+    gt_augment augment;
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -104,11 +109,61 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
 gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n);
 /* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
-/* 0, 1, ..., count-1: the file's order. */
-void gt_identity_order(int32_t *order, size_t count);
-/* Epoch `epoch`'s order under cfg: a Fisher-Yates shuffle of (cfg->seed,
- * epoch), identical on every machine, or the file's order when cfg->order is
- * GT_ORDER_FILE. */
-void gt_epoch_order(int32_t *order, size_t count, const gt_train_config *cfg, int epoch);
+
+/* trainer_feed.c: a dataset fed to the steps, resident or streamed. */
+#define GT_FEED_DEPTH 4 /* batches the prefetch thread reads ahead */
+
+typedef struct gt_feed {
+    gt_trainer *tr;
+    const gt_dataset *ds;
+    size_t count;
+    int32_t *order; /* host: the order being served (count entries) */
+    /* resident */
+    gt_resident *res;
+    const int32_t *device_order; /* what the gather indexes through */
+    /* streamed */
+    gt_prefetch *pf;
+    uint8_t *dev_images[GT_FEED_DEPTH]; /* staging, one per prefetch buffer */
+    int32_t *dev_labels[GT_FEED_DEPTH];
+    int32_t *dev_identity;   /* 0 .. batch-1 */
+    int held[GT_FEED_DEPTH]; /* buffers whose copies may still read them, oldest first */
+    int n_held;
+    int staged_slot; /* the batch prepared for the next gather, -1 none */
+    size_t staged_position;
+    int staged_n;
+    int epoch, training; /* what augmentation draws from */
+} gt_feed;
+
+/* Augmentation stages for the gathers of this trainer (trainer_feed.c):
+ * checked against the model's preprocessing, keyed by the trainer's seed;
+ * drawn per example from (epoch, position in the epoch's order), so the
+ * resident and streamed paths augment alike, and only in training (a
+ * RandomCrop takes its inference form, smart_resize, in evaluate and
+ * predict). n_stages 0 turns it off. */
+gt_status gt_trainer_set_augment(gt_trainer *tr, const gt_augment *a);
+
+/* Fixes the buffered shuffle's block size (when the config leaves it 0)
+ * from the training examples' size, so that a checkpoint records it. */
+gt_status gt_feed_fix_shuffle_block(gt_trainer *tr, const gt_dataset *train);
+/* Checks the data against the model; a streamed dataset gets its prefetch
+ * thread and staging buffers here (never in the step loop), and for
+ * training with a shuffle buffer the block store (prefetch_blocks.h). */
+gt_status gt_feed_open(gt_trainer *tr, const gt_dataset *ds, int training, gt_feed *f);
+/* A resident feed over an index list already on the backend (gt_trainer_step). */
+gt_status gt_feed_open_indices(gt_trainer *tr, gt_resident *res, const int32_t *device_indices,
+                               gt_feed *f);
+/* Serves positions [first, end) of epoch `epoch`'s training order. */
+gt_status gt_feed_begin_epoch(gt_feed *f, int epoch, size_t first, size_t end);
+/* Serves examples [first, end) in file order (evaluate, predict). */
+gt_status gt_feed_begin_range(gt_feed *f, size_t first, size_t end);
+/* Outside a captured step: the batch of n at `position` on its way to the backend. */
+gt_status gt_feed_prepare(gt_feed *f, size_t position, int n);
+/* Inside the step: the preprocess-gather of that batch into the input. */
+gt_status gt_feed_gather(gt_feed *f, size_t position, int n);
+/* After the step's ops are queued: the batch's staging may be reused. */
+gt_status gt_feed_done(gt_feed *f);
+/* Stops serving (reads ahead are dropped) and takes back every buffer. */
+void gt_feed_end(gt_feed *f);
+void gt_feed_close(gt_feed *f);
 
 #endif

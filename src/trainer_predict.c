@@ -1,6 +1,6 @@
 /* Prediction: class probabilities of a range of examples, in batches of the
- * trainer's batch size, through the same gather and forward as training
- * (dropout off). */
+ * trainer's batch size, through the same feed, gather and forward as
+ * training (dropout off), so a streamed dataset is predicted the same way. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,20 +35,18 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
     const gt_model *m = tr->model;
     gt_backend *be = tr->be;
     int classes = m->num_classes;
-    gt_resident *res = NULL;
-    GT_TRY(gt_trainer_make_resident(tr, ds, &res));
-    int32_t *index = malloc((size_t)tr->batch * sizeof *index);
-    if (!index) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
-    gt_status st = GT_OK;
+    gt_feed feed;
+    GT_TRY(gt_feed_open(tr, ds, 0, &feed));
+    gt_status st = gt_feed_begin_range(&feed, first, first + count);
     for (size_t done = 0; done < count && st == GT_OK;) {
         int n = count - done < (size_t)tr->batch ? (int)(count - done) : tr->batch;
-        for (int i = 0; i < n; ++i)
-            index[i] = (int32_t)(first + done + (size_t)i);
+        size_t position = first + done;
         float *out = probs + done * (size_t)classes;
         if (n != tr->batch) st = gt_trainer_reserve_workspace(tr, n);
-        if (st == GT_OK) st = gt_trainer_set_step_index(tr, index, n);
-        if (st == GT_OK) st = gt_trainer_gather(tr, res, tr->step_index, n);
+        if (st == GT_OK) st = gt_feed_prepare(&feed, position, n);
+        if (st == GT_OK) st = gt_feed_gather(&feed, position, n);
         if (st == GT_OK) st = gt_trainer_forward(tr, n, 0);
+        if (st == GT_OK) st = gt_feed_done(&feed);
         const float *result = tr->cur[m->n_layers - 1];
         /* the gradient buffer is free outside a training step: it holds the softmax */
         if (st == GT_OK && m->logits_output) {
@@ -61,6 +59,6 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
         if (st == GT_OK && !m->logits_output) normalize_rows(out, n, classes);
         done += (size_t)n;
     }
-    free(index);
+    gt_feed_close(&feed);
     return st;
 }

@@ -64,9 +64,11 @@ edit learning_rate nan float "e.h5: gtrain_state: learning_rate is nan, expected
 edit beta1 1.5 float "e.h5: gtrain_state: beta1 is 1.5, expected a number in [0, 1)"
 edit epoch_correct 5 float "e.h5: gtrain_state: epoch_correct is 5, expected a number in [0, 0]"
 edit steps_done 3 int "steps_done is 3 but epoch_examples is 0"
+edit data_cursor 7 int "e.h5: gtrain_state: data_cursor is 7, but 0 steps of batch 8 consumed 0 examples"
+edit shuffle_buffer 100 int "shuffle_buffer is 100 with shuffle_block 0"
 # a steps_done past the end of the epoch (19 steps of 8 in 150 examples)
 cp a.h5 e.h5 && "$py" "$kf" set-state e.h5 steps_done 500 int && "$py" "$kf" set-state e.h5 epoch_examples 4000 float \
-  && "$py" "$kf" set-state e.h5 optimizer_step 600 int
+  && "$py" "$kf" set-state e.h5 optimizer_step 600 int && "$py" "$kf" set-state e.h5 data_cursor 4000 int
 refused "the run state is at step 500 of epoch 2, but an epoch of" -- "$gtrain" fit --resume e.h5 --epochs 3 --device cpu
 
 refused "a.h5 was saved by a run training on 150 examples of 8x8x1, 5 classes, crc32" -- \

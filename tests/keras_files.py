@@ -131,7 +131,7 @@ def load_weights(path):
         return out
 
 
-def data(path, n, h, w, c, classes, seed, as_float=False, prefix="train_set"):
+def data(path, n, h, w, c, classes, seed, as_float=False, prefix="train_set", chunks=0):
     rng = np.random.RandomState(seed)
     y = np.arange(n, dtype=np.int64) % classes
     rng.shuffle(y)
@@ -140,7 +140,11 @@ def data(path, n, h, w, c, classes, seed, as_float=False, prefix="train_set"):
         r = (y[i] * h) // classes
         x[i, r:r + max(1, h // classes), :, :] += 150
     with h5py.File(path, "w") as f:
-        f.create_dataset(prefix + "_x", data=x.astype(np.float32) if as_float else x)
+        if chunks:
+            f.create_dataset(prefix + "_x", data=x.astype(np.float32) if as_float else x,
+                             chunks=(chunks, h, w, c), compression="gzip")
+        else:
+            f.create_dataset(prefix + "_x", data=x.astype(np.float32) if as_float else x)
         f.create_dataset(prefix + "_y", data=y)
         f.create_dataset("list_classes", data=np.arange(classes, dtype=np.int64))
 
@@ -190,7 +194,28 @@ def main(argv):
     if cmd == "data":
         flags = argv[9:]
         prefix = flags[flags.index("--prefix") + 1] if "--prefix" in flags else "train_set"
-        data(argv[2], *map(int, argv[3:9]), as_float="--float" in flags, prefix=prefix)
+        chunks = int(flags[flags.index("--chunks") + 1]) if "--chunks" in flags else 0
+        data(argv[2], *map(int, argv[3:9]), as_float="--float" in flags, prefix=prefix,
+             chunks=chunks)
+    elif cmd == "offset":
+        # byte offset in the file of the image dataset's storage (contiguous),
+        # or "offset size" of chunk number argv[4] (chunked)
+        with h5py.File(argv[2], "r") as f:
+            ds = f[argv[3]]
+            if ds.chunks is None:
+                print(ds.id.get_offset())
+            else:
+                info = ds.id.get_chunk_info(int(argv[4]))
+                print(info.byte_offset, info.size)
+    elif cmd == "downgrade":
+        # a checkpoint as an older gtrain wrote it: format 2 lacks the fields of 3
+        with h5py.File(argv[2], "r+") as f:
+            g = f["gtrain_state"]
+            for k in ("shuffle_buffer", "shuffle_block", "data_cursor"):
+                if k in g.attrs:
+                    del g.attrs[k]
+            g.attrs["format_version"] = np.int64(int(argv[3]))
+        seal(argv[2])
     elif cmd == "keras-full":
         keras_full(argv[2], int(argv[3]))
     elif cmd == "keras-weights":

@@ -195,6 +195,7 @@ int main(void)
         CHECK_OK(new_trainer(model, be, kind, &e));
         gt_train_state past = sc.state;
         past.steps_done = 7; /* 90 examples in batches of 16: 6 steps */
+        past.data_cursor = 7 * 16;
         CHECK_OK(gt_trainer_set_state(e, &past));
         CHECK_FAILS_WITH(gt_trainer_fit(e, data, NULL, 2, NULL), GT_ERR_INVALID_ARGUMENT,
                          "the run state is at step 7 of epoch 2, but an epoch of");

@@ -90,6 +90,62 @@ typedef struct gt_preprocess {
     float scale, offset;
 } gt_preprocess;
 
+/* Augmentation in the gather: Keras' image preprocessing layers RandomFlip,
+ * RandomTranslation, RandomZoom and RandomCrop as stages applied, in order,
+ * to each example after the channel repeat and the resize of gt_preprocess
+ * and before its x * scale + offset, every stage resampling the previous
+ * one's output with Keras' (TensorFlow's ImageProjectiveTransformV3) math:
+ * pixel-index coordinates, the fill modes reflect / wrap / constant /
+ * nearest and bilinear or nearest interpolation. Each example draws its own
+ * parameters from Philox keyed by `seed` with the counter (its stream number
+ * first + i, epoch, stage), so the same seed gives the same augmented batch
+ * on every backend, resident or streamed, whatever the batch size; in Keras
+ * a RandomCrop offset is drawn once per batch (a departure, documented).
+ * training == 0 is Keras' inference: flips, translations and zooms pass the
+ * image through and a crop is smart_resize (the largest centred box of the
+ * target's aspect ratio, resized bilinearly to the target). */
+#define GT_AUGMENT_MAX_STAGES 4
+
+typedef enum gt_augment_kind {
+    GT_AUG_FLIP = 0,  /* RandomFlip */
+    GT_AUG_TRANSLATE, /* RandomTranslation */
+    GT_AUG_ZOOM,      /* RandomZoom */
+    GT_AUG_CROP       /* RandomCrop */
+} gt_augment_kind;
+
+typedef enum gt_fill_mode {
+    GT_FILL_REFLECT = 0, /* d c b a | a b c d | d c b a (Keras' default) */
+    GT_FILL_WRAP,        /* a b c d | a b c d | a b c d */
+    GT_FILL_CONSTANT,    /* fill_value outside */
+    GT_FILL_NEAREST      /* a a a a | a b c d | d d d d */
+} gt_fill_mode;
+
+typedef enum gt_interpolation { GT_INTERP_BILINEAR = 0, GT_INTERP_NEAREST } gt_interpolation;
+
+typedef struct gt_augment_stage {
+    int kind;                 /* gt_augment_kind */
+    int horizontal, vertical; /* FLIP: the axes that may flip, each with probability 1/2 */
+    /* TRANSLATE: the shift as a fraction of the height / width, uniform in
+     * [lower, upper); ZOOM: Keras' factors, the zoom uniform in [1 + lower,
+     * 1 + upper) (above 1 zooms out) */
+    float height_lower, height_upper, width_lower, width_upper;
+    int width_from_height; /* ZOOM without width_factor: the width zooms as the height */
+    int out_h, out_w;      /* CROP: the target size (other stages keep the size) */
+    int fill_mode;         /* gt_fill_mode (TRANSLATE, ZOOM) */
+    int interpolation;     /* gt_interpolation (TRANSLATE, ZOOM) */
+    float fill_value;      /* GT_FILL_CONSTANT, in the unscaled pixel domain */
+} gt_augment_stage;
+
+typedef struct gt_augment {
+    int n_stages;
+    int in_h, in_w; /* the size entering the stages: the preprocess resize's output */
+    gt_augment_stage stages[GT_AUGMENT_MAX_STAGES];
+    int training;   /* 1: random stages on; 0: inference */
+    uint64_t seed;  /* Philox key */
+    uint32_t epoch; /* a new draw every epoch */
+    uint64_t first; /* stream number of example 0 of the call: its position in the epoch */
+} gt_augment;
+
 /* Adam update (Keras semantics): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p -= lr_t m / (sqrt(v) + epsilon), lr_t = lr sqrt(1-b2^t) / (1-b1^t).
  * `step` is t, counted from 1. */
@@ -111,6 +167,8 @@ typedef struct gt_rmsprop_params {
 
 /* Number of fences download_async can tag. */
 #define GT_BACKEND_FENCES 64
+/* Number of slots upload_async can tag (the streaming pipeline's buffers). */
+#define GT_BACKEND_UPLOAD_SLOTS 8
 
 typedef struct gt_backend gt_backend;
 
@@ -224,11 +282,11 @@ typedef struct gt_backend gt_backend;
       (gt_backend * be, float *params, const float *grads, float *m, float *v, size_t count,       \
        const gt_adam_params *hp))                                                                  \
     /* AdamW (Keras 3): the decoupled weight decay p -= p * weight_decay * lr first, then     */   \
-    /* Adam's update as adam_update with the same hp.                                        */   \
+    /* Adam's update as adam_update with the same hp.                                        */    \
     X(adamw_update, gt_status,                                                                     \
       (gt_backend * be, float *params, const float *grads, float *m, float *v, size_t count,       \
        const gt_adam_params *hp, float weight_decay))                                              \
-    /* RMSprop (gt_rmsprop_params); momentum_buf may be NULL when momentum is 0, mean_grad   */   \
+    /* RMSprop (gt_rmsprop_params); momentum_buf may be NULL when momentum is 0, mean_grad   */    \
     /* when not centered.                                                                     */   \
     X(rmsprop_update, gt_status,                                                                   \
       (gt_backend * be, float *params, const float *grads, float *velocity, float *momentum_buf,   \
@@ -247,7 +305,12 @@ typedef struct gt_backend gt_backend;
     /* and x * scale + offset on float inputs.                                                 */  \
     X(preprocess_gather_f32, gt_status,                                                            \
       (gt_backend * be, const gt_preprocess *p, float *x, int32_t *y, const float *images,         \
-       const int32_t *labels, const int32_t *indices, int n))
+       const int32_t *labels, const int32_t *indices, int n))                                      \
+    /* The same with augmentation stages between the resize and the scale: p->out_h/out_w is */    \
+    /* the last stage's output, a->in_h/in_w the resize's. */                                      \
+    X(augment_gather, gt_status,                                                                   \
+      (gt_backend * be, const gt_preprocess *p, const gt_augment *a, float *x, int32_t *y,         \
+       const uint8_t *images, const int32_t *labels, const int32_t *indices, int n))
 
 typedef enum gt_op {
 #define GT_OP_ENUM_(name, ret, params) GT_OP_##name,
@@ -284,6 +347,23 @@ struct gt_backend {
      * 0 while it is in flight. A failed copy or stream is an error with the
      * device's own text, never "done": the caller would read stale data. */
     gt_status (*fence_query)(gt_backend *be, int fence, int *done);
+
+    /* ---- staged uploads: the streaming input pipeline ----
+     * A batch read by the prefetch thread goes to the device on a queue of
+     * its own (CUDA: an upload stream ordered by events), so the copy of the
+     * next batch overlaps the current step. Slots 0 .. GT_BACKEND_UPLOAD_SLOTS-1
+     * name the device buffers the batches rotate through. */
+    /* Queues a copy of `bytes` from host_alloc memory to dst, tagged `slot`.
+     * The copy waits for the ops queued before the slot's last upload_release
+     * (they may still read dst); every op queued after this call waits for
+     * the copy. Never waits on the device (CPU: copies at once). */
+    gt_status (*upload_async)(gt_backend *be, void *dst, const void *host_src, size_t bytes,
+                              int slot);
+    /* The ops queued so far are the last readers of the slot's destination. */
+    gt_status (*upload_release)(gt_backend *be, int slot);
+    /* *done = 1 when the slot's last upload_async has read its host source,
+     * which may then be refilled (CPU: always); a failed copy is an error. */
+    gt_status (*upload_query)(gt_backend *be, int slot, int *done);
 
     /* ---- the compute ops (GT_BACKEND_OPS) ---- */
 #define GT_OP_FIELD_(name, ret, params) ret(*name) params;

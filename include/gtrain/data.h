@@ -69,6 +69,60 @@ gt_status gt_dataset_from_memory_f32(const float *images, const int32_t *labels,
 
 void gt_dataset_free(gt_dataset *ds);
 
+/* ---- streamed datasets: for data larger than memory ----
+ * An open streamed dataset holds its labels (4 bytes an example) and an open
+ * file; images are read on demand, a range of examples at a time, never
+ * whole. gt_dataset_images() is NULL for it; everything else (count, shape,
+ * labels, classes, slices, which are views sharing the file) works as for a
+ * resident dataset, and the trainer streams it through a prefetch thread. */
+
+/* Opens an IDX pair for streaming: a raw image file is read with pread; a
+ * gzip-compressed one (.gz) cannot be read at random, so it is inflated once
+ * into an unlinked temporary file in $TMPDIR (or /tmp), which disappears
+ * when the dataset is freed. The files are checked as gt_dataset_load_idx
+ * checks them. */
+gt_status gt_dataset_open_idx(const char *images_path, const char *labels_path, int num_classes,
+                              gt_dataset **out);
+
+/* Opens an HDF5 image dataset for streaming (keys and checks as
+ * gt_dataset_load_hdf5). The file's metadata, labels, class list and the
+ * location of every chunk are read first in a child process (h5_guard.h),
+ * which also checks that the images' storage lies inside the file; then the
+ * file stays open here and examples are read by hyperslab. Built without
+ * HDF5: GT_ERR_UNSUPPORTED. */
+gt_status gt_dataset_open_hdf5(const char *path, const char *x_key, const char *y_key,
+                               gt_dataset **out);
+
+/* gt_dataset_load_named's files, opened for streaming. */
+gt_status gt_dataset_open_named(const char *name, const char *dir, const char *split,
+                                gt_dataset **out);
+
+/* 1 for a streamed dataset. */
+int gt_dataset_is_streamed(const gt_dataset *ds);
+/* How a streamed dataset is read ("pread of a raw IDX file"), or NULL. */
+const char *gt_dataset_stream_how(const gt_dataset *ds);
+/* Host memory holding the dataset resident takes: images and labels. */
+size_t gt_dataset_resident_bytes(const gt_dataset *ds);
+/* Reads a streamed dataset whole into a new resident dataset (its class
+ * names kept). */
+gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out);
+/* Copies the images of examples [first, first + count) into dst (count x
+ * example bytes), from memory or from the file. Errors name the file and
+ * the examples (a file that shrank or cannot be read). */
+gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count, uint8_t *dst);
+
+/* Host memory a streamed HDF5 dataset may use for HDF5's chunk cache (a
+ * read of a few examples inflates their whole chunk; the cache keeps recent
+ * chunks for the next batches). No effect on IDX files or resident data. */
+gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes);
+/* What the stream's cache was granted (0: none). */
+size_t gt_dataset_stream_cache(const gt_dataset *ds);
+
+/* The default host memory budget for datasets (--data-memory): half of the
+ * machine's physical memory, or of the cgroup's memory limit when that is
+ * lower. */
+size_t gt_data_memory_default(void);
+
 size_t gt_dataset_count(const gt_dataset *ds);
 gt_shape3 gt_dataset_shape(const gt_dataset *ds);
 int gt_dataset_num_classes(const gt_dataset *ds);

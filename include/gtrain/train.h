@@ -77,6 +77,14 @@ typedef struct gt_train_config {
     int centered;           /* RMSprop: divide by the gradient's estimated variance */
     float weight_decay;     /* AdamW: decoupled weight decay [Keras 0.004] */
     gt_lr_schedule schedule;
+    /* > 0: tf.data-style block + buffer shuffle through a buffer of this many
+     * examples instead of Keras' full shuffle (a departure from Keras, for
+     * data too slow to read in random order); 0: the full shuffle */
+    int shuffle_buffer;
+    /* examples per block of the buffered shuffle; 0: about 1 MiB of examples
+     * (at most an eighth of the buffer),
+     * fixed when training starts (a checkpoint records it) */
+    int shuffle_block;
 } gt_train_config;
 
 /* Sets the optimizer from Keras' serialized form, as
@@ -136,6 +144,9 @@ typedef struct gt_train_state {
     /* the optimizer's base learning rate now (ReduceLROnPlateau and
      * gt_trainer_set_learning_rate change it); 0 in set_state: the config's */
     double learning_rate;
+    /* examples of epoch epochs_done + 1's order already consumed: where the
+     * data order goes on (steps_done x batch size) */
+    int64_t data_cursor;
 } gt_train_state;
 
 /* Called from gt_trainer_fit. */
@@ -205,6 +216,12 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
  * (callbacks) returns GT_OK early: compare gt_trainer_get_state with `epochs`. */
 gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
                          const gt_fit_callbacks *callbacks);
+
+/* Host memory that streaming `ds` with cfg's batch size takes besides the
+ * file's own cache: its labels, the epoch's order, the prefetch buffers and,
+ * training with cfg's shuffle buffer, the store of buffer + block examples
+ * that lets every block be read once. */
+size_t gt_trainer_stream_bytes(const gt_dataset *ds, const gt_train_config *cfg);
 
 /* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
 gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy);

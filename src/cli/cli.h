@@ -51,10 +51,47 @@ int gt_cli_model_error(const char *name_or_path, gt_status status);
     "                    " GT_FASHION_MNIST_DEFAULT_DIR " for Fashion-MNIST,\n"                    \
     "                    $GTRAIN_TEST_DATA/mnist for MNIST]\n"
 
+/* ---- the data memory budget (cli_data_budget.c) ---- */
+#define GT_CLI_BUDGET_STREAMS 4
+
+/* --data-memory's help lines. */
+#define GT_CLI_DATA_MEMORY_HELP                                                                    \
+    "  --data-memory B   host memory for datasets, e.g. 512M or 8G: data that fits is read\n"      \
+    "                    whole into memory, larger data is streamed from its file with a\n"        \
+    "                    prefetch thread [half the machine's memory]\n"
+
+/* The host memory datasets may take and what was chosen for each. */
+typedef struct gt_cli_budget {
+    size_t bytes; /* --data-memory, or gt_data_memory_default() */
+    int given;    /* --data-memory was given */
+    size_t used;
+    int batch;          /* the batch size: streaming buffers are batches */
+    int shuffle_buffer; /* --shuffle-buffer: the training set's store holds it */
+    gt_dataset *streamed[GT_CLI_BUDGET_STREAMS];
+    int n_streamed;
+    char choices[2048]; /* "train resident (...); test streamed (...)" */
+} gt_cli_budget;
+
+void gt_cli_budget_init(gt_cli_budget *b, int batch_size);
+/* A streamed dataset `*ds` is read whole (replacing *ds) when it fits in
+ * what is left of the budget, else kept streamed; `what` ("train") names it
+ * in b->choices. Fails when even streaming does not fit. */
+gt_status gt_cli_budget_place(gt_cli_budget *b, const char *what, gt_dataset **ds);
+/* Hands what is left to the streamed datasets' caches. */
+gt_status gt_cli_budget_finish(gt_cli_budget *b);
+/* "512M", "8GiB", "1000000" (bytes); prints the usage error and returns 0 when bad. */
+int gt_cli_parse_bytes(const char *option, const char *text, size_t *out);
+/* "47.1 MiB". */
+void gt_cli_format_bytes(size_t bytes, char *buf, size_t size);
+
 /* Options that say where data comes from. */
 typedef struct gt_cli_data {
     const char *data_dir;    /* IDX directory (--data-dir) */
     const char *class_names; /* "a,b,c" (--class-names), or NULL */
+    /* NULL: read the data whole into memory; else resident or streamed by
+     * the budget, `role` ("train", "test") naming the dataset in its notes */
+    gt_cli_budget *budget;
+    const char *role;
 } gt_cli_data;
 
 /* 1 for "hdf5:PATH". */
@@ -62,7 +99,8 @@ int gt_cli_data_is_hdf5(const char *spec);
 /* Checks a --data / --test-data value; prints the usage error and returns 0 when bad. */
 int gt_cli_check_data_spec(const char *option, const char *spec);
 /* Loads "fashion-mnist"/"mnist" (split "train" or "test") or "hdf5:PATH"
- * (with its keys, NULL: found automatically), then applies --class-names. */
+ * (with its keys, NULL: found automatically), resident or, with a budget,
+ * streamed when it does not fit, then applies --class-names. */
 gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char *split,
                               const char *x_key, const char *y_key, gt_dataset **out);
 /* The architecture for a weights file: --model when given (needed for a

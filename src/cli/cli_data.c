@@ -53,10 +53,21 @@ gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char
                               const char *x_key, const char *y_key, gt_dataset **out)
 {
     gt_status st;
-    if (gt_cli_data_is_hdf5(spec))
+    if (!d->budget && gt_cli_data_is_hdf5(spec))
         st = gt_dataset_load_hdf5(spec + 5, x_key, y_key, out);
-    else
+    else if (!d->budget)
         st = gt_dataset_load_named(spec, d->data_dir, split, out);
+    else if (gt_cli_data_is_hdf5(spec))
+        st = gt_dataset_open_hdf5(spec + 5, x_key, y_key, out);
+    else
+        st = gt_dataset_open_named(spec, d->data_dir, split, out);
+    if (st == GT_OK && d->budget) {
+        st = gt_cli_budget_place(d->budget, d->role ? d->role : split, out);
+        if (st != GT_OK) {
+            gt_dataset_free(*out);
+            *out = NULL;
+        }
+    }
     if (st == GT_OK && d->class_names) {
         st = apply_class_names(*out, d->class_names);
         if (st != GT_OK) {

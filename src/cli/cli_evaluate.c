@@ -16,14 +16,15 @@ static void usage(FILE *out)
             "model.evaluate() does:\n"
             "  313/313 [==============================] - 1s 3ms/step - loss: 0.3100 - accuracy: "
             "0.8900\n"
-            "%s%s",
-            gt_cli_trained_help, gt_cli_device_help);
+            "%s%s%s",
+            gt_cli_trained_help, gt_cli_trained_stream_help, gt_cli_device_help);
 }
 
 int gt_cli_evaluate(int argc, char **argv)
 {
     gt_cli_trained t;
     gt_cli_trained_init(&t);
+    t.stream_ok = 1;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);

@@ -24,7 +24,8 @@ static void usage(FILE *out)
             "                  [--epochs N] [--batch-size N] [--optimizer O[:k=v,...]] [--lr X]\n"
             "                  [--validation test|first:N|last:N|none] [--seed N]\n"
             "                  [--device auto|cpu|cuda] [--threads N] [--history FILE.csv]\n"
-            "                  [--shuffle|--no-shuffle] [--loss-log-epsilon X]\n"
+            "                  [--shuffle|--no-shuffle] [--shuffle-buffer N]\n"
+            "                  [--loss-log-epsilon X] [--data-memory BYTES]\n"
             "                  [--save FILE.h5] [--save-every N] [--resume FILE.h5]\n"
             "                  [--lr-schedule S] [--early-stopping k=v,...]\n"
             "                  [--reduce-lr-on-plateau k=v,...] [--model-checkpoint k=v,...]\n"
@@ -55,6 +56,12 @@ static void usage(FILE *out)
             "                    the seed) [the model's recipe: file order for softmax-mnist\n"
             "                    and cnn-mnist, else shuffled; recorded in --save\n"
             "                    checkpoints, so --resume keeps it]\n"
+            "  --shuffle-buffer N  tf.data-style shuffle instead of Keras' full shuffle:\n"
+            "                    blocks of about 1 MiB of consecutive examples (at most N/8)\n"
+            "                    in a shuffled order, through a buffer of N examples\n"
+            "                    (deterministic per seed), for streamed data too slow to\n"
+            "                    read in random order\n"
+            "                    [off: the full shuffle]\n" GT_CLI_DATA_MEMORY_HELP
             "  --loss-log-epsilon X  the cross-entropy as notebook 004 writes it by hand,\n"
             "                    -log(softmax + X), whose gradient passes almost nothing for\n"
             "                    an example far below X; 0: the exact cross-entropy\n"
@@ -103,6 +110,8 @@ typedef struct fit_options {
     int seed_given;
     int strip_preprocessing;
     int shuffle; /* 1 --shuffle, -1 --no-shuffle, 0 the model's recipe */
+    long shuffle_buffer;
+    size_t data_memory; /* 0: the default */
     gt_cli_device_opts device;
 } fit_options;
 
@@ -153,6 +162,10 @@ static int parse_args(int argc, char **argv, fit_options *o)
             o->save = v;
         else if (strcmp(a, "--resume") == 0)
             o->resume = v;
+        else if (strcmp(a, "--shuffle-buffer") == 0)
+            ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->shuffle_buffer);
+        else if (strcmp(a, "--data-memory") == 0)
+            ok = gt_cli_parse_bytes(a, v, &o->data_memory);
         else if (strcmp(a, "--save-every") == 0)
             ok = gt_cli_parse_int(a, v, 1, 2147483647L, &o->save_every);
         else if (strcmp(a, "--epochs") == 0)
@@ -201,14 +214,18 @@ static int parse_args(int argc, char **argv, fit_options *o)
     if (o->resume &&
         (o->model || gt_cli_fit_extras_any(&o->extras) || o->lr > 0 || o->momentum > 0 ||
          o->batch_size > 0 || o->seed_given || o->strip_preprocessing || o->steps_per_epoch > 0 ||
-         o->shuffle || o->loss_log_epsilon_given))
+         o->shuffle || o->shuffle_buffer > 0 || o->loss_log_epsilon_given))
         return gt_cli_error(GT_EXIT_USAGE,
                             "--resume continues the saved run with its own model, optimizer, "
                             "learning rate and schedule, callbacks, batch size, steps per epoch, "
                             "data order, loss and seed; drop --model, --optimizer, --lr, "
                             "--lr-schedule, --momentum, --early-stopping, --reduce-lr-on-plateau, "
                             "--model-checkpoint, --tensorboard, --batch-size, --steps-per-epoch, "
-                            "--[no-]shuffle, --loss-log-epsilon, --seed and --preprocess");
+                            "--[no-]shuffle, --shuffle-buffer, --loss-log-epsilon, --seed and "
+                            "--preprocess");
+    if (o->shuffle_buffer > 0 && o->shuffle < 0)
+        return gt_cli_error(GT_EXIT_USAGE,
+                            "--shuffle-buffer shuffles; it contradicts --no-shuffle");
     if (o->save_every > 0 && !o->save && !o->resume)
         return gt_cli_error(GT_EXIT_USAGE, "--save-every needs --save FILE.h5");
     return -1;
@@ -357,6 +374,14 @@ static int prepare(fit_options *o, gt_model **model, gt_train_config *cfg, gt_ch
     if (o->batch_size > 0) cfg->batch_size = (int)o->batch_size;
     cfg->steps_per_epoch = (int)o->steps_per_epoch;
     if (o->shuffle) cfg->order = o->shuffle < 0 ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
+    if (o->shuffle_buffer > 0) {
+        if (cfg->order == GT_ORDER_FILE)
+            return gt_cli_error(GT_EXIT_USAGE,
+                                "--shuffle-buffer shuffles, but model '%s' trains in file order "
+                                "by default: add --shuffle",
+                                gt_model_name(*model));
+        cfg->shuffle_buffer = (int)o->shuffle_buffer;
+    }
     if (o->loss_log_epsilon_given) cfg->loss_log_epsilon = (float)o->loss_log_epsilon;
     if (o->momentum > 0) {
         if (cfg->optimizer != GT_OPT_SGD &&
@@ -400,9 +425,21 @@ int gt_cli_fit(int argc, char **argv)
     code = GT_EXIT_RUNTIME;
     /* a checkpoint that cannot be written is found now, not after an epoch */
     if (o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
-    if ((st = gt_fit_data_load(&o.run, &data)) != GT_OK) goto fail;
+    gt_cli_budget budget;
+    gt_cli_budget_init(&budget, cfg.batch_size);
+    budget.shuffle_buffer = cfg.order == GT_ORDER_FILE ? 0 : cfg.shuffle_buffer;
+    if (o.data_memory) {
+        budget.bytes = o.data_memory;
+        budget.given = 1;
+    }
+    if ((st = gt_fit_data_load(&o.run, &budget, &data)) != GT_OK) goto fail;
     char train_data[160];
-    gt_fit_data_fingerprint(data.train, train_data, sizeof train_data);
+    /* a resumed run compares the kind of fingerprint it saved */
+    int sampled = o.resume && o.run.train_data
+                      ? gt_fit_data_fingerprint_is_sampled(o.run.train_data)
+                      : gt_dataset_is_streamed(data.train);
+    if ((st = gt_fit_data_fingerprint(data.train, sampled, train_data, sizeof train_data)) != GT_OK)
+        goto fail;
     if (o.resume && o.run.train_data && strcmp(o.run.train_data, train_data) != 0) {
         code = gt_cli_error(GT_EXIT_RUNTIME,
                             "%s was saved by a run training on %s; the data given now (%s) is "
@@ -445,12 +482,19 @@ int gt_cli_fit(int argc, char **argv)
     }
     if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
         goto fail;
+    char order[96];
+    if (cfg.order == GT_ORDER_FILE)
+        snprintf(order, sizeof order, "file order");
+    else if (cfg.shuffle_buffer > 0)
+        snprintf(order, sizeof order, "shuffle buffer of %d examples", cfg.shuffle_buffer);
+    else
+        snprintf(order, sizeof order, "shuffled");
     fprintf(stderr,
-            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s\n",
+            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s; "
+            "data: %s\n",
             gt_model_name(model), o.run.data, gt_dataset_count(data.train),
-            data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size,
-            cfg.order == GT_ORDER_FILE ? "file order" : "shuffled",
-            gt_optimizer_name(cfg.optimizer), be->describe(be));
+            data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size, order,
+            gt_optimizer_name(cfg.optimizer), be->describe(be), budget.choices);
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = o.save;

@@ -103,11 +103,12 @@ int gt_fit_run_merge(gt_fit_run *r, const char *json, const char *origin, int ne
     return GT_EXIT_OK;
 }
 
-gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
+gt_status gt_fit_data_load(const gt_fit_run *r, gt_cli_budget *budget, gt_fit_data *d)
 {
-    gt_cli_data where = {r->data_dir, r->class_names};
+    gt_cli_data where = {r->data_dir, r->class_names, budget, "train"};
     GT_TRY(gt_cli_load_dataset(&where, r->data, "train", r->x_key, r->y_key, &d->train_full));
     d->train = d->train_full;
+    where.role = "test";
     if (r->test_data)
         GT_TRY(gt_cli_load_dataset(&where, r->test_data, "test", r->test_x_key, r->test_y_key,
                                    &d->test));
@@ -132,7 +133,7 @@ gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d)
         GT_TRY(gt_dataset_slice(d->train_full, first ? 0 : rest, (size_t)count, &d->val));
         GT_TRY(gt_dataset_slice(d->train_full, first ? (size_t)count : 0, rest, &d->train));
     }
-    return GT_OK;
+    return budget ? gt_cli_budget_finish(budget) : GT_OK;
 }
 
 void gt_fit_data_free(gt_fit_data *d)
@@ -156,12 +157,57 @@ static uLong crc_of(uLong crc, const uint8_t *data, size_t length)
     return crc;
 }
 
-void gt_fit_data_fingerprint(const gt_dataset *ds, char *buf, size_t size)
+/* The sampled fingerprint reads this many runs of consecutive examples,
+ * evenly spaced (runs, so that a compressed file inflates few chunks). */
+#define GT_FINGERPRINT_RUNS 32
+#define GT_FINGERPRINT_RUN 8
+/* Bytes read at a time for the full fingerprint of a streamed dataset. */
+#define GT_FINGERPRINT_BLOCK ((size_t)16 << 20)
+
+/* CRC-32 of examples [first, first + count) through the dataset's reads. */
+static gt_status crc_of_examples(const gt_dataset *ds, size_t first, size_t count, uint8_t *block,
+                                 size_t block_examples, uLong *crc)
+{
+    size_t per = gt_shape3_size(gt_dataset_shape(ds));
+    for (size_t i = first; i < first + count; i += block_examples) {
+        size_t c = first + count - i < block_examples ? first + count - i : block_examples;
+        GT_TRY(gt_dataset_read_images(ds, i, c, block));
+        *crc = crc_of(*crc, block, c * per);
+    }
+    return GT_OK;
+}
+
+gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, size_t size)
 {
     size_t n = gt_dataset_count(ds);
     gt_shape3 shape = gt_dataset_shape(ds);
-    uLong crc = crc_of(0, gt_dataset_images(ds), n * gt_shape3_size(shape));
+    size_t per = gt_shape3_size(shape);
+    uLong crc = 0;
+    const uint8_t *images = gt_dataset_images(ds);
+    if (images && !sampled) {
+        crc = crc_of(crc, images, n * per);
+    } else {
+        size_t block_examples = sampled ? GT_FINGERPRINT_RUN : GT_FINGERPRINT_BLOCK / per + 1;
+        uint8_t *block = malloc(block_examples * per + 1);
+        if (!block) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+        gt_status st = GT_OK;
+        if (!sampled || n <= GT_FINGERPRINT_RUNS * GT_FINGERPRINT_RUN)
+            st = crc_of_examples(ds, 0, n, block, block_examples, &crc);
+        for (size_t k = 0; sampled && n > GT_FINGERPRINT_RUNS * GT_FINGERPRINT_RUN &&
+                           k < GT_FINGERPRINT_RUNS && st == GT_OK;
+             ++k)
+            st = crc_of_examples(ds, k * n / GT_FINGERPRINT_RUNS, GT_FINGERPRINT_RUN, block,
+                                 block_examples, &crc);
+        free(block);
+        GT_TRY(st);
+    }
     crc = crc_of(crc, (const uint8_t *)gt_dataset_labels(ds), n * sizeof(int32_t));
-    snprintf(buf, size, "%zu examples of %dx%dx%d, %d classes, crc32 %08lx", n, shape.h, shape.w,
-             shape.c, gt_dataset_num_classes(ds), crc & 0xffffffffUL);
+    snprintf(buf, size, "%zu examples of %dx%dx%d, %d classes, %scrc32 %08lx", n, shape.h, shape.w,
+             shape.c, gt_dataset_num_classes(ds), sampled ? "sampled " : "", crc & 0xffffffffUL);
+    return GT_OK;
+}
+
+int gt_fit_data_fingerprint_is_sampled(const char *fingerprint)
+{
+    return fingerprint && strstr(fingerprint, "sampled crc32") != NULL;
 }

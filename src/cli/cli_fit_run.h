@@ -37,12 +37,18 @@ typedef struct gt_fit_data {
 } gt_fit_data;
 
 /* Loads the training set, the test set (--test-data, or the named dataset's
- * test split) and cuts the validation part. */
-gt_status gt_fit_data_load(const gt_fit_run *r, gt_fit_data *d);
+ * test split) and cuts the validation part; with a budget, each resident
+ * or streamed as it fits (budget->choices says which and why). */
+gt_status gt_fit_data_load(const gt_fit_run *r, gt_cli_budget *budget, gt_fit_data *d);
 void gt_fit_data_free(gt_fit_data *d);
 
 /* "N examples of HxWxC, K classes, crc32 X": counts, shape and a CRC-32 of
- * the images and labels, into buf. */
-void gt_fit_data_fingerprint(const gt_dataset *ds, char *buf, size_t size);
+ * the images and labels, into buf. sampled: "..., sampled crc32 X", the
+ * labels and the images of 32 evenly spaced runs of 8 examples, so that a
+ * streamed dataset larger than memory is not read whole at every start;
+ * both kinds are the same for the same data, resident or streamed. */
+gt_status gt_fit_data_fingerprint(const gt_dataset *ds, int sampled, char *buf, size_t size);
+/* 1 for a sampled fingerprint. */
+int gt_fit_data_fingerprint_is_sampled(const char *fingerprint);
 
 #endif

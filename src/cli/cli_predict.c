@@ -20,8 +20,8 @@ static void usage(FILE *out)
             "index,label,predicted,p0,p1,...\n"
             "  --index N         the example to show (from 0)\n"
             "  --output FILE     predictions for the whole dataset\n"
-            "%s%s",
-            gt_cli_trained_help, gt_cli_device_help);
+            "%s%s%s",
+            gt_cli_trained_help, gt_cli_trained_stream_help, gt_cli_device_help);
 }
 
 static int argmax(const float *p, int n)
@@ -110,6 +110,7 @@ int gt_cli_predict(int argc, char **argv)
 {
     gt_cli_trained t;
     gt_cli_trained_init(&t);
+    t.stream_ok = 1;
     long index = -1;
     const char *output = NULL;
     for (int i = 1; i < argc; ++i) {

@@ -17,6 +17,8 @@ const char gt_cli_trained_help[] =
     "  --class-names A,B,...  class names [the dataset's]\n" GT_CLI_DATA_DIR_HELP
     "  --batch-size N    examples per batch [32]\n";
 
+const char gt_cli_trained_stream_help[] = GT_CLI_DATA_MEMORY_HELP;
+
 void gt_cli_trained_init(gt_cli_trained *t)
 {
     memset(t, 0, sizeof *t);
@@ -31,9 +33,9 @@ int gt_cli_trained_option(int argc, char **argv, int *i, gt_cli_trained *t)
     int c = gt_cli_device_option(argc, argv, i, &t->device);
     if (c != 0) return c;
     const char *a = argv[*i];
-    static const char *const known[] = {"--weights",     "--model",    "--data",
-                                        "--x-key",       "--y-key",    "--split",
-                                        "--class-names", "--data-dir", "--batch-size"};
+    static const char *const known[] = {
+        "--weights", "--model",       "--data",     "--x-key",      "--y-key",
+        "--split",   "--class-names", "--data-dir", "--batch-size", "--data-memory"};
     int which = -1;
     for (int k = 0; k < (int)(sizeof known / sizeof known[0]); ++k)
         if (strcmp(a, known[k]) == 0) which = k;
@@ -72,6 +74,12 @@ int gt_cli_trained_option(int argc, char **argv, int *i, gt_cli_trained *t)
     case 7:
         t->where.data_dir = v;
         break;
+    case 9:
+        if (!t->stream_ok) {
+            gt_cli_error(GT_EXIT_USAGE, "--data-memory applies to fit, evaluate and predict");
+            return -1;
+        }
+        return gt_cli_parse_bytes(a, v, &t->data_memory) ? 1 : -1;
     default:
         return gt_cli_parse_int(a, v, 1, 1 << 20, &t->batch_size) ? 1 : -1;
     }
@@ -108,9 +116,22 @@ int gt_cli_trained_open(gt_cli_trained *t)
 {
     if (!t->weights) return gt_cli_error(GT_EXIT_USAGE, "--weights FILE.h5 is required");
     gt_status st = gt_cli_load_trained_model(t->weights, t->model, &t->m);
+    if (t->stream_ok) {
+        gt_cli_budget_init(&t->budget, (int)t->batch_size);
+        if (t->data_memory) {
+            t->budget.bytes = t->data_memory;
+            t->budget.given = 1;
+        }
+        t->where.budget = &t->budget;
+        t->where.role = "dataset";
+    }
     if (st == GT_OK)
         st = t->data ? gt_cli_load_dataset(&t->where, t->data, t->split, t->x_key, t->y_key, &t->ds)
                      : load_default_data(t);
+    if (st == GT_OK && t->stream_ok) {
+        st = gt_cli_budget_finish(&t->budget);
+        if (st == GT_OK) fprintf(stderr, "gtrain: data: %s\n", t->budget.choices);
+    }
     if (st != GT_OK) return gt_cli_status_error(st);
     int code = gt_cli_open_backend(&t->device, &t->be);
     if (code != GT_EXIT_OK) return code;

@@ -11,6 +11,11 @@ typedef struct gt_cli_trained {
     gt_cli_data where;
     long batch_size;
     gt_cli_device_opts device;
+    /* evaluate and predict may stream data larger than --data-memory; the
+     * other users of these options need it in memory */
+    int stream_ok;
+    size_t data_memory; /* 0: the default */
+    gt_cli_budget budget;
     /* opened */
     gt_model *m;
     gt_dataset *ds;
@@ -19,6 +24,8 @@ typedef struct gt_cli_trained {
 } gt_cli_trained;
 
 extern const char gt_cli_trained_help[];
+/* --data-memory, for the commands that stream (evaluate, predict). */
+extern const char gt_cli_trained_stream_help[];
 
 void gt_cli_trained_init(gt_cli_trained *t);
 /* Consumes argv[*i] (and its value) when it is one of the shared options:

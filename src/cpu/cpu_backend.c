@@ -130,6 +130,36 @@ static gt_status cpu_fence_query(gt_backend *be, int fence, int *done)
     return GT_OK;
 }
 
+static gt_status check_upload_slot(const char *op, int slot)
+{
+    if (slot < 0 || slot >= GT_BACKEND_UPLOAD_SLOTS)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "cpu %s: slot %d outside [0, %d)", op, slot,
+                       GT_BACKEND_UPLOAD_SLOTS);
+    return GT_OK;
+}
+
+/* Ops run in call order on the calling thread: the copy happens now. */
+static gt_status cpu_upload_async(gt_backend *be, void *dst, const void *host_src, size_t bytes,
+                                  int slot)
+{
+    (void)be;
+    GT_TRY(check_upload_slot("upload_async", slot));
+    return cpu_copy("upload_async", dst, host_src, bytes);
+}
+
+static gt_status cpu_upload_release(gt_backend *be, int slot)
+{
+    (void)be;
+    return check_upload_slot("upload_release", slot);
+}
+
+static gt_status cpu_upload_query(gt_backend *be, int slot, int *done)
+{
+    (void)be;
+    *done = 1;
+    return check_upload_slot("upload_query", slot);
+}
+
 /* Every op of GT_BACKEND_OPS, from one table or the other. */
 static void fill_reference_ops(gt_backend *be)
 {
@@ -216,6 +246,9 @@ gt_status gt_cpu_backend_create(int threads, int reference, gt_precision precisi
     be->host_free = cpu_host_free;
     be->download_async = cpu_download_async;
     be->fence_query = cpu_fence_query;
+    be->upload_async = cpu_upload_async;
+    be->upload_release = cpu_upload_release;
+    be->upload_query = cpu_upload_query;
     if (reference)
         fill_reference_ops(be);
     else

@@ -29,6 +29,7 @@ static void cuda_destroy(gt_backend *be)
         if (cu->stream) (void)cudaStreamSynchronize(cu->stream);
         gt_cuda_graph_free(cu);
         gt_cuda_conv_plans_free(cu);
+        gt_cuda_staged_free(cu);
         for (int i = 0; i < GT_BACKEND_FENCES; ++i)
             if (cu->fences[i]) (void)cudaEventDestroy(cu->fences[i]);
         for (int i = 0; i < GT_CUDA_STAGING_SLOTS; ++i) {
@@ -316,6 +317,7 @@ static gt_status init_handles(gt_cuda *cu)
             cudaHostAlloc((void **)&cu->staging[i], GT_CUDA_STAGING_BYTES, cudaHostAllocDefault));
         GT_CUDA_CHECK(cudaEventCreateWithFlags(&cu->staging_done[i], cudaEventDisableTiming));
     }
+    GT_TRY(gt_cuda_staged_init(cu));
     cu->reduce_scratch_floats = GT_REDUCE_SCRATCH_FLOATS;
     GT_CUDA_CHECK(
         cudaMalloc((void **)&cu->reduce_scratch, cu->reduce_scratch_floats * sizeof(float)));
@@ -367,6 +369,7 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     be->host_free = cuda_host_free;
     be->download_async = cuda_download_async;
     be->fence_query = cuda_fence_query;
+    gt_cuda_install_staged(be);
     be->set_deterministic = gt_cuda_set_deterministic;
     be->capture_begin = gt_cuda_capture_begin;
     be->capture_end = gt_cuda_capture_end;

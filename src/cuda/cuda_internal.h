@@ -39,6 +39,13 @@ typedef struct gt_cuda {
     unsigned char *staging[GT_CUDA_STAGING_SLOTS];
     cudaEvent_t staging_done[GT_CUDA_STAGING_SLOTS];
     int staging_next;
+    /* Staged uploads (cuda_staged.c): a stream of their own, and per slot
+     * the events "the copy landed" (the compute stream waits on it) and
+     * "the compute stream is done reading the slot's buffer" (the next
+     * copy into it waits on that). */
+    cudaStream_t upload_stream;
+    cudaEvent_t upload_copied[GT_BACKEND_UPLOAD_SLOTS];
+    cudaEvent_t upload_released[GT_BACKEND_UPLOAD_SLOTS];
     /* Partial sums of deterministic reductions (bias gradients). */
     float *reduce_scratch;
     size_t reduce_scratch_floats;
@@ -84,6 +91,11 @@ gt_status gt_cuda_conv2d_backward_filter(gt_backend *be, const gt_conv_geom *g, 
                                          float *db, const float *dy, const float *x,
                                          void *workspace);
 void gt_cuda_conv_plans_free(gt_cuda *cu);
+
+/* cuda_staged.c */
+gt_status gt_cuda_staged_init(gt_cuda *cu);
+void gt_cuda_staged_free(gt_cuda *cu);
+void gt_cuda_install_staged(gt_backend *be);
 
 /* cuda_ops.c */
 void gt_cuda_install_ops(gt_backend *be);

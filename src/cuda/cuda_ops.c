@@ -259,6 +259,16 @@ static gt_status cuda_preprocess_gather_f32(gt_backend *be, const gt_preprocess 
     return GT_OK;
 }
 
+static gt_status cuda_augment_gather(gt_backend *be, const gt_preprocess *p, const gt_augment *a,
+                                     float *x, int32_t *y, const uint8_t *images,
+                                     const int32_t *labels, const int32_t *indices, int n)
+{
+    GT_TRY(gt_check_augment(p, a, n));
+    GT_CUDA_CHECK(
+        gt_launch_augment_gather(p, a, x, y, images, labels, indices, n, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 void gt_cuda_install_ops(gt_backend *be)
 {
     be->bias_act_forward = cuda_bias_act_forward;
@@ -284,4 +294,5 @@ void gt_cuda_install_ops(gt_backend *be)
     be->sgd_update = cuda_sgd_update;
     be->preprocess_gather = cuda_preprocess_gather;
     be->preprocess_gather_f32 = cuda_preprocess_gather_f32;
+    be->augment_gather = cuda_augment_gather;
 }

@@ -13,8 +13,15 @@
  *   GTRAIN_FAULT=signal:N:S[:K]  the Nth save raises signal S (INT or TERM) K
  *                            times (default 1) before its first write, as a
  *                            user pressing Ctrl-C (K=2: twice) during it
+ *   GTRAIN_FAULT=eio_at:OFFSET  a pread of a file under GTRAIN_FAULT_DIR whose
+ *                            range holds byte OFFSET fails with EIO, as a disk
+ *                            with a bad sector (the streaming reads, tests/
+ *                            cli_stream_faults.sh)
+ *   GTRAIN_FAULT=shrink_at:OFFSET:SIZE  before such a pread the file is cut to
+ *                            SIZE bytes: a data file that shrinks mid-epoch
  *
- * Only the calls gtrain makes itself are wrapped (open, openat, fopen, write). */
+ * Only the calls gtrain and libhdf5 make are wrapped (open, openat, fopen,
+ * write, pread). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -92,6 +99,7 @@ typedef int (*open_fn)(const char *, int, ...);
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef FILE *(*fopen_fn)(const char *, const char *);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 
 /* The optional mode argument of open and openat. */
 #define MODE_ARG(flags, mode)                                                                      \
@@ -195,4 +203,44 @@ ssize_t write(int fd, const void *buf, size_t count)
         return n;
     }
     return real(fd, buf, count);
+}
+
+/* eio_at / shrink_at: 1 (errno set) when this read must fail. */
+static int read_fault(int fd, size_t count, off_t offset)
+{
+    const char *f = fault();
+    long long at = -1, size = -1;
+    int eio = sscanf(f, "eio_at:%lld", &at) == 1;
+    int shrink = !eio && sscanf(f, "shrink_at:%lld:%lld", &at, &size) == 2;
+    if ((!eio && !shrink) || at < (long long)offset || at >= (long long)offset + (long long)count ||
+        !fd_in_fault_dir(fd))
+        return 0;
+    if (eio) {
+        errno = EIO;
+        return 1;
+    }
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n > 0) {
+        target[n] = '\0';
+        if (truncate(target, (off_t)size) != 0) perror("fault_inject: truncate");
+    }
+    return 0; /* the read goes on, on the shorter file */
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+{
+    static pread_fn real;
+    if (!real) real = (pread_fn)dlsym(RTLD_NEXT, "pread");
+    if (read_fault(fd, count, offset)) return -1;
+    return real(fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+{
+    static pread_fn real;
+    if (!real) real = (pread_fn)dlsym(RTLD_NEXT, "pread64");
+    if (read_fault(fd, count, offset)) return -1;
+    return real(fd, buf, count, offset);
 }
