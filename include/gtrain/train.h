@@ -125,9 +125,9 @@ typedef struct gt_epoch_logs {
      * "learning_rate"; with a schedule, its value at the current step) */
     double learning_rate;
     /* what the trainer's callbacks (gtrain/callbacks.h) did after this epoch */
-    int early_stopped;     /* EarlyStopping ended training here */
-    double lr_reduced_to;  /* ReduceLROnPlateau set this rate (0: no change) */
-    int checkpoint_saved;  /* ModelCheckpoint wrote its file */
+    int early_stopped;      /* EarlyStopping ended training here */
+    double lr_reduced_to;   /* ReduceLROnPlateau set this rate (0: no change) */
+    int checkpoint_saved;   /* ModelCheckpoint wrote its file */
     double checkpoint_best; /* ModelCheckpoint's best monitored value so far (NaN: none) */
 } gt_epoch_logs;
 

@@ -40,7 +40,8 @@ class TrainState(ctypes.Structure):
                 ("epochs_done", c_int), ("steps_done", c_int),
                 ("dropout_counter", ctypes.c_uint64), ("epoch_loss_sum", c_double),
                 ("epoch_correct", c_double), ("epoch_examples", c_double),
-                ("epoch_seconds", c_double), ("learning_rate", c_double)]
+                ("epoch_seconds", c_double), ("learning_rate", c_double),
+                ("data_cursor", ctypes.c_int64)]
 
 
 class CallbacksReport(ctypes.Structure):

@@ -391,7 +391,7 @@ class Model:
         state = _lib.TrainState()
         check(lib.gt_trainer_get_state(trainer, ctypes.byref(state)))
         if state.steps_done:  # a fit interrupted mid-epoch: the next starts a new epoch
-            state.steps_done = 0
+            state.steps_done = state.data_cursor = 0
             state.epoch_loss_sum = state.epoch_correct = state.epoch_examples = 0.0
             state.epoch_seconds = 0.0
             check(lib.gt_trainer_set_state(trainer, ctypes.byref(state)))
