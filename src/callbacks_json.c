@@ -141,7 +141,7 @@ static gt_status parse_model_checkpoint(gt_callback *c, const cJSON *cfg, const 
                        "--save-every N saves every N steps)",
                        what, freq);
     GT_TRY(gt_cfg_number(cfg, what, "initial_value_threshold", NAN, -1e300, 1e300,
-                          &c->initial_value_threshold));
+                         &c->initial_value_threshold));
     if (!isnan(c->initial_value_threshold)) {
         c->has_best = 1;
         c->best = c->initial_value_threshold;

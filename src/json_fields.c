@@ -49,7 +49,7 @@ static const cJSON *field(const cJSON *obj, const char *key)
 }
 
 gt_status gt_cfg_number(const cJSON *obj, const char *what, const char *key, double fallback,
-                         double lo, double hi, double *out)
+                        double lo, double hi, double *out)
 {
     const cJSON *item = field(obj, key);
     if (!item) {
@@ -70,7 +70,7 @@ gt_status gt_cfg_number(const cJSON *obj, const char *what, const char *key, dou
 }
 
 gt_status gt_cfg_integer(const cJSON *obj, const char *what, const char *key, double fallback,
-                          double lo, double hi, double *out)
+                         double lo, double hi, double *out)
 {
     GT_TRY(gt_cfg_number(obj, what, key, fallback, lo, hi, out));
     if (*out != floor(*out))
@@ -101,7 +101,7 @@ gt_status gt_cfg_bool(const cJSON *obj, const char *what, const char *key, int f
 }
 
 gt_status gt_cfg_string(const cJSON *obj, const char *what, const char *key, const char *fallback,
-                         const char **out)
+                        const char **out)
 {
     const cJSON *item = field(obj, key);
     if (!item) {
@@ -118,8 +118,7 @@ gt_status gt_cfg_string(const cJSON *obj, const char *what, const char *key, con
     return GT_OK;
 }
 
-gt_status gt_cfg_neutral(const cJSON *obj, const char *what, const char *key,
-                          double neutral_number)
+gt_status gt_cfg_neutral(const cJSON *obj, const char *what, const char *key, double neutral_number)
 {
     const cJSON *item = field(obj, key);
     if (!item || cJSON_IsFalse(item)) return GT_OK;

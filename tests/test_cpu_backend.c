@@ -13,8 +13,9 @@
     X(describe)                                                                                    \
     X(alloc)                                                                                       \
     X(free)                                                                                        \
-    X(upload) X(download) X(zero) X(copy) X(synchronize) X(host_alloc) X(host_free)                \
-        X(download_async) X(fence_query) X(upload_async) X(upload_release) X(upload_query)
+    X(upload)                                                                                      \
+    X(download) X(zero) X(copy) X(synchronize) X(host_alloc) X(host_free) X(download_async)        \
+        X(fence_query) X(upload_async) X(upload_release) X(upload_query)
 
 static void check_table(gt_backend *be)
 {
