@@ -23,21 +23,17 @@
  * root has no layer_names, and ignores other groups, so gtrain's own state
  * lives beside the weights without disturbing it:
  *
- *   /gtrain_state              format_version int64 (GT_CHECKPOINT_FORMAT_VERSION)
- *                              optimizer "adam"|"sgd"|"rmsprop"|"adamw", learning_rate,
- *                              beta1, beta2,
- *                              epsilon, momentum (float64), nesterov, batch_size,
- *                              steps_per_epoch (int64), reduction "mean"|"sum",
- *                              loss_log_epsilon (float64; 0: the exact cross-entropy)
- *                              and data_order "shuffled"|"file" (format 2 on; format 1
- *                              files have neither: 0 and shuffled), shuffle_buffer and
- *                              shuffle_block (int64; 0: the full shuffle; format 3 on),
- *                              seed (uint64)
- *                              optimizer_step, epochs_done, steps_done, data_cursor
- *                              (int64; data_cursor from format 3 on),
- *                              dropout_counter (uint64), epoch_loss_sum,
- *                              epoch_correct, epoch_examples, epoch_seconds (float64)
- *                              run_info str (optional: the CLI's data options)
+ *   /gtrain_state              format_version int64 (GT_CHECKPOINT_FORMAT_VERSION);
+ *                              the optimizer, its hyperparameters, the loss,
+ *                              the batches, the data order, the seed, the
+ *                              counters and the partial epoch's running sums:
+ *                              one attribute each, listed with their types,
+ *                              ranges and the format that added them in
+ *                              checkpoint_state_fields.h (writer and reader
+ *                              both expand that table);
+ *                              run_info str (optional: the CLI's data options);
+ *                              format 3's optimizer_config, callbacks,
+ *                              best_weights (checkpoint_extras.h)
  *   /gtrain_state/optimizer_state  float32 (n,): Adam m then v, or SGD velocity,
  *                              in gtrain's flat parameter order (model order,
  *                              kernel then bias, conv kernels OHWI); absent when

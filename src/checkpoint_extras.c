@@ -43,9 +43,6 @@ gt_status gt_ckpt_extras_take(gt_trainer *tr, gt_ckpt_extras *x)
             memcpy(x->best_weights, best, n * sizeof(float));
         x->n_best = n;
     }
-    gt_train_state state;
-    if (st == GT_OK) st = gt_trainer_get_state(tr, &state);
-    if (st == GT_OK) x->learning_rate = state.learning_rate;
     if (st != GT_OK) gt_ckpt_extras_free(x);
     return st;
 }
@@ -53,7 +50,6 @@ gt_status gt_ckpt_extras_take(gt_trainer *tr, gt_ckpt_extras *x)
 gt_status gt_ckpt_extras_write(hid_t g, const gt_ckpt_extras *x, const char *where)
 {
     GT_TRY(gt_h5_write_string_attr(g, "optimizer_config", x->optimizer_json, 1, where));
-    GT_TRY(gt_h5_write_double_attr(g, "learning_rate_now", x->learning_rate, where));
     if (x->callbacks_json)
         GT_TRY(gt_h5_write_string_attr(g, "callbacks", x->callbacks_json, 1, where));
     if (x->best_weights) {
@@ -70,11 +66,6 @@ gt_status gt_ckpt_extras_read(hid_t g, const char *where, gt_checkpoint_info *in
     gt_status st = gt_train_config_set_optimizer_json(&info->config, json);
     free(json);
     if (st != GT_OK) return gt_fail_context(st, "%s: optimizer_config", where);
-    double lr = 0;
-    GT_TRY(gt_h5_read_double_attr(g, "learning_rate_now", where, &lr));
-    if (!(lr > 0.0 && lr <= 1e6))
-        return gt_fail(GT_ERR_FORMAT, "%s: learning_rate_now is %g, expected (0, 1e6]", where, lr);
-    info->state.learning_rate = lr;
     if (H5Aexists(g, "callbacks") > 0)
         GT_TRY(gt_h5_read_string_attr(g, "callbacks", where, &info->callbacks));
     return GT_OK;

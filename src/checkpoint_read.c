@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "checkpoint_extras.h"
 #include "checkpoint_hdf5.h"
+#include "checkpoint_state_fields.h"
 #include "error.h"
 #include "h5_guard.h"
 
@@ -246,22 +247,83 @@ static gt_status get_real(hid_t g, const char *where, const char *name, double l
     return GT_OK;
 }
 
-/* Adam's betas and SGD's momentum: [0, 1). */
-static gt_status get_fraction(hid_t g, const char *where, const char *name, float *out)
+/* One reader per kind of GT_CHECKPOINT_STATE_FIELDS: the attribute,
+ * checked, into a value of the kind's type. */
+typedef long long kind_int64;
+typedef unsigned long long kind_uint64;
+typedef double kind_real, kind_real_gt, kind_fraction;
+typedef gt_optimizer_kind kind_optimizer;
+typedef gt_loss_reduction kind_reduction;
+typedef gt_data_order kind_order;
+
+static gt_status read_int64(hid_t g, const char *where, const char *name, long long lo,
+                            long long hi, long long *out)
 {
-    double d = 0;
-    GT_TRY(gt_h5_read_double_attr(g, name, where, &d));
-    if (!(d >= 0.0 && d < 1.0))
-        return gt_fail(GT_ERR_FORMAT, "%s: %s is %g, expected a number in [0, 1)", where, name, d);
-    *out = (float)d;
+    return get_int(g, where, name, lo, hi, out);
+}
+static gt_status read_uint64(hid_t g, const char *where, const char *name, int lo, int hi,
+                             unsigned long long *out)
+{
+    (void)lo, (void)hi;
+    return gt_h5_read_uint64_attr(g, name, where, out);
+}
+static gt_status read_real(hid_t g, const char *where, const char *name, double lo, double hi,
+                           double *out)
+{
+    return get_real(g, where, name, lo, 0, hi, out);
+}
+static gt_status read_real_gt(hid_t g, const char *where, const char *name, double lo, double hi,
+                              double *out)
+{
+    return get_real(g, where, name, lo, 1, hi, out);
+}
+static gt_status read_fraction(hid_t g, const char *where, const char *name, int lo, int hi,
+                               double *out)
+{
+    (void)lo, (void)hi;
+    GT_TRY(gt_h5_read_double_attr(g, name, where, out));
+    if (!(*out >= 0.0 && *out < 1.0))
+        return gt_fail(GT_ERR_FORMAT, "%s: %s is %g, expected a number in [0, 1)", where, name,
+                       *out);
+    return GT_OK;
+}
+static gt_status read_optimizer(hid_t g, const char *where, const char *name, int lo, int hi,
+                                gt_optimizer_kind *out)
+{
+    (void)lo, (void)hi;
+    char *text = NULL;
+    GT_TRY(gt_h5_read_string_attr(g, name, where, &text));
+    gt_status named = gt_optimizer_from_name(text, out);
+    free(text);
+    if (named != GT_OK)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: %s is not one of \"adam\", \"sgd\", \"rmsprop\", \"adamw\"", where,
+                       name);
+    return GT_OK;
+}
+static gt_status read_reduction(hid_t g, const char *where, const char *name, int lo, int hi,
+                                gt_loss_reduction *out)
+{
+    (void)lo, (void)hi;
+    int is_sum = 0;
+    GT_TRY(read_choice(g, name, where, "mean", "sum", &is_sum));
+    *out = is_sum ? GT_REDUCE_SUM : GT_REDUCE_MEAN;
+    return GT_OK;
+}
+static gt_status read_order(hid_t g, const char *where, const char *name, int lo, int hi,
+                            gt_data_order *out)
+{
+    (void)lo, (void)hi;
+    int is_file = 0;
+    GT_TRY(read_choice(g, name, where, gt_data_order_name(GT_ORDER_SHUFFLED),
+                       gt_data_order_name(GT_ORDER_FILE), &is_file));
+    *out = is_file ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
     return GT_OK;
 }
 
 static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info *info)
 {
     long long v = 0;
-    unsigned long long u = 0;
-    double d = 0;
     gt_train_config *c = &info->config;
     gt_train_state *t = &info->state;
     GT_TRY(gt_h5_read_int64_attr(g, "format_version", where, &v));
@@ -271,78 +333,30 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
                        "gtrain reads 1..%d); use a newer gtrain",
                        where, v, GT_CHECKPOINT_FORMAT_VERSION);
     info->format_version = (int)v;
-    int flag = 0;
-    char *optimizer = NULL;
-    GT_TRY(gt_h5_read_string_attr(g, "optimizer", where, &optimizer));
-    gt_optimizer_kind kind = GT_OPT_ADAM;
-    gt_status named = gt_optimizer_from_name(optimizer, &kind);
-    free(optimizer);
-    /* formats 1 and 2 knew Adam and SGD only */
-    if (named != GT_OK || (v < 3 && kind != GT_OPT_ADAM && kind != GT_OPT_SGD))
-        return gt_fail(GT_ERR_FORMAT, "%s: optimizer is not one of %s", where,
-                       v < 3 ? "\"adam\", \"sgd\"" : "\"adam\", \"sgd\", \"rmsprop\", \"adamw\"");
-    c->optimizer = kind;
-    GT_TRY(read_choice(g, "reduction", where, "mean", "sum", &flag));
-    c->reduction = flag ? GT_REDUCE_SUM : GT_REDUCE_MEAN;
-    /* floats were stored as doubles of the float values: the round trip is exact */
-    GT_TRY(get_real(g, where, "learning_rate", 0.0, 1, 1e6, &d));
-    c->learning_rate = (float)d;
-    GT_TRY(get_fraction(g, where, "beta1", &c->beta1));
-    GT_TRY(get_fraction(g, where, "beta2", &c->beta2));
-    GT_TRY(get_real(g, where, "epsilon", 0.0, 1, 1.0, &d));
-    c->epsilon = (float)d;
-    GT_TRY(get_fraction(g, where, "momentum", &c->momentum));
-    GT_TRY(get_int(g, where, "nesterov", 0, 1, &v));
-    c->nesterov = (int)v;
-    GT_TRY(get_int(g, where, "batch_size", 1, INT_MAX, &v));
-    c->batch_size = (int)v;
-    GT_TRY(get_int(g, where, "steps_per_epoch", 0, INT_MAX, &v));
-    c->steps_per_epoch = (int)v;
-    /* format 1 predates --no-shuffle and the loss epsilon: its runs were
-     * shuffled and used the exact cross-entropy */
-    c->order = GT_ORDER_SHUFFLED;
-    c->loss_log_epsilon = 0.0f;
-    if (info->format_version >= 2) {
-        GT_TRY(read_choice(g, "data_order", where, gt_data_order_name(GT_ORDER_SHUFFLED),
-                           gt_data_order_name(GT_ORDER_FILE), &flag));
-        c->order = flag ? GT_ORDER_FILE : GT_ORDER_SHUFFLED;
-        /* [0, 1): what validate_config accepts */
-        GT_TRY(get_real(g, where, "loss_log_epsilon", 0.0, 0, 0.5, &d));
-        c->loss_log_epsilon = (float)d;
+#define READ_FIELD(attr, kind, since, field, lo, hi, before)                                       \
+    if (info->format_version >= (since)) {                                                         \
+        kind_##kind value;                                                                         \
+        GT_TRY(read_##kind(g, where, #attr, lo, hi, &value));                                      \
+        field = value;                                                                             \
+    } else {                                                                                       \
+        field = before;                                                                            \
     }
-    /* before format 3: the full shuffle */
-    c->shuffle_buffer = c->shuffle_block = 0;
-    if (info->format_version >= 3) {
-        GT_TRY(get_int(g, where, "shuffle_buffer", 0, INT_MAX, &v));
-        c->shuffle_buffer = (int)v;
-        GT_TRY(get_int(g, where, "shuffle_block", 0, INT_MAX, &v));
-        c->shuffle_block = (int)v;
-        if (c->shuffle_buffer > 0 && (c->shuffle_block == 0 || c->order == GT_ORDER_FILE))
-            return gt_fail(GT_ERR_FORMAT,
-                           "%s: shuffle_buffer is %d with shuffle_block %d and data_order \"%s\": "
-                           "a buffered shuffle needs a block size and a shuffled order",
-                           where, c->shuffle_buffer, c->shuffle_block,
-                           gt_data_order_name(c->order));
-    }
-    GT_TRY(gt_h5_read_uint64_attr(g, "seed", where, &u));
-    c->seed = t->seed = u;
-    GT_TRY(get_int(g, where, "optimizer_step", 0, INT64_MAX, &v));
-    t->optimizer_step = v;
-    GT_TRY(get_int(g, where, "epochs_done", 0, INT_MAX - 1, &v));
-    t->epochs_done = (int)v;
-    GT_TRY(get_int(g, where, "steps_done", 0, INT_MAX - 1, &v));
-    t->steps_done = (int)v;
-    GT_TRY(gt_h5_read_uint64_attr(g, "dropout_counter", where, &u));
-    t->dropout_counter = u;
+    GT_CHECKPOINT_STATE_FIELDS(READ_FIELD)
+#undef READ_FIELD
+    t->seed = c->seed;
+    /* what the fields mean together */
+    if (info->format_version < 3 && c->optimizer != GT_OPT_ADAM && c->optimizer != GT_OPT_SGD)
+        return gt_fail(GT_ERR_FORMAT, "%s: optimizer is not one of \"adam\", \"sgd\"", where);
+    if (c->shuffle_buffer > 0 && (c->shuffle_block == 0 || c->order == GT_ORDER_FILE))
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: shuffle_buffer is %d with shuffle_block %d and data_order \"%s\": "
+                       "a buffered shuffle needs a block size and a shuffled order",
+                       where, c->shuffle_buffer, c->shuffle_block, gt_data_order_name(c->order));
     /* the running sums of a partial epoch: whole examples, a non-negative
      * loss (cross-entropy), at most as many correct as examples */
-    GT_TRY(get_real(g, where, "epoch_examples", 0.0, 0, 9007199254740992.0, &t->epoch_examples));
     if (t->epoch_examples != floor(t->epoch_examples))
         return gt_fail(GT_ERR_FORMAT, "%s: epoch_examples is %g, expected a whole number", where,
                        t->epoch_examples);
-    GT_TRY(get_real(g, where, "epoch_correct", 0.0, 0, t->epoch_examples, &t->epoch_correct));
-    GT_TRY(get_real(g, where, "epoch_loss_sum", 0.0, 0, 1e300, &t->epoch_loss_sum));
-    GT_TRY(get_real(g, where, "epoch_seconds", 0.0, 0, 1e12, &t->epoch_seconds));
     if ((t->steps_done > 0) != (t->epoch_examples > 0))
         return gt_fail(GT_ERR_FORMAT,
                        "%s: steps_done is %d but epoch_examples is %g: a partial epoch has both "
@@ -351,15 +365,12 @@ static gt_status read_state_group(hid_t g, const char *where, gt_checkpoint_info
     if (t->optimizer_step < (long long)t->steps_done)
         return gt_fail(GT_ERR_FORMAT, "%s: optimizer_step %lld is less than steps_done %d", where,
                        (long long)t->optimizer_step, t->steps_done);
-    t->data_cursor = (int64_t)t->steps_done * c->batch_size;
-    if (info->format_version >= 3) {
-        GT_TRY(get_int(g, where, "data_cursor", 0, INT64_MAX, &v));
-        if (v != t->data_cursor)
-            return gt_fail(GT_ERR_FORMAT,
-                           "%s: data_cursor is %lld, but %d steps of batch %d consumed %lld "
-                           "examples",
-                           where, v, t->steps_done, c->batch_size, (long long)t->data_cursor);
-    }
+    if (t->data_cursor != (int64_t)t->steps_done * c->batch_size)
+        return gt_fail(GT_ERR_FORMAT,
+                       "%s: data_cursor is %lld, but %d steps of batch %d consumed %lld "
+                       "examples",
+                       where, (long long)t->data_cursor, t->steps_done, c->batch_size,
+                       (long long)t->steps_done * c->batch_size);
     if (H5Aexists(g, "run_info") > 0)
         GT_TRY(gt_h5_read_string_attr(g, "run_info", where, &info->run_info));
     if (info->format_version >= 3) GT_TRY(gt_ckpt_extras_read(g, where, info));

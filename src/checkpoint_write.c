@@ -18,6 +18,7 @@
 #include "checkpoint_extras.h"
 #include "checkpoint_hdf5.h"
 #include "checkpoint_seal.h"
+#include "checkpoint_state_fields.h"
 #include "error.h"
 #include "h5_lock.h"
 
@@ -120,6 +121,34 @@ static gt_status write_weights(hid_t file, const snapshot *s, const char *where)
     return st;
 }
 
+/* One writer per kind of GT_CHECKPOINT_STATE_FIELDS. */
+static gt_status write_int64(hid_t g, const char *name, long long v, const char *where)
+{
+    return gt_h5_write_int64_attr(g, name, v, where);
+}
+static gt_status write_uint64(hid_t g, const char *name, unsigned long long v, const char *where)
+{
+    return gt_h5_write_uint64_attr(g, name, v, where);
+}
+static gt_status write_real(hid_t g, const char *name, double v, const char *where)
+{
+    return gt_h5_write_double_attr(g, name, v, where);
+}
+#define write_real_gt write_real
+#define write_fraction write_real
+static gt_status write_optimizer(hid_t g, const char *name, gt_optimizer_kind v, const char *where)
+{
+    return gt_h5_write_string_attr(g, name, gt_optimizer_name(v), 1, where);
+}
+static gt_status write_reduction(hid_t g, const char *name, gt_loss_reduction v, const char *where)
+{
+    return gt_h5_write_string_attr(g, name, v == GT_REDUCE_SUM ? "sum" : "mean", 1, where);
+}
+static gt_status write_order(hid_t g, const char *name, gt_data_order v, const char *where)
+{
+    return gt_h5_write_string_attr(g, name, gt_data_order_name(v), 1, where);
+}
+
 static gt_status write_state(hid_t file, const snapshot *s, const char *run_info, const char *where)
 {
     hid_t g = H5Gcreate2(file, GT_CHECKPOINT_STATE_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -133,31 +162,10 @@ static gt_status write_state(hid_t file, const snapshot *s, const char *run_info
     do {                                                                                           \
         if (st == GT_OK) st = (call);                                                              \
     } while (0)
-    PUT(gt_h5_write_string_attr(g, "optimizer", gt_optimizer_name(c->optimizer), 1, where));
-    PUT(gt_h5_write_double_attr(g, "learning_rate", c->learning_rate, where));
-    PUT(gt_h5_write_double_attr(g, "beta1", c->beta1, where));
-    PUT(gt_h5_write_double_attr(g, "beta2", c->beta2, where));
-    PUT(gt_h5_write_double_attr(g, "epsilon", c->epsilon, where));
-    PUT(gt_h5_write_double_attr(g, "momentum", c->momentum, where));
-    PUT(gt_h5_write_int64_attr(g, "nesterov", c->nesterov, where));
-    PUT(gt_h5_write_int64_attr(g, "batch_size", c->batch_size, where));
-    PUT(gt_h5_write_int64_attr(g, "steps_per_epoch", c->steps_per_epoch, where));
-    PUT(gt_h5_write_string_attr(g, "reduction", c->reduction == GT_REDUCE_SUM ? "sum" : "mean", 1,
-                                where));
-    PUT(gt_h5_write_double_attr(g, "loss_log_epsilon", c->loss_log_epsilon, where));
-    PUT(gt_h5_write_string_attr(g, "data_order", gt_data_order_name(c->order), 1, where));
-    PUT(gt_h5_write_int64_attr(g, "shuffle_buffer", c->shuffle_buffer, where));
-    PUT(gt_h5_write_int64_attr(g, "shuffle_block", c->shuffle_block, where));
-    PUT(gt_h5_write_uint64_attr(g, "seed", c->seed, where));
-    PUT(gt_h5_write_int64_attr(g, "optimizer_step", t->optimizer_step, where));
-    PUT(gt_h5_write_int64_attr(g, "epochs_done", t->epochs_done, where));
-    PUT(gt_h5_write_int64_attr(g, "steps_done", t->steps_done, where));
-    PUT(gt_h5_write_int64_attr(g, "data_cursor", t->data_cursor, where));
-    PUT(gt_h5_write_uint64_attr(g, "dropout_counter", t->dropout_counter, where));
-    PUT(gt_h5_write_double_attr(g, "epoch_loss_sum", t->epoch_loss_sum, where));
-    PUT(gt_h5_write_double_attr(g, "epoch_correct", t->epoch_correct, where));
-    PUT(gt_h5_write_double_attr(g, "epoch_examples", t->epoch_examples, where));
-    PUT(gt_h5_write_double_attr(g, "epoch_seconds", t->epoch_seconds, where));
+#define WRITE_FIELD(attr, kind, since, field, lo, hi, before)                                      \
+    PUT(write_##kind(g, #attr, field, where));
+    GT_CHECKPOINT_STATE_FIELDS(WRITE_FIELD)
+#undef WRITE_FIELD
     if (run_info) PUT(gt_h5_write_string_attr(g, "run_info", run_info, 1, where));
     if (s->n_moments) {
         unsigned long long dims[1] = {s->n_moments};
