@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "checkpoint_seal.h"
-#include "clock.h"
+#include "gtrain/clock.h"
 #include "gtrain/gtrain.h"
 #include "h5_guard.h"
 

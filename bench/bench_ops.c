@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bench_ops.h"
-#include "clock.h"
+#include "gtrain/clock.h"
 #include "model_internal.h"
 
 #define WARMUPS 3

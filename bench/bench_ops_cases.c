@@ -1,6 +1,6 @@
 /* bench_ops: the cases of one training step, derived from a built model the
  * way the trainer runs it: the gather, every layer's forward pass through its
- * class (src/layers), the loss, every backward pass, the optimizer; so the
+ * class (src/model/layers), the loss, every backward pass, the optimizer; so the
  * sum of the times is comparable with `gtrain bench`'s step time.
  * Tolerances are those of the gpu parity tests, widened where the shapes here
  * are larger. */

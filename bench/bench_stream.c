@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "gtrain/clock.h"
 #include "data_order.h"
 #include "gtrain/gtrain.h"
 #include "prefetch.h"

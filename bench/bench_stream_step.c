@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "gtrain/clock.h"
 #include "gtrain/gtrain.h"
 
 static int cmp_double(const void *a, const void *b)

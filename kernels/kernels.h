@@ -1,5 +1,5 @@
 /* C-callable launchers of gtrain's own CUDA kernels (the .cu files in kernels/), used by
- * the CUDA backend's host side (src/cuda). Every launcher queues its work on
+ * the CUDA backend's host side (src/backend/cuda). Every launcher queues its work on
  * `stream`, never synchronizes, and returns the launch status
  * (cudaGetLastError) so that the caller's checking macro can report it.
  * All pointers are device memory; sizes are element counts. The per-element

@@ -178,7 +178,7 @@ def forward(weights_path, data_path, out):
 
 
 def seal(path):
-    """gtrain's checkpoint header (src/checkpoint_seal.h): magic, version 1,
+    """gtrain's checkpoint header (src/h5/checkpoint_seal.h): magic, version 1,
     CRC-32 and length of everything after the 512-byte user block."""
     with open(path, "r+b") as f:
         header = bytearray(f.read(512))

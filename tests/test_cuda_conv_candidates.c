@@ -1,4 +1,4 @@
-/* The conv ops' candidate algorithms (src/cuda/cuda_conv_candidates.c),
+/* The conv ops' candidate algorithms (src/backend/cuda/cuda_conv_candidates.c),
  * without a GPU: a scripted cuDNN call stands in for the real one.
  * - a candidate that fails at its first call, with any status (not only
  *   NOT_SUPPORTED), hands over to the next, which stays the choice;

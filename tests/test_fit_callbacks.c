@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "gtrain/status.h"
 #include "tensorboard.h"
 #include "test_util.h"
 #include "test_util_data.h"

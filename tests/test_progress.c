@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "gtrain/clock.h"
 #include "history.h"
-#include "progress.h"
+#include "gtrain/progress.h"
 #include "test_util.h"
 
 #define CHECK_STR(actual, expected)                                                                \

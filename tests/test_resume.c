@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "test_util.h"
-#include "error.h"
+#include "gtrain/status.h"
 #include "test_util_data.h"
 
 typedef struct snapshot {

@@ -11,6 +11,8 @@
 #ifndef GTRAIN_BACKEND_H
 #define GTRAIN_BACKEND_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -385,24 +387,24 @@ struct gt_backend {
 };
 
 /* The op's name as in GT_BACKEND_OPS ("conv2d_forward"); NULL when out of range. */
-const char *gt_op_name(gt_op op);
+GT_API const char *gt_op_name(gt_op op);
 /* 1 when `be` implements op. */
-int gt_backend_supports_op(const gt_backend *be, gt_op op);
+GT_API int gt_backend_supports_op(const gt_backend *be, gt_op op);
 
 /* Creates a backend by name: "cpu" (fast ops, `threads` OpenMP threads, 0 = all
  * cores), "cpu-reference" (plain loops, the test oracle), "cuda" (device 0).
  * "cuda" fails with GT_ERR_NO_DEVICE when no usable GPU is present or with
  * GT_ERR_UNSUPPORTED when gtrain was built without CUDA. */
-gt_status gt_backend_create(const char *name, int threads, gt_precision precision,
-                            gt_backend **out);
-void gt_backend_destroy(gt_backend *be);
+GT_API gt_status gt_backend_create(const char *name, int threads, gt_precision precision,
+                                   gt_backend **out);
+GT_API void gt_backend_destroy(gt_backend *be);
 
 /* Restricts the backend to deterministic algorithms (a no-op for backends
  * that always are, such as the CPU). Call before the first op. */
-gt_status gt_backend_set_deterministic(gt_backend *be, int on);
+GT_API gt_status gt_backend_set_deterministic(gt_backend *be, int on);
 
 /* 1 when this build contains the CUDA backend. */
-int gt_backend_cuda_compiled(void);
+GT_API int gt_backend_cuda_compiled(void);
 
 #ifdef __cplusplus
 }

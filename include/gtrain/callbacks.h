@@ -47,6 +47,8 @@
 #ifndef GTRAIN_CALLBACKS_H
 #define GTRAIN_CALLBACKS_H
 
+#include "api.h"
+
 #include "status.h"
 #include "train.h"
 
@@ -61,21 +63,21 @@ extern "C" {
  * none). Their state starts afresh (Keras' on_train_begin), counting epochs
  * from the trainer's next one, unless an item carries the "state" object
  * gt_trainer_callbacks_json(with_state) wrote, as a checkpoint does. */
-gt_status gt_trainer_set_callbacks(gt_trainer *tr, const char *json);
+GT_API gt_status gt_trainer_set_callbacks(gt_trainer *tr, const char *json);
 
 /* The callbacks as that JSON list (malloc'd; "[]" when none); with_state:
  * each item with its "state". */
-gt_status gt_trainer_callbacks_json(const gt_trainer *tr, int with_state, char **out);
+GT_API gt_status gt_trainer_callbacks_json(const gt_trainer *tr, int with_state, char **out);
 
 /* The checks gt_trainer_fit makes of the callbacks before its first epoch,
  * for callers that want to report them as option errors: every monitored
  * metric exists (val_* needs validation data: has_validation 0 refuses it),
  * and ReduceLROnPlateau is not set beside a learning-rate schedule. */
-gt_status gt_trainer_check_callbacks(gt_trainer *tr, int has_validation);
+GT_API gt_status gt_trainer_check_callbacks(gt_trainer *tr, int has_validation);
 
 /* Text saved with ModelCheckpoint's files, as gt_checkpoint_save's run_info
  * (the CLI's data options, so that such a file can be resumed). Copied. */
-gt_status gt_trainer_set_run_info(gt_trainer *tr, const char *run_info);
+GT_API gt_status gt_trainer_set_run_info(gt_trainer *tr, const char *run_info);
 
 /* What the callbacks did over the fit. */
 typedef struct gt_callbacks_report {
@@ -83,11 +85,11 @@ typedef struct gt_callbacks_report {
     int best_epoch;       /* EarlyStopping's best epoch (0: none yet) */
     int weights_restored; /* its best weights were put back when training ended */
 } gt_callbacks_report;
-void gt_trainer_callbacks_report(const gt_trainer *tr, gt_callbacks_report *out);
+GT_API void gt_trainer_callbacks_report(const gt_trainer *tr, gt_callbacks_report *out);
 
 /* "k=v,k=v" (a command-line spec) as the JSON object {"k": v, ...}: values
  * true/false/null, numbers, [a,b,...] lists of them, or strings. malloc'd. */
-gt_status gt_spec_to_json(const char *spec, char **out);
+GT_API gt_status gt_spec_to_json(const char *spec, char **out);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
 #ifndef GTRAIN_DATA_H
 #define GTRAIN_DATA_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +23,8 @@ typedef struct gt_dataset gt_dataset;
 
 /* Loads an IDX image file (magic 0x803, rank 3) and an IDX label file (magic
  * 0x801, rank 1), gzip-compressed (.gz) or raw, and checks they agree. */
-gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, int num_classes,
-                              gt_dataset **out);
+GT_API gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path,
+                                     int num_classes, gt_dataset **out);
 
 /* Loads an HDF5 image dataset: images (N, height, width, channels) or
  * (N, height, width), uint8 or any numeric type whose values are integers in
@@ -36,12 +38,12 @@ gt_status gt_dataset_load_idx(const char *images_path, const char *labels_path, 
  * dataset: not an HDF5 file, missing key, wrong rank, unsupported type,
  * count mismatch, label out of range, truncated or corrupt file. Built
  * without HDF5: GT_ERR_UNSUPPORTED. */
-gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
-                               gt_dataset **out);
+GT_API gt_status gt_dataset_load_hdf5(const char *path, const char *x_key, const char *y_key,
+                                      gt_dataset **out);
 
 /* Replaces the dataset's class names with copies of names[0..count), count
  * at least the dataset's number of classes (--class-names). */
-gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, int count);
+GT_API gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, int count);
 
 /* Loads "fashion-mnist" or "mnist", split "train" or "test", from the first
  * of: `dir` (--data-dir; NULL or "" for none), $GTRAIN_DATA_DIR, then the
@@ -50,24 +52,26 @@ gt_status gt_dataset_copy_class_names(gt_dataset *ds, const char *const *names, 
  * that lacks the files is an error naming it, where it came from and the
  * places not set; no later place is tried. For each file the .gz name is
  * tried first, then the raw name. */
-gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
-                                gt_dataset **out);
+GT_API gt_status gt_dataset_load_named(const char *name, const char *dir, const char *split,
+                                       gt_dataset **out);
 
 /* Copies `count` examples starting at `first` into a new dataset. */
-gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count, gt_dataset **out);
+GT_API gt_status gt_dataset_slice(const gt_dataset *ds, size_t first, size_t count,
+                                  gt_dataset **out);
 
 /* Copies caller memory into a new dataset (tests, synthetic benchmarks). */
-gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
-                                 gt_shape3 shape, int num_classes, gt_dataset **out);
+GT_API gt_status gt_dataset_from_memory(const uint8_t *images, const int32_t *labels, size_t count,
+                                        gt_shape3 shape, int num_classes, gt_dataset **out);
 
 /* Copies float32 images (count, h, w, c) into a new dataset: the arrays a
  * notebook holds after x / 255.0, fed as they are (the model's preprocessing
  * layers apply to them as to uint8 pixels). Every value must be finite. On
  * a device backend they stay resident on the device, as uint8 datasets do. */
-gt_status gt_dataset_from_memory_f32(const float *images, const int32_t *labels, size_t count,
-                                     gt_shape3 shape, int num_classes, gt_dataset **out);
+GT_API gt_status gt_dataset_from_memory_f32(const float *images, const int32_t *labels,
+                                            size_t count, gt_shape3 shape, int num_classes,
+                                            gt_dataset **out);
 
-void gt_dataset_free(gt_dataset *ds);
+GT_API void gt_dataset_free(gt_dataset *ds);
 
 /* ---- streamed datasets: for data larger than memory ----
  * An open streamed dataset holds its labels (4 bytes an example) and an open
@@ -81,8 +85,8 @@ void gt_dataset_free(gt_dataset *ds);
  * into an unlinked temporary file in $TMPDIR (or /tmp), which disappears
  * when the dataset is freed. The files are checked as gt_dataset_load_idx
  * checks them. */
-gt_status gt_dataset_open_idx(const char *images_path, const char *labels_path, int num_classes,
-                              gt_dataset **out);
+GT_API gt_status gt_dataset_open_idx(const char *images_path, const char *labels_path,
+                                     int num_classes, gt_dataset **out);
 
 /* Opens an HDF5 image dataset for streaming (keys and checks as
  * gt_dataset_load_hdf5). The file's metadata, labels, class list and the
@@ -90,53 +94,54 @@ gt_status gt_dataset_open_idx(const char *images_path, const char *labels_path, 
  * which also checks that the images' storage lies inside the file; then the
  * file stays open here and examples are read by hyperslab. Built without
  * HDF5: GT_ERR_UNSUPPORTED. */
-gt_status gt_dataset_open_hdf5(const char *path, const char *x_key, const char *y_key,
-                               gt_dataset **out);
+GT_API gt_status gt_dataset_open_hdf5(const char *path, const char *x_key, const char *y_key,
+                                      gt_dataset **out);
 
 /* gt_dataset_load_named's files, opened for streaming. */
-gt_status gt_dataset_open_named(const char *name, const char *dir, const char *split,
-                                gt_dataset **out);
+GT_API gt_status gt_dataset_open_named(const char *name, const char *dir, const char *split,
+                                       gt_dataset **out);
 
 /* 1 for a streamed dataset. */
-int gt_dataset_is_streamed(const gt_dataset *ds);
+GT_API int gt_dataset_is_streamed(const gt_dataset *ds);
 /* How a streamed dataset is read ("pread of a raw IDX file"), or NULL. */
-const char *gt_dataset_stream_how(const gt_dataset *ds);
+GT_API const char *gt_dataset_stream_how(const gt_dataset *ds);
 /* Host memory holding the dataset resident takes: images and labels. */
-size_t gt_dataset_resident_bytes(const gt_dataset *ds);
+GT_API size_t gt_dataset_resident_bytes(const gt_dataset *ds);
 /* Reads a streamed dataset whole into a new resident dataset (its class
  * names kept). */
-gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out);
+GT_API gt_status gt_dataset_load_resident(const gt_dataset *ds, gt_dataset **out);
 /* Copies the images of examples [first, first + count) into dst (count x
  * example bytes), from memory or from the file. Errors name the file and
  * the examples (a file that shrank or cannot be read). */
-gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count, uint8_t *dst);
+GT_API gt_status gt_dataset_read_images(const gt_dataset *ds, size_t first, size_t count,
+                                        uint8_t *dst);
 
 /* Host memory a streamed HDF5 dataset may use for HDF5's chunk cache (a
  * read of a few examples inflates their whole chunk; the cache keeps recent
  * chunks for the next batches). No effect on IDX files or resident data. */
-gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes);
+GT_API gt_status gt_dataset_set_stream_cache(gt_dataset *ds, size_t bytes);
 /* What the stream's cache was granted (0: none). */
-size_t gt_dataset_stream_cache(const gt_dataset *ds);
+GT_API size_t gt_dataset_stream_cache(const gt_dataset *ds);
 
 /* The default host memory budget for datasets (--data-memory): half of the
  * machine's physical memory, or of the cgroup's memory limit when that is
  * lower. */
-size_t gt_data_memory_default(void);
+GT_API size_t gt_data_memory_default(void);
 
-size_t gt_dataset_count(const gt_dataset *ds);
-gt_shape3 gt_dataset_shape(const gt_dataset *ds);
-int gt_dataset_num_classes(const gt_dataset *ds);
+GT_API size_t gt_dataset_count(const gt_dataset *ds);
+GT_API gt_shape3 gt_dataset_shape(const gt_dataset *ds);
+GT_API int gt_dataset_num_classes(const gt_dataset *ds);
 /* The uint8 images; NULL for a float dataset. */
-const uint8_t *gt_dataset_images(const gt_dataset *ds);
+GT_API const uint8_t *gt_dataset_images(const gt_dataset *ds);
 /* 1 when the images are float32 (gt_dataset_from_memory_f32). */
-int gt_dataset_is_float(const gt_dataset *ds);
+GT_API int gt_dataset_is_float(const gt_dataset *ds);
 /* The float32 images; NULL for a uint8 dataset. */
-const float *gt_dataset_images_f32(const gt_dataset *ds);
-const int32_t *gt_dataset_labels(const gt_dataset *ds);
+GT_API const float *gt_dataset_images_f32(const gt_dataset *ds);
+GT_API const int32_t *gt_dataset_labels(const gt_dataset *ds);
 /* Where the data came from, for messages ("…/train-images-idx3-ubyte.gz"). */
-const char *gt_dataset_origin(const gt_dataset *ds);
+GT_API const char *gt_dataset_origin(const gt_dataset *ds);
 /* Class names ("T-shirt/top", ...) or NULL when unknown. */
-const char *gt_dataset_class_name(const gt_dataset *ds, int label);
+GT_API const char *gt_dataset_class_name(const gt_dataset *ds, int label);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #include "train.h"
 #include "callbacks.h"
 #include "report.h"
+#include "progress.h"
+#include "clock.h"
 
 #define GTRAIN_VERSION_MAJOR 0
 #define GTRAIN_VERSION_MINOR 1

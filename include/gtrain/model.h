@@ -6,6 +6,8 @@
 #ifndef GTRAIN_MODEL_H
 #define GTRAIN_MODEL_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -33,12 +35,12 @@ typedef enum gt_optimizer_kind {
 } gt_optimizer_kind;
 
 /* "adam", "sgd", "rmsprop", "adamw"; NULL when out of range. */
-const char *gt_optimizer_name(gt_optimizer_kind kind);
+GT_API const char *gt_optimizer_name(gt_optimizer_kind kind);
 /* Keras' class name ("Adam", "SGD", "RMSprop", "AdamW"); NULL when out of range. */
-const char *gt_optimizer_keras_name(gt_optimizer_kind kind);
+GT_API const char *gt_optimizer_keras_name(gt_optimizer_kind kind);
 /* The kind of a gtrain or Keras name (case-insensitive); GT_ERR_INVALID_ARGUMENT
  * naming the accepted ones otherwise. */
-gt_status gt_optimizer_from_name(const char *name, gt_optimizer_kind *out);
+GT_API gt_status gt_optimizer_from_name(const char *name, gt_optimizer_kind *out);
 
 /* Which examples the validation at epoch end uses. FIRST/LAST take the first or
  * last `validation_count` examples of the training set (and train on the rest). */
@@ -57,7 +59,7 @@ typedef enum gt_loss_reduction { GT_REDUCE_MEAN = 0, GT_REDUCE_SUM } gt_loss_red
  * shuffle=False, notebook 004's unshuffled tf.data batches). */
 typedef enum gt_data_order { GT_ORDER_SHUFFLED = 0, GT_ORDER_FILE } gt_data_order;
 /* "shuffled" or "file" (checkpoints' data_order); NULL when out of range. */
-const char *gt_data_order_name(gt_data_order order);
+GT_API const char *gt_data_order_name(gt_data_order order);
 
 /* The notebook's training recipe a model carries as its defaults. */
 typedef struct gt_recipe {
@@ -77,51 +79,51 @@ typedef struct gt_recipe {
 } gt_recipe;
 
 /* Names of the zoo's models, NULL-terminated. */
-const char *const *gt_zoo_names(void);
+GT_API const char *const *gt_zoo_names(void);
 
-gt_status gt_model_from_zoo(const char *name, gt_model **out);
-gt_status gt_model_from_json_file(const char *path, gt_model **out);
+GT_API gt_status gt_model_from_zoo(const char *name, gt_model **out);
+GT_API gt_status gt_model_from_json_file(const char *path, gt_model **out);
 /* `origin` names the text in error messages (a path, or "<string>"). */
-gt_status gt_model_from_json_text(const char *text, const char *origin, gt_model **out);
+GT_API gt_status gt_model_from_json_text(const char *text, const char *origin, gt_model **out);
 /* Keras model JSON of the model (Sequential, Keras 2 layout); free with free(). */
-gt_status gt_model_to_json(const gt_model *model, char **out_text);
-void gt_model_free(gt_model *model);
+GT_API gt_status gt_model_to_json(const gt_model *model, char **out_text);
+GT_API void gt_model_free(gt_model *model);
 
-const char *gt_model_name(const gt_model *model);
-size_t gt_model_param_count(const gt_model *model);
-size_t gt_model_trainable_param_count(const gt_model *model);
+GT_API const char *gt_model_name(const gt_model *model);
+GT_API size_t gt_model_param_count(const gt_model *model);
+GT_API size_t gt_model_trainable_param_count(const gt_model *model);
 /* Shape of one example as fed from the dataset, before preprocessing. */
-gt_shape3 gt_model_input_shape(const gt_model *model);
-int gt_model_num_classes(const gt_model *model);
-const gt_recipe *gt_model_recipe(const gt_model *model);
+GT_API gt_shape3 gt_model_input_shape(const gt_model *model);
+GT_API int gt_model_num_classes(const gt_model *model);
+GT_API const gt_recipe *gt_model_recipe(const gt_model *model);
 
 /* The layers, in order (index 0 .. count-1, preprocessing layers included as
  * in Keras' summary): name ("conv2d_1"), Keras class name ("Conv2D") and the
  * per-example output shape (Flatten and Dense: (1, 1, n)). Out-of-range
  * indices give NULL / a zero shape. */
-int gt_model_layer_count(const gt_model *model);
-const char *gt_model_layer_name(const gt_model *model, int layer);
-const char *gt_model_layer_kind(const gt_model *model, int layer);
-gt_shape3 gt_model_layer_output_shape(const gt_model *model, int layer);
+GT_API int gt_model_layer_count(const gt_model *model);
+GT_API const char *gt_model_layer_name(const gt_model *model, int layer);
+GT_API const char *gt_model_layer_kind(const gt_model *model, int layer);
+GT_API gt_shape3 gt_model_layer_output_shape(const gt_model *model, int layer);
 /* 1 when Keras shows the layer's output as an image (None, h, w, c) rather
  * than flat (None, n), as in the summary. */
-int gt_model_layer_output_is_image(const gt_model *model, int layer);
+GT_API int gt_model_layer_output_is_image(const gt_model *model, int layer);
 /* 1 for the layers `gtrain activations` draws by default (convolutions,
  * poolings, normalizations of images). */
-int gt_model_layer_drawable(const gt_model *model, int layer);
+GT_API int gt_model_layer_drawable(const gt_model *model, int layer);
 
 /* Drops the leading preprocessing layers: the model then expects data already
  * shaped like the first compute layer's input. */
-gt_status gt_model_strip_preprocessing(gt_model *model);
+GT_API gt_status gt_model_strip_preprocessing(gt_model *model);
 
 /* Keras' model.summary() table and parameter totals. */
-gt_status gt_model_summary(const gt_model *model, FILE *out);
+GT_API gt_status gt_model_summary(const gt_model *model, FILE *out);
 
 /* The model's training recipe, one "  key: value" line each (data,
  * optimizer and learning rate, batch size, epochs, loss reduction, shuffle,
  * validation, preprocessing), under the heading "Recipe (gtrain fit's
  * defaults):". */
-gt_status gt_model_recipe_summary(const gt_model *model, FILE *out);
+GT_API gt_status gt_model_recipe_summary(const gt_model *model, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,8 @@
 #ifndef GTRAIN_REPORT_H
 #define GTRAIN_REPORT_H
 
+#include "api.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -20,17 +22,17 @@ extern "C" {
 /* One line without a newline, snprintf-style (returns the length needed).
  * verbose 1: the bar line (final 0: with the ETA); verbose 2: the epoch's
  * line (final is ignored). metrics is appended as given (gt_format_metric). */
-int gt_format_progress(char *buf, size_t size, int verbose, long step, long total,
-                       double elapsed_seconds, double seconds_per_step, int final,
-                       const char *metrics);
+GT_API int gt_format_progress(char *buf, size_t size, int verbose, long step, long total,
+                              double elapsed_seconds, double seconds_per_step, int final,
+                              const char *metrics);
 
 /* Appends " - name: value" to the string in buf as Keras formats it (%.4f,
  * or %.4e when |value| <= 1e-3). Returns the length needed. */
-int gt_format_metric(char *buf, size_t size, const char *name, double value);
+GT_API int gt_format_metric(char *buf, size_t size, const char *name, double value);
 
 /* sizeof the public struct named ("gt_epoch_logs", "gt_fit_callbacks",
  * "gt_train_state", "gt_callbacks_report", "gt_shape3"); 0 for another name. */
-size_t gt_struct_size(const char *name);
+GT_API size_t gt_struct_size(const char *name);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 #ifndef GTRAIN_STATUS_H
 #define GTRAIN_STATUS_H
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,13 +27,29 @@ typedef enum gt_status {
 } gt_status;
 
 /* Short constant name of a status, e.g. "GT_ERR_FORMAT". */
-const char *gt_status_name(gt_status status);
+GT_API const char *gt_status_name(gt_status status);
 
 /* Message of the last failure on this thread ("" if none). */
-const char *gt_last_error(void);
+GT_API const char *gt_last_error(void);
 
 /* Clears the last-error message of this thread. */
-void gt_clear_error(void);
+GT_API void gt_clear_error(void);
+
+/* Records a failure: the formatted message becomes this thread's last error
+ * and `status` is returned, so that a callback of the caller's reads
+ *     return gt_fail(GT_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+ * and its message reaches whoever reports the run's error. */
+GT_API gt_status gt_fail(gt_status status, const char *fmt, ...) GT_PRINTF(2, 3);
+
+/* Prefixes the current last-error message with "context: ". Returns status. */
+GT_API gt_status gt_fail_context(gt_status status, const char *fmt, ...) GT_PRINTF(2, 3);
+
+/* Returns from the enclosing function with expr's status when it failed. */
+#define GT_TRY(expr)                                                                               \
+    do {                                                                                           \
+        gt_status gt_try_status_ = (expr);                                                         \
+        if (gt_try_status_ != GT_OK) return gt_try_status_;                                        \
+    } while (0)
 
 #ifdef __cplusplus
 }

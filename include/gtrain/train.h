@@ -7,6 +7,8 @@
 #ifndef GTRAIN_TRAIN_H
 #define GTRAIN_TRAIN_H
 
+#include "api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,7 +60,8 @@ typedef struct gt_lr_schedule {
 } gt_lr_schedule;
 
 /* The learning rate the update after `step` updates uses (see gt_lr_schedule). */
-double gt_lr_schedule_value(const gt_lr_schedule *s, double initial_learning_rate, int64_t step);
+GT_API double gt_lr_schedule_value(const gt_lr_schedule *s, double initial_learning_rate,
+                                   int64_t step);
 
 typedef struct gt_train_config {
     int batch_size;
@@ -100,19 +103,19 @@ typedef struct gt_train_config {
  * accepted at their neutral values (clipnorm null, use_ema false, amsgrad
  * false, ...) and refused otherwise, naming the key; unknown keys are refused
  * with the accepted ones listed. The config's other fields are untouched. */
-gt_status gt_train_config_set_optimizer_json(gt_train_config *cfg, const char *json);
+GT_API gt_status gt_train_config_set_optimizer_json(gt_train_config *cfg, const char *json);
 /* The optimizer as that JSON (malloc'd; free with free()). */
-gt_status gt_train_config_optimizer_json(const gt_train_config *cfg, char **out);
+GT_API gt_status gt_train_config_optimizer_json(const gt_train_config *cfg, char **out);
 
 /* Applies a JSON object of training options onto cfg: "batch_size",
  * "seed", "shuffle" (bool), "steps_per_epoch", "loss_log_epsilon",
  * "cuda_graph" (bool), "loss_reduction" ("mean"|"sum") and "optimizer" (as
  * gt_train_config_set_optimizer_json takes it). Unknown keys are refused. */
-gt_status gt_train_config_apply_json(gt_train_config *cfg, const char *json);
+GT_API gt_status gt_train_config_apply_json(gt_train_config *cfg, const char *json);
 
 /* Keras defaults (Adam 1e-3, 0.9, 0.999, 1e-7; batch 32; seed 1) overlaid with
  * the model's recipe. */
-gt_train_config gt_train_config_for(const gt_model *model);
+GT_API gt_train_config gt_train_config_for(const gt_model *model);
 
 /* Metrics of one epoch (val_* are NaN when there was no validation). */
 typedef struct gt_epoch_logs {
@@ -178,34 +181,34 @@ typedef struct gt_fit_callbacks {
 
 /* Plans memory and initializes the weights from cfg->seed. The model must stay
  * alive as long as the trainer. */
-gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_train_config *cfg,
-                            gt_trainer **out);
+GT_API gt_status gt_trainer_create(const gt_model *model, gt_backend *be,
+                                   const gt_train_config *cfg, gt_trainer **out);
 /* gt_trainer_create with gt_train_config_for(model) overlaid with the JSON
  * options of gt_train_config_apply_json (NULL or "" for none): for callers
  * that do not see the struct (the Python package). */
-gt_status gt_trainer_create_json(const gt_model *model, gt_backend *be, const char *options_json,
-                                 gt_trainer **out);
+GT_API gt_status gt_trainer_create_json(const gt_model *model, gt_backend *be,
+                                        const char *options_json, gt_trainer **out);
 /* The configuration as gt_train_config_apply_json reads it (malloc'd). */
-gt_status gt_trainer_config_json(const gt_trainer *tr, char **out);
+GT_API gt_status gt_trainer_config_json(const gt_trainer *tr, char **out);
 
 /* The learning rate of the next update: the schedule's value at the current
  * step, else the base rate (the config's, or what was set since). */
-double gt_trainer_learning_rate(const gt_trainer *tr);
+GT_API double gt_trainer_learning_rate(const gt_trainer *tr);
 /* Sets the base learning rate (Keras' optimizer.learning_rate = x, as
  * LearningRateScheduler and ReduceLROnPlateau do); refused when the config
  * has a schedule. */
-gt_status gt_trainer_set_learning_rate(gt_trainer *tr, double learning_rate);
-void gt_trainer_destroy(gt_trainer *tr);
+GT_API gt_status gt_trainer_set_learning_rate(gt_trainer *tr, double learning_rate);
+GT_API void gt_trainer_destroy(gt_trainer *tr);
 
 /* Frees the trainer's device copy of `ds`, if it holds one. A trainer keeps
  * the datasets it trained on, evaluated or predicted resident and knows them
  * by address: call this before freeing a dataset the trainer outlives, so
  * that a later dataset at the same address is not mistaken for it. */
-void gt_trainer_release_dataset(gt_trainer *tr, const gt_dataset *ds);
+GT_API void gt_trainer_release_dataset(gt_trainer *tr, const gt_dataset *ds);
 
 /* Checks that the dataset feeds this model: the example shape must equal the
  * model's input shape and labels must be below the number of classes. */
-gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
+GT_API gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
 
 /* Trains until `epochs` epochs are complete, continuing from the trainer's
  * state (a fresh trainer starts at epoch 1; one whose state was restored from a
@@ -214,47 +217,48 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds);
  * on `val` (may be NULL) at each epoch's end. A non-finite loss stops with
  * GT_ERR_NONFINITE and a message naming the epoch and step. A stop request
  * (callbacks) returns GT_OK early: compare gt_trainer_get_state with `epochs`. */
-gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val, int epochs,
-                         const gt_fit_callbacks *callbacks);
+GT_API gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_dataset *val,
+                                int epochs, const gt_fit_callbacks *callbacks);
 
 /* Host memory that streaming `ds` with cfg's batch size takes besides the
  * file's own cache: its labels, the epoch's order, the prefetch buffers and,
  * training with cfg's shuffle buffer, the store of buffer + block examples
  * that lets every block be read once. */
-size_t gt_trainer_stream_bytes(const gt_dataset *ds, const gt_train_config *cfg);
+GT_API size_t gt_trainer_stream_bytes(const gt_dataset *ds, const gt_train_config *cfg);
 
 /* Mean loss and accuracy over a dataset, in batches of the trainer's batch size. */
-gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss, double *accuracy);
+GT_API gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss,
+                                     double *accuracy);
 
 /* One training step on dataset examples indices[0..n) (n <= batch size). The
  * batch loss sum and correct count are returned when the pointers are non-NULL
  * (which synchronizes a device backend). */
-gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *indices, int n,
-                          double *loss_sum, double *correct);
+GT_API gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *indices,
+                                 int n, double *loss_sum, double *correct);
 
 /* Copies all parameters (model order, Keras shapes, conv kernels OHWI) to or
  * from host memory of gt_model_param_count floats. */
-gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count);
-gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count);
+GT_API gt_status gt_trainer_get_params(gt_trainer *tr, float *host, size_t count);
+GT_API gt_status gt_trainer_set_params(gt_trainer *tr, const float *host, size_t count);
 
 /* Run state, for checkpoints. set_state fails when the seed differs from the
  * trainer's (the weights' initial values and the data order derive from it). */
-gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state);
-gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state);
+GT_API gt_status gt_trainer_get_state(const gt_trainer *tr, gt_train_state *state);
+GT_API gt_status gt_trainer_set_state(gt_trainer *tr, const gt_train_state *state);
 
 /* Optimizer moments: Adam and AdamW m then v (2 x params); SGD velocity
  * (params, when momentum > 0); RMSprop velocity, then momentum (when
  * momentum > 0), then the mean gradient (when centered); else none. */
-size_t gt_trainer_optimizer_state_count(const gt_trainer *tr);
-gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count);
-gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count);
+GT_API size_t gt_trainer_optimizer_state_count(const gt_trainer *tr);
+GT_API gt_status gt_trainer_get_optimizer_state(gt_trainer *tr, float *host, size_t count);
+GT_API gt_status gt_trainer_set_optimizer_state(gt_trainer *tr, const float *host, size_t count);
 
 /* Class probabilities of examples [first, first + count) of `ds`, row-major
  * into probs (count x classes): softmax of the logits when the output layer
  * is a softmax (fused into the loss), otherwise the output normalized to sum
  * 1 as Keras' categorical cross-entropy does. Dropout is off. */
-gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first, size_t count,
-                             float *probs);
+GT_API gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
+                                    size_t count, float *probs);
 
 /* What layer `layer` (a model layer index, as gt_model_layer_name counts)
  * outputs for example `index` of `ds`, in evaluation mode (dropout off), for
@@ -262,8 +266,8 @@ gt_status gt_trainer_predict(gt_trainer *tr, const gt_dataset *ds, size_t first,
  * floats at least; host may be NULL with count 0 to ask only the shape) and its
  * shape to *shape. The leading preprocessing layers run folded into one op, so
  * layer -1 or any of them gives the network's input after all of them. */
-gt_status gt_trainer_layer_output(gt_trainer *tr, const gt_dataset *ds, size_t index, int layer,
-                                  float *host, size_t count, gt_shape3 *shape);
+GT_API gt_status gt_trainer_layer_output(gt_trainer *tr, const gt_dataset *ds, size_t index,
+                                         int layer, float *host, size_t count, gt_shape3 *shape);
 
 /* ---- checkpoints ----
  * HDF5 files in Keras 2's model.save() layout (keras/saving/legacy/
@@ -291,18 +295,18 @@ typedef struct gt_checkpoint_info {
  * carries a CRC-32 in its HDF5 user block, checked before every read.
  * run_info (may be NULL) is stored verbatim (the CLI keeps its data and
  * validation options there). */
-gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info);
+GT_API gt_status gt_checkpoint_save(gt_trainer *tr, const char *path, const char *run_info);
 
 /* Checks, before any training, that gt_checkpoint_save(path) can succeed:
  * `path` is a regular file or absent (not a device, directory, link or
  * pipe), its directory exists, and "<path>.tmp" can be created there (it is
  * created and removed, which also clears a stale one from a killed save). */
-gt_status gt_checkpoint_check_target(const char *path);
+GT_API gt_status gt_checkpoint_check_target(const char *path);
 
 /* The architecture from the file's model_config attribute (a Keras full-model
  * file or a gtrain checkpoint). A weights-only file (Keras save_weights) has
  * none: GT_ERR_FORMAT saying so. */
-gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
+GT_API gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
 
 /* Reads /gtrain_state (info->has_state 0 when absent), every field
  * range-checked (the message names the file, the field and the value). Free
@@ -312,21 +316,21 @@ gt_status gt_checkpoint_load_model(const char *path, gt_model **out);
  * sealed it, and reads the file once in a child process, so that a file
  * that crashes libhdf5 is reported as corrupt (GT_ERR_FORMAT) instead of
  * crashing the caller; gt_dataset_load_hdf5 does the same. */
-gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info);
+GT_API gt_status gt_checkpoint_read_info(const char *path, gt_checkpoint_info *info);
 
 /* Loads the weights (Keras layout, either a model.save() file or a
  * save_weights() file, matched to the model's layers in order) into the
  * trainer; with_state: also the optimizer moments and the run state, so that
  * gt_trainer_fit continues the saved run bit for bit. */
-gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state);
+GT_API gt_status gt_checkpoint_restore(gt_trainer *tr, const char *path, int with_state);
 
 /* The model and configuration the trainer was made with. */
-const gt_model *gt_trainer_model(const gt_trainer *tr);
-const gt_train_config *gt_trainer_config(const gt_trainer *tr);
+GT_API const gt_model *gt_trainer_model(const gt_trainer *tr);
+GT_API const gt_train_config *gt_trainer_config(const gt_trainer *tr);
 
 /* Bytes the trainer planned: parameters, gradients, optimizer state,
  * activations, workspace, batch buffers. */
-size_t gt_trainer_planned_bytes(const gt_trainer *tr);
+GT_API size_t gt_trainer_planned_bytes(const gt_trainer *tr);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "cli_device.h"
-#include "clock.h"
+#include "gtrain/clock.h"
 
 #define GT_BENCH_MAX_SIZES 32
 

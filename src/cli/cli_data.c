@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "error.h"
+#include "gtrain/status.h"
 
 int gt_cli_data_is_hdf5(const char *spec)
 {

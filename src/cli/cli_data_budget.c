@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "error.h"
+#include "gtrain/status.h"
 
 void gt_cli_budget_init(gt_cli_budget *b, int batch_size)
 {

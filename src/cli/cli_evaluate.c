@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cli_trained.h"
-#include "clock.h"
-#include "progress.h"
+#include "gtrain/clock.h"
+#include "gtrain/progress.h"
 
 static void usage(FILE *out)
 {

@@ -11,10 +11,10 @@
 #include "cli_fit_callbacks.h"
 #include "cli_fit_run.h"
 #include "cli_signals.h"
-#include "clock.h"
-#include "error.h"
+#include "gtrain/clock.h"
+#include "gtrain/status.h"
 #include "history.h"
-#include "progress.h"
+#include "gtrain/progress.h"
 
 static void usage(FILE *out)
 {

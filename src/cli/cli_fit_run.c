@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "cli_fit_run.h"
-#include "error.h"
+#include "gtrain/status.h"
 
 void gt_fit_run_init(gt_fit_run *r)
 {

@@ -5,7 +5,7 @@
 
 #include "cli_fit_run.h"
 #include "cli_trained.h"
-#include "error.h"
+#include "gtrain/status.h"
 
 const char gt_cli_trained_help[] =
     "  --weights FILE.h5 a gtrain checkpoint or a Keras 2 .h5 (model.save or save_weights)\n"

@@ -1,0 +1,86 @@
+/* One training step's math over the compute layers: forward, loss, backward
+ * and the optimizer update, all through the backend table. */
+#include <string.h>
+
+#include "gtrain/status.h"
+#include "trainer_internal.h"
+
+/* Seed of the dropout masks, kept apart from the weight and shuffle streams. */
+#define GT_DROPOUT_STREAM 0x64726f706f7574ULL /* "dropout" */
+
+static const float *layer_input(const gt_trainer *tr, int i)
+{
+    return i == tr->model->first_compute ? tr->input : tr->cur[i - 1];
+}
+
+/* What layer i's passes see: its input, buffers and weights. */
+static gt_layer_io layer_io(gt_trainer *tr, int i, int n, int training)
+{
+    const gt_layer *l = &tr->model->layers[i];
+    gt_layer_io io;
+    memset(&io, 0, sizeof io);
+    io.be = tr->be;
+    io.n = n;
+    io.training = training;
+    io.x = layer_input(tr, i);
+    io.y = tr->outputs[i];
+    io.saved = tr->saved[i];
+    for (int k = 0; k < l->n_weights; ++k) {
+        const gt_layer_weight *w = &l->weights[k];
+        io.w[k] = (w->trainable ? tr->params : tr->state) + w->offset;
+        io.dw[k] = w->trainable ? tr->grads + w->offset : NULL;
+    }
+    io.workspace = tr->workspace;
+    io.dropout_seed = tr->cfg.seed ^ GT_DROPOUT_STREAM;
+    io.dropout_offset = &tr->dropout_offsets[i];
+    io.dropout_counter = &tr->dropout_counter;
+    return io;
+}
+
+gt_status gt_trainer_forward(gt_trainer *tr, int n, int training)
+{
+    const gt_model *m = tr->model;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        gt_layer_io io = layer_io(tr, i, n, training);
+        gt_status st = gt_layer_class_of(l->kind)->forward(l, &io);
+        if (st != GT_OK) return gt_fail_context(st, "layer '%s' forward", l->name);
+        tr->cur[i] = io.out;
+    }
+    return GT_OK;
+}
+
+gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gradient)
+{
+    const gt_model *m = tr->model;
+    gt_backend *be = tr->be;
+    const float *out = tr->cur[m->n_layers - 1];
+    float scale = tr->cfg.reduction == GT_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
+    float *grad = want_gradient ? tr->grad_a : NULL;
+    if (m->logits_output)
+        return be->softmax_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale,
+                                tr->cfg.loss_log_epsilon);
+    return be->prob_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale);
+}
+
+gt_status gt_trainer_backward(gt_trainer *tr, int n)
+{
+    const gt_model *m = tr->model;
+    float *dy = tr->grad_a;    /* gradient w.r.t. the current layer's output */
+    float *spare = tr->grad_b; /* receives the gradient w.r.t. its input */
+    for (int i = m->n_layers - 1; i >= m->first_compute; --i) {
+        const gt_layer *l = &m->layers[i];
+        gt_layer_io io = layer_io(tr, i, n, 1);
+        io.y_seen = tr->cur[i];
+        io.dy = dy;
+        io.dx = spare;
+        io.need_dx = i > m->first_compute;
+        gt_status st = gt_layer_class_of(l->kind)->backward(l, &io);
+        if (st != GT_OK) return gt_fail_context(st, "layer '%s' backward", l->name);
+        if (io.dx_out == spare) { /* the next layer down reads it; dy becomes the spare */
+            spare = dy;
+            dy = io.dx_out;
+        }
+    }
+    return GT_OK;
+}
