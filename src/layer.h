@@ -227,12 +227,20 @@ gt_status gt_aug_read_factor(const gt_json_where *w, const cJSON *cfg, const cha
                              float lo_limit, int lo_open, int *present, float *lower, float *upper);
 /* The factor as Keras writes it: a number when symmetric, else [lower, upper]. */
 cJSON *gt_aug_factor_json(float lower, float upper);
-/* fill_mode, interpolation and fill_value (RandomTranslation, RandomZoom). */
-gt_status gt_aug_read_resampling(const gt_json_where *w, const cJSON *cfg, gt_augment_stage *s);
-void gt_aug_write_resampling(const gt_augment_stage *s, cJSON *cfg, gt_json_writer *wr);
+/* RandomTranslation's and RandomZoom's config (l->augment.kind says which,
+ * set by their init_defaults): height_factor, width_factor (zoom: null or
+ * absent, the width zooms as the height), fill_mode, interpolation,
+ * fill_value, seed, data_format; a zoom's lower bound stays above -1. */
+gt_status gt_aug_read_transform(gt_layer *l, const cJSON *cfg, const gt_json_where *w);
+void gt_aug_write_transform(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
+/* "random zoom [-0.1, 0.2] (training only)" */
+void gt_aug_describe_transform(const gt_layer *l, char *out, size_t cap);
 /* "seed": null or an integer, kept for the JSON (the draws come from the run's seed). */
 gt_status gt_aug_read_seed(const gt_json_where *w, const cJSON *cfg, gt_layer *l);
 void gt_aug_write_seed(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
 /* Appends the layer's stage to the gather's augmentation. */
 gt_status gt_aug_fold(const gt_layer *l, gt_fold *f);
+/* The class fields the augmentation layers share. */
+#define GT_AUG_LAYER_FIELDS                                                                        \
+    .category = GT_CATEGORY_PREPROCESS, .output_rank = GT_RANK_IMAGE, .fold = gt_aug_fold
 #endif

@@ -66,7 +66,7 @@ cJSON *gt_aug_factor_json(float lower, float upper)
 static const char *const fill_modes[] = {"reflect", "wrap", "constant", "nearest", NULL};
 static const char *const interpolations[] = {"bilinear", "nearest", NULL};
 
-gt_status gt_aug_read_resampling(const gt_json_where *w, const cJSON *cfg, gt_augment_stage *s)
+static gt_status read_resampling(const gt_json_where *w, const cJSON *cfg, gt_augment_stage *s)
 {
     GT_TRY(gt_json_choice(w, cfg, "fill_mode", fill_modes, &s->fill_mode));
     GT_TRY(gt_json_choice(w, cfg, "interpolation", interpolations, &s->interpolation));
@@ -74,7 +74,7 @@ gt_status gt_aug_read_resampling(const gt_json_where *w, const cJSON *cfg, gt_au
     return gt_json_data_format(w, cfg);
 }
 
-void gt_aug_write_resampling(const gt_augment_stage *s, cJSON *cfg, gt_json_writer *wr)
+static void write_resampling(const gt_augment_stage *s, cJSON *cfg, gt_json_writer *wr)
 {
     gt_jw_put(wr, cfg, "fill_mode", cJSON_CreateString(fill_modes[s->fill_mode]));
     gt_jw_put(wr, cfg, "interpolation", cJSON_CreateString(interpolations[s->interpolation]));
@@ -106,6 +106,43 @@ void gt_aug_write_seed(const gt_layer *l, cJSON *cfg, gt_json_writer *wr)
 {
     gt_jw_put(wr, cfg, "seed",
               l->has_seed ? cJSON_CreateNumber((double)l->seed) : cJSON_CreateNull());
+}
+
+gt_status gt_aug_read_transform(gt_layer *l, const cJSON *cfg, const gt_json_where *w)
+{
+    gt_augment_stage *s = &l->augment;
+    int zoom = s->kind == GT_AUG_ZOOM;
+    int has_width = 0;
+    GT_TRY(gt_aug_read_factor(w, cfg, "height_factor", -1.0f, zoom, NULL, &s->height_lower,
+                              &s->height_upper));
+    GT_TRY(gt_aug_read_factor(w, cfg, "width_factor", -1.0f, zoom, zoom ? &has_width : NULL,
+                              &s->width_lower, &s->width_upper));
+    s->width_from_height = zoom && !has_width;
+    GT_TRY(read_resampling(w, cfg, s));
+    return gt_aug_read_seed(w, cfg, l);
+}
+
+void gt_aug_write_transform(const gt_layer *l, cJSON *cfg, gt_json_writer *wr)
+{
+    const gt_augment_stage *s = &l->augment;
+    gt_jw_put(wr, cfg, "height_factor", gt_aug_factor_json(s->height_lower, s->height_upper));
+    gt_jw_put(wr, cfg, "width_factor",
+              s->width_from_height ? cJSON_CreateNull()
+                                   : gt_aug_factor_json(s->width_lower, s->width_upper));
+    write_resampling(s, cfg, wr);
+    gt_aug_write_seed(l, cfg, wr);
+}
+
+void gt_aug_describe_transform(const gt_layer *l, char *out, size_t cap)
+{
+    const gt_augment_stage *s = &l->augment;
+    const char *what = s->kind == GT_AUG_ZOOM ? "random zoom" : "random translation";
+    if (s->width_from_height)
+        snprintf(out, cap, "%s [%g, %g] (training only)", what, (double)s->height_lower,
+                 (double)s->height_upper);
+    else
+        snprintf(out, cap, "%s [%g, %g] x [%g, %g] (training only)", what, (double)s->height_lower,
+                 (double)s->height_upper, (double)s->width_lower, (double)s->width_upper);
 }
 
 gt_status gt_aug_fold(const gt_layer *l, gt_fold *f)

@@ -42,12 +42,10 @@ static void describe(const gt_layer *l, char *out, size_t cap)
 
 const gt_layer_class gt_random_flip_class = {
     .keras_name = "RandomFlip",
-    .category = GT_CATEGORY_PREPROCESS,
-    .output_rank = GT_RANK_IMAGE,
+    GT_AUG_LAYER_FIELDS,
     .init_defaults = defaults,
     .read_config = read_config,
     .write_config = write_config,
     .infer = gt_layer_keep_shape,
-    .fold = gt_aug_fold,
     .describe = describe,
 };

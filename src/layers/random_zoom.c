@@ -2,9 +2,8 @@
  * centre by 1 + U[lower, upper) per axis (above 1 zooms out; without
  * width_factor the width zooms as the height), the uncovered part filled
  * by fill_mode, inside the data pipeline's gather (gt_augment, backend.h);
- * evaluation and prediction pass it through. */
-#include <stdio.h>
-
+ * evaluation and prediction pass it through. Its fields are
+ * RandomTranslation's (layer_augment.c). */
 #include "layer.h"
 
 static void defaults(gt_layer *l)
@@ -13,51 +12,12 @@ static void defaults(gt_layer *l)
     l->augment.width_from_height = 1;
 }
 
-static gt_status read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w)
-{
-    gt_augment_stage *s = &l->augment;
-    int has_width = 0;
-    /* a zoom of 1 + lower must stay above 0 */
-    GT_TRY(gt_aug_read_factor(w, cfg, "height_factor", -1.0f, 1, NULL, &s->height_lower,
-                              &s->height_upper));
-    GT_TRY(gt_aug_read_factor(w, cfg, "width_factor", -1.0f, 1, &has_width, &s->width_lower,
-                              &s->width_upper));
-    s->width_from_height = !has_width;
-    GT_TRY(gt_aug_read_resampling(w, cfg, s));
-    return gt_aug_read_seed(w, cfg, l);
-}
-
-static void write_config(const gt_layer *l, cJSON *cfg, gt_json_writer *wr)
-{
-    const gt_augment_stage *s = &l->augment;
-    gt_jw_put(wr, cfg, "height_factor", gt_aug_factor_json(s->height_lower, s->height_upper));
-    gt_jw_put(wr, cfg, "width_factor",
-              s->width_from_height ? cJSON_CreateNull()
-                                   : gt_aug_factor_json(s->width_lower, s->width_upper));
-    gt_aug_write_resampling(s, cfg, wr);
-    gt_aug_write_seed(l, cfg, wr);
-}
-
-static void describe(const gt_layer *l, char *out, size_t cap)
-{
-    const gt_augment_stage *s = &l->augment;
-    if (s->width_from_height)
-        snprintf(out, cap, "random zoom [%g, %g] (training only)", (double)s->height_lower,
-                 (double)s->height_upper);
-    else
-        snprintf(out, cap, "random zoom [%g, %g] x [%g, %g] (training only)",
-                 (double)s->height_lower, (double)s->height_upper, (double)s->width_lower,
-                 (double)s->width_upper);
-}
-
 const gt_layer_class gt_random_zoom_class = {
     .keras_name = "RandomZoom",
-    .category = GT_CATEGORY_PREPROCESS,
-    .output_rank = GT_RANK_IMAGE,
+    GT_AUG_LAYER_FIELDS,
     .init_defaults = defaults,
-    .read_config = read_config,
-    .write_config = write_config,
+    .read_config = gt_aug_read_transform,
+    .write_config = gt_aug_write_transform,
     .infer = gt_layer_keep_shape,
-    .fold = gt_aug_fold,
-    .describe = describe,
+    .describe = gt_aug_describe_transform,
 };
