@@ -174,7 +174,7 @@ GT_HD gt_aug_draw gt_augment_draw(const gt_augment *a, int stage, uint64_t strea
 }
 
 /* Where one output pixel of a stage reads its input, and how it mixes what it reads. */
-enum { GT_TAPS_COPY, GT_TAPS_FILL, GT_TAPS_PROJECTIVE, GT_TAPS_RESIZE };
+enum { GT_TAPS_COPY, GT_TAPS_PROJECTIVE, GT_TAPS_RESIZE };
 
 typedef struct gt_aug_taps {
     int combine;
@@ -225,9 +225,11 @@ GT_HD gt_aug_taps gt_augment_taps(const gt_aug_draw *d, int oy, int ox)
         float in_y = (0.0f * (float)ox + d->ay * (float)oy + d->by) / projection;
         float x = gt_map_coord(in_x, w, d->fill_mode);
         float y = gt_map_coord(in_y, h, d->fill_mode);
-        if (x < 0 || x > (float)(w - 1) || y < 0 || y > (float)(h - 1)) {
-            t.combine = GT_TAPS_FILL;
-        } else if (d->interpolation == GT_INTERP_NEAREST) {
+        /* Only constant mode leaves a coordinate outside; TF then reads
+         * each tap with the fill value where it falls outside
+         * (read_with_fill_value), so a pixel half outside mixes the fill in
+         * (checked against Keras 3.15: bench/results/augment_vs_keras_*) */
+        if (d->interpolation == GT_INTERP_NEAREST) {
             gt_aug_tap(&t, (int)roundf(y), (int)roundf(x), h, w);
         } else {
             float y_floor = floorf(y), x_floor = floorf(x);
@@ -248,8 +250,6 @@ GT_HD gt_aug_taps gt_augment_taps(const gt_aug_draw *d, int oy, int ox)
 GT_HD float gt_augment_combine(const gt_aug_taps *t, const float *v)
 {
     switch (t->combine) {
-    case GT_TAPS_FILL:
-        return t->fill;
     case GT_TAPS_PROJECTIVE: {
         const float x = t->fx, y = t->fy;
         const float y_floor = floorf(y), x_floor = floorf(x);

@@ -256,7 +256,8 @@ static void test_bad_inputs(void)
     EXPECT_FAIL(img, "{\"class_name\": \"LSTM\", \"config\": {\"name\": \"lstm\"}}",
                 GT_ERR_UNSUPPORTED,
                 "model.json: layer 1 'lstm' (LSTM): class_name \"LSTM\" is not a supported layer "
-                "(supported: InputLayer, Rescaling, Resizing, RepeatChannels, Conv2D, "
+                "(supported: InputLayer, Rescaling, Resizing, RandomFlip, RandomTranslation, "
+                "RandomZoom, RandomCrop, RepeatChannels, Conv2D, "
                 "MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, "
                 "ZeroPadding2D, BatchNormalization, Flatten, Dense, Dropout, Activation, ReLU, "
                 "LeakyReLU, ELU)");

@@ -80,6 +80,15 @@ const char *gt_layer_category_name(gt_layer_category c);
  * image (None, h, w, c), or the rank of its input. */
 typedef enum gt_output_rank { GT_RANK_AS_INPUT = 0, GT_RANK_FLAT, GT_RANK_IMAGE } gt_output_rank;
 
+/* The data pipeline's gather as the leading preprocessing layers fold into
+ * it: channel repeat and resize, then the augmentation stages, then x *
+ * scale + offset (backend.h). */
+typedef struct gt_fold {
+    gt_preprocess *p;
+    gt_augment *augment;
+    int resized; /* a resize was folded (one is supported) */
+} gt_fold;
+
 typedef struct gt_layer_class {
     const char *keras_name;
     /* Other class names Keras reads as this kind ("MaxPool2D"), NULL-ended; may be NULL. */
@@ -102,9 +111,8 @@ typedef struct gt_layer_class {
     int (*weights)(const gt_layer *l, gt_weight_spec out[GT_LAYER_MAX_WEIGHTS]);
 
     /* ---- preprocessing kinds: folded into the data pipeline's gather ---- */
-    /* Folds the layer into p, which already holds the layers before it;
-     * `resized` tracks whether a resize was folded (one is supported). */
-    gt_status (*fold)(const gt_layer *l, gt_preprocess *p, int *resized);
+    /* Folds the layer into the gather, which already holds the layers before it. */
+    gt_status (*fold)(const gt_layer *l, gt_fold *f);
     /* The step in words for `gtrain summary`'s recipe ("pixels / 255"). */
     void (*describe)(const gt_layer *l, char *out, size_t cap);
 
@@ -209,4 +217,30 @@ size_t gt_activation_saved_floats(gt_activation act, size_t count);
 /* The activation's op for the trainer's capability check (relu: none beyond the fused one). */
 int gt_activation_ops(gt_activation act, gt_op *out);
 
+/* ---- the augmentation layers (RandomFlip, RandomTranslation, RandomZoom,
+ * RandomCrop): their shared config and fold, layer_augment.c ---- */
+
+/* A Keras factor: a number f (the interval [-f, f], f >= 0) or a [lower,
+ * upper] list, each bound in [lo_limit, 1] (lo_open: lo_limit itself
+ * excluded); absent or null: `*present` 0 (NULL present: required). */
+gt_status gt_aug_read_factor(const gt_json_where *w, const cJSON *cfg, const char *field,
+                             float lo_limit, int lo_open, int *present, float *lower, float *upper);
+/* The factor as Keras writes it: a number when symmetric, else [lower, upper]. */
+cJSON *gt_aug_factor_json(float lower, float upper);
+/* RandomTranslation's and RandomZoom's config (l->augment.kind says which,
+ * set by their init_defaults): height_factor, width_factor (zoom: null or
+ * absent, the width zooms as the height), fill_mode, interpolation,
+ * fill_value, seed, data_format; a zoom's lower bound stays above -1. */
+gt_status gt_aug_read_transform(gt_layer *l, const cJSON *cfg, const gt_json_where *w);
+void gt_aug_write_transform(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
+/* "random zoom [-0.1, 0.2] (training only)" */
+void gt_aug_describe_transform(const gt_layer *l, char *out, size_t cap);
+/* "seed": null or an integer, kept for the JSON (the draws come from the run's seed). */
+gt_status gt_aug_read_seed(const gt_json_where *w, const cJSON *cfg, gt_layer *l);
+void gt_aug_write_seed(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
+/* Appends the layer's stage to the gather's augmentation. */
+gt_status gt_aug_fold(const gt_layer *l, gt_fold *f);
+/* The class fields the augmentation layers share. */
+#define GT_AUG_LAYER_FIELDS                                                                        \
+    .category = GT_CATEGORY_PREPROCESS, .output_rank = GT_RANK_IMAGE, .fold = gt_aug_fold
 #endif

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gtrain/status.h"
 #include "layer.h"
@@ -41,22 +42,25 @@ static gt_status too_many(const gt_model *m, int index, const char *what, size_t
 }
 
 /* Folds the leading preprocessing layers into one preprocess-gather: channel
- * repeat, bilinear resize, then x * scale + offset. The three commute (resize
- * weights sum to one, so an affine map passes through it), so their order in
- * the model does not matter; each kind's fold says what it cannot fold. */
+ * repeat, bilinear resize, the augmentation stages in the model's order,
+ * then x * scale + offset. The repeat and the rescale commute with the rest
+ * (resampling weights sum to one, so an affine map passes through them), so
+ * their place in the model does not matter; each kind's fold says what it
+ * cannot fold (a resize after an augmentation layer). */
 static gt_status fold_preprocessing(gt_model *m)
 {
     gt_preprocess *p = &m->preprocess;
+    memset(&m->augment, 0, sizeof m->augment);
+    gt_fold fold = {.p = p, .augment = &m->augment};
     p->in_h = m->input.h;
     p->in_w = m->input.w;
     p->in_c = m->input.c;
     p->scale = 1.0f;
     p->offset = 0.0f;
     gt_shape3 cur = m->input;
-    int resized = 0;
     for (int i = 0; i < m->first_compute; ++i) {
         const gt_layer *l = &m->layers[i];
-        gt_status st = gt_layer_class_of(l->kind)->fold(l, p, &resized);
+        gt_status st = gt_layer_class_of(l->kind)->fold(l, &fold);
         if (st != GT_OK)
             return gt_fail_context(st, "model '%s': layer '%s' (%s)", m->name, l->name,
                                    gt_layer_kind_keras_name(l->kind));

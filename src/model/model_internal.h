@@ -26,6 +26,10 @@ const char *gt_layer_name_problem(const char *name);
 #define GT_LAYER_KINDS(X)                                                                          \
     X(RESCALING, gt_rescaling_class)                                                               \
     X(RESIZING, gt_resizing_class)                                                                 \
+    X(RANDOM_FLIP, gt_random_flip_class)                                                           \
+    X(RANDOM_TRANSLATION, gt_random_translation_class)                                             \
+    X(RANDOM_ZOOM, gt_random_zoom_class)                                                           \
+    X(RANDOM_CROP, gt_random_crop_class)                                                           \
     X(REPEAT_CHANNELS, gt_repeat_channels_class)                                                   \
     X(CONV2D, gt_conv2d_class)                                                                     \
     X(MAXPOOL2D, gt_maxpool2d_class)                                                               \
@@ -51,7 +55,8 @@ typedef enum gt_layer_kind {
 
 /* Keras class name of a kind ("Conv2D"); NULL when out of range. */
 const char *gt_layer_kind_keras_name(gt_layer_kind kind);
-/* 1 for the kinds folded into the data pipeline (Rescaling, Resizing, RepeatChannels). */
+/* 1 for the kinds folded into the data pipeline (Rescaling, Resizing, RepeatChannels,
+ * the Random* augmentation layers). */
 int gt_layer_kind_is_preprocessing(gt_layer_kind kind);
 
 typedef enum gt_padding { GT_PAD_VALID = 0, GT_PAD_SAME } gt_padding;
@@ -110,6 +115,9 @@ typedef struct gt_layer {
     float momentum, epsilon; /* BatchNormalization */
     int center, scale_bn;    /* BatchNormalization: beta, gamma present */
     gt_initializer gamma_init, beta_init, mean_init, var_init;
+    gt_augment_stage augment; /* RandomFlip, RandomTranslation, RandomZoom, RandomCrop */
+    long long seed;           /* their Keras seed, kept for the JSON (has_seed: not null) */
+    int has_seed;
 
     /* ---- derived by gt_model_build ---- */
     gt_shape3 in, out;     /* per-example shapes */
@@ -129,6 +137,7 @@ struct gt_model {
     /* ---- derived by gt_model_build ---- */
     int first_compute;        /* index of the first non-preprocessing layer */
     gt_preprocess preprocess; /* the leading preprocessing layers, folded */
+    gt_augment augment;       /* their augmentation stages (n_stages 0: none) */
     size_t n_trainable;       /* floats of the trainable weights (the optimizer's) */
     size_t n_state;           /* floats of the non-trainable ones (moving statistics) */
     int num_classes;          /* units of the output */

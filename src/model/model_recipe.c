@@ -18,7 +18,7 @@ static void describe_preprocessing(const gt_model *m, char *out, size_t cap)
     out[0] = '\0';
     for (int i = 0; i < m->first_compute; ++i) {
         const gt_layer *l = &m->layers[i];
-        char step[96];
+        char step[128];
         gt_layer_class_of(l->kind)->describe(l, step, sizeof step);
         int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", step);
         if (n < 0 || (size_t)n >= cap - used) return;
@@ -55,7 +55,7 @@ gt_status gt_model_recipe_summary(const gt_model *model, FILE *out)
     if (!model->built)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' is not built", model->name);
     const gt_recipe *r = &model->recipe;
-    char preprocessing[256], validation[128], momentum[48] = "", loss[64] = "cross-entropy";
+    char preprocessing[768], validation[128], momentum[48] = "", loss[64] = "cross-entropy";
     describe_preprocessing(model, preprocessing, sizeof preprocessing);
     describe_validation(r, validation, sizeof validation);
     if (r->optimizer == GT_OPT_SGD && r->momentum > 0.0f)

@@ -108,6 +108,15 @@ gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_
     if (res->is_float)
         return be->preprocess_gather_f32(be, &tr->model->preprocess, tr->input, tr->labels,
                                          (const float *)res->images, res->labels, order, n);
+    if (tr->augment.n_stages) {
+        /* outside a training epoch: the augmentation layers' inference form */
+        gt_augment a = tr->augment;
+        a.training = 0;
+        a.epoch = 0;
+        a.first = 0;
+        return be->augment_gather(be, &tr->model->preprocess, &a, tr->input, tr->labels,
+                                  res->images, res->labels, order, n);
+    }
     return be->preprocess_gather(be, &tr->model->preprocess, tr->input, tr->labels, res->images,
                                  res->labels, order, n);
 }

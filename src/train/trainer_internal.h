@@ -83,8 +83,9 @@ struct gt_trainer {
     double learning_rate;           /* the base rate now (callbacks may lower it) */
     struct gt_callbacks *callbacks; /* callbacks.c; NULL: none */
     char *run_info;                 /* saved with ModelCheckpoint's files */
-    /* augmentation stages of the gather (n_stages 0: none); the feed sets
-     * the epoch, the stream position and training per batch */
+    /* augmentation stages of the gather (n_stages 0: none), the model's
+     * augmentation layers from gt_trainer_create on; the feed sets the
+     * epoch, the stream position and training per batch */
     gt_augment augment;
 };
 
@@ -107,7 +108,8 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
  * uploading only when they differ from what it holds: benchmarks and
  * inspection repeat one batch. The one place that keeps host_step_index. */
 gt_status gt_trainer_set_step_index(gt_trainer *tr, const int32_t *indices, int n);
-/* Gathers examples order[first .. first+n) of a resident dataset into the batch. */
+/* Gathers examples order[first .. first+n) of a resident dataset into the
+ * batch (augmentation layers in their inference form). */
 gt_status gt_trainer_gather(gt_trainer *tr, const gt_resident *res, const int32_t *order, int n);
 
 /* trainer_feed.c: a dataset fed to the steps, resident or streamed. */
@@ -139,7 +141,8 @@ typedef struct gt_feed {
  * drawn per example from (epoch, position in the epoch's order), so the
  * resident and streamed paths augment alike, and only in training (a
  * RandomCrop takes its inference form, smart_resize, in evaluate and
- * predict). n_stages 0 turns it off. */
+ * predict). n_stages 0 turns it off. gt_trainer_create sets the model's
+ * (model->augment, folded from its Random* layers); tests set others. */
 gt_status gt_trainer_set_augment(gt_trainer *tr, const gt_augment *a);
 
 /* Fixes the buffered shuffle's block size (when the config leaves it 0)

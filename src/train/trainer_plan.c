@@ -310,6 +310,8 @@ gt_status gt_trainer_create(const gt_model *model, gt_backend *be, const gt_trai
     }
     if ((st = gt_model_init_params(model, cfg->seed, host_params)) != GT_OK) goto fail;
     if ((st = gt_trainer_set_params(tr, host_params, total)) != GT_OK) goto fail;
+    /* the model's augmentation layers, folded into its gather (model_build.c) */
+    if ((st = gt_trainer_set_augment(tr, &model->augment)) != GT_OK) goto fail;
     free(host_params);
     *out = tr;
     return GT_OK;

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # make_seeds.sh DIR GTRAIN: writes the fuzz targets' seed corpora, one folder
-# per target: valid IDX pairs, the model JSON files of tests/models, small
-# HDF5 datasets and checkpoints (gtrain's own, sealed, and Keras files).
+# per target: valid IDX pairs, the model JSON files of tests/models and
+# tests/data (Keras 3's augmentation layers), small HDF5 datasets and
+# checkpoints (gtrain's own, sealed, and Keras files).
 set -eu
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 gtrain="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 src="$GTRAIN_SOURCE_DIR"
 rm -rf "$out"
 mkdir -p "$out"/idx "$out"/model_json "$out"/hdf5_data "$out"/checkpoint
-cp "$src"/tests/models/*.json "$out"/model_json/
+cp "$src"/tests/models/*.json "$src"/tests/data/keras3_augment.json "$out"/model_json/
 python3 - "$out/idx" <<'PY'
 import struct, sys
 # fuzz_idx's input: 2 bytes of image-file length, the image file, the label file

@@ -30,9 +30,10 @@ static gt_status infer(gt_layer *l)
     return GT_OK;
 }
 
-static gt_status fold(const gt_layer *l, gt_preprocess *p, int *resized)
+static gt_status fold(const gt_layer *l, gt_fold *f)
 {
-    (void)resized;
+    /* the augmentation stages treat every channel alike: the repeat commutes with them */
+    const gt_preprocess *p = f->p;
     if (l->repeats != 1 && p->in_c != 1)
         return gt_layer_fail(GT_ERR_UNSUPPORTED,
                              "repeating a %d-channel input is not supported; the data pipeline "

@@ -30,10 +30,12 @@ static gt_status infer(gt_layer *l)
     return GT_OK;
 }
 
-static gt_status fold(const gt_layer *l, gt_preprocess *p, int *resized)
+static gt_status fold(const gt_layer *l, gt_fold *f)
 {
-    (void)resized;
-    /* (x * s1 + o1) * s2 + o2 */
+    gt_preprocess *p = f->p;
+    /* (x * s1 + o1) * s2 + o2; augmentation stages before or after it
+     * commute with it (their resampling weights sum to one, and their fill
+     * values are kept in the unscaled domain: gt_aug_fold) */
     p->offset = p->offset * l->scale + l->offset;
     p->scale *= l->scale;
     return GT_OK;

@@ -36,17 +36,22 @@ static gt_status infer(gt_layer *l)
     return GT_OK;
 }
 
-static gt_status fold(const gt_layer *l, gt_preprocess *p, int *resized)
+static gt_status fold(const gt_layer *l, gt_fold *f)
 {
-    (void)p;
     /* Resizing to the size the image already has is the identity. */
     if (l->height == l->in.h && l->width == l->in.w) return GT_OK;
-    if (*resized)
+    if (f->augment->n_stages > 0)
+        return gt_layer_fail(GT_ERR_UNSUPPORTED,
+                             "a resize (to %dx%d) after an augmentation layer cannot be folded "
+                             "into the data pipeline, which resizes before it augments; move "
+                             "Resizing before the first Random* layer",
+                             l->height, l->width);
+    if (f->resized)
         return gt_layer_fail(GT_ERR_UNSUPPORTED,
                              "a second resize (to %dx%d) cannot be folded into the data "
                              "pipeline; resize once",
                              l->height, l->width);
-    *resized = 1;
+    f->resized = 1;
     return GT_OK;
 }
 
