@@ -1,4 +1,4 @@
-/* Internal: the CUDA backend (device 0). Fails with GT_ERR_NO_DEVICE and one
+/* Internal: the CUDA backend (device 0, or GTRAIN_CUDA_DEVICE). Fails with GT_ERR_NO_DEVICE and one
  * line of CUDA's own error text when no usable GPU is present. */
 #ifndef GT_CUDA_BACKEND_H
 #define GT_CUDA_BACKEND_H
