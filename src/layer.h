@@ -46,6 +46,10 @@ typedef struct gt_layer_io {
     uint64_t dropout_seed;     /* the dropout stream's seed */
     uint64_t *dropout_offset;  /* this layer's mask offset, set by the forward */
     uint64_t *dropout_counter; /* the run's next free mask offset */
+    /* Where these n examples sit in the step's whole batch (data-parallel
+     * ranks each take a share): the first one's position and the batch's
+     * size, so that masks are drawn by global position, as in one process. */
+    int batch_first, batch_total;
     /* forward result */
     const float *out; /* y, or x when the layer passes its input through */
     /* backward */
