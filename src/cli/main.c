@@ -29,7 +29,7 @@ typedef struct gt_subcommand {
 static const gt_subcommand subcommands[] = {
     {"summary", gt_cli_summary, "print a model's layer table and parameter counts", 0},
     {"fit", gt_cli_fit, "train a model on a dataset (Keras-style progress and history)", 1},
-    {"bench", gt_cli_bench, "time full training steps against batch size", 0},
+    {"bench", gt_cli_bench, "time full training steps against batch size", 1},
     {"evaluate", gt_cli_evaluate, "loss and accuracy of saved weights (.h5) on a dataset", 1},
     {"predict", gt_cli_predict, "class probabilities of examples from saved weights (.h5)", 0},
     {"activations", gt_cli_activations, "draw one example's layer outputs as PNG grids", 0},
