@@ -130,6 +130,10 @@ typedef struct gt_layer_class {
 
 /* The class of a kind (never NULL for a valid kind). */
 const gt_layer_class *gt_layer_class_of(gt_layer_kind kind);
+/* Mask elements a training forward of layer l draws per example (Dropout
+ * with a rate above 0; 0 for every other layer): what a step of n examples
+ * advances the dropout counter by, n times this, whichever rank computes it. */
+uint64_t gt_layer_dropout_draws(const gt_layer *l);
 /* The kind of a Keras class name (aliases included); 0 when unknown. */
 int gt_layer_kind_from_keras_name(const char *name, gt_layer_kind *out);
 /* "Conv2D, Dense, ..." for messages. */

@@ -6,6 +6,8 @@
  * scaled by the whole batch (mean: 1 / n of the global n), and the ranks
  * sum: the sum of the shares' gradients is the whole batch's gradient, up to
  * the order of the float additions. */
+#include <string.h>
+
 #include "dist/dist.h"
 #include "error.h"
 #include "trainer_internal.h"
@@ -79,4 +81,74 @@ gt_status gt_trainer_reduce_sums(gt_trainer *tr, double *sums, int count)
 gt_status gt_trainer_any_rank(gt_trainer *tr, int flag, int *any)
 {
     return gt_dist_any(tr->dist, flag, any);
+}
+
+uint64_t gt_trainer_dropout_draws(const gt_trainer *tr)
+{
+    const gt_model *m = tr->model;
+    uint64_t per = 0;
+    for (int i = m->first_compute; i < m->n_layers; ++i)
+        per += gt_layer_dropout_draws(&m->layers[i]);
+    return per;
+}
+
+/* The chunk rows are summed on the host: backends whose memory the host
+ * reads (the CPU ones) alone. */
+static int backend_is_host(const gt_backend *be)
+{
+    return strncmp(be->name, "cpu", 3) == 0;
+}
+
+gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk)
+{
+    gt_backend *be = tr->be;
+    if (chunk < 0 || chunk > tr->batch)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "deterministic chunks of %d examples; the batch is %d", chunk, tr->batch);
+    if (tr->chunk_rows) be->free(be, tr->chunk_rows);
+    tr->chunk_rows = NULL;
+    tr->sum_chunk = 0;
+    if (chunk == 0) return GT_OK;
+    if (!backend_is_host(be))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "gradient sums independent of the rank count (--deterministic) run on the "
+                       "CPU backend; backend '%s' does not have them yet",
+                       be->name);
+    size_t chunks = ((size_t)tr->batch + (size_t)chunk - 1) / (size_t)chunk;
+    size_t row = tr->model->n_trainable + 2;
+    void *p = NULL;
+    GT_TRY(be->alloc(be, chunks * row * sizeof(float), &p));
+    tr->chunk_rows = p;
+    tr->sum_chunk = chunk;
+    /* the chunks and the shorter last chunk of a full or partial batch */
+    GT_TRY(gt_trainer_reserve_workspace(tr, chunk));
+    if (tr->batch % chunk) GT_TRY(gt_trainer_reserve_workspace(tr, tr->batch % chunk));
+    return GT_OK;
+}
+
+float *gt_trainer_chunk_row(gt_trainer *tr, int k)
+{
+    return tr->chunk_rows + (size_t)k * (tr->model->n_trainable + 2);
+}
+
+gt_status gt_trainer_sum_chunks(gt_trainer *tr, int n_chunks, float *stats_slot)
+{
+    size_t np = tr->model->n_trainable, row = np + 2;
+    GT_TRY(gt_dist_allgather_chunks(tr->dist, tr->chunk_rows, row, n_chunks));
+    /* chunk 0, then + chunk 1, + chunk 2, ...: the same additions in the
+     * same order on every rank and for every rank count */
+    float *g = tr->grads;
+    const float *rows = tr->chunk_rows;
+    memcpy(g, rows, np * sizeof *g);
+    float stats[2] = {rows[np], rows[np + 1]};
+    for (int k = 1; k < n_chunks; ++k) {
+        const float *r = rows + (size_t)k * row;
+        for (size_t j = 0; j < np; ++j)
+            g[j] += r[j];
+        stats[0] += r[np];
+        stats[1] += r[np + 1];
+    }
+    stats_slot[0] = stats[0];
+    stats_slot[1] = stats[1];
+    return GT_OK;
 }

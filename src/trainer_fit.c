@@ -105,30 +105,63 @@ static gt_status ring_reserve(stats_ring *r)
     return GT_OK;
 }
 
-/* gather + forward + loss + backward of this rank's share of the batch,
- * the sums over the ranks, then the update */
-static gt_status share_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
-                            float *stats_slot)
+/* gather + forward + loss + backward of examples [first, first + count) of
+ * the batch of n at `position`: the gradient in tr->grads, the loss sum and
+ * correct count in stats_slot. Each part draws its dropout masks from the
+ * step's counter at its examples' positions. */
+static gt_status part_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, int first,
+                           int count, float *stats_slot, uint64_t counter)
 {
-    int first = 0, count = 0;
-    gt_trainer_share(tr, n, &first, &count);
-    if (count == 0) return gt_trainer_zero_step(tr, stats_slot);
+    tr->dropout_counter = counter;
+    tr->share_first = first;
+    tr->share_total = n;
     GT_TRY(gt_feed_gather_part(feed, position, n, first, count));
     GT_TRY(gt_trainer_forward(tr, count, 1));
     GT_TRY(gt_trainer_loss(tr, count, stats_slot, 1));
     return gt_trainer_backward(tr, count);
 }
 
-static gt_status run_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, float *stats_slot)
+/* This rank's share of the batch, then the sum over the ranks. */
+static gt_status shared_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
+                             float *stats_slot, uint64_t counter)
 {
     int first = 0, count = 0;
     gt_trainer_share(tr, n, &first, &count);
-    tr->share_first = first;
-    tr->share_total = n;
-    gt_status st = share_step(tr, feed, position, n, stats_slot);
+    if (count > 0)
+        GT_TRY(part_step(tr, feed, position, n, first, count, stats_slot, counter));
+    else
+        GT_TRY(gt_trainer_zero_step(tr, stats_slot));
+    return gt_trainer_reduce_step(tr, stats_slot);
+}
+
+/* --deterministic: chunks of sum_chunk examples, this rank's consecutive
+ * chunks each into its own row, then every row summed in chunk order. */
+static gt_status chunked_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
+                              float *stats_slot, uint64_t counter)
+{
+    int c = tr->sum_chunk, chunks = (n + c - 1) / c, k0 = 0, kc = 0;
+    gt_trainer_share(tr, chunks, &k0, &kc);
+    size_t np = tr->model->n_trainable;
+    for (int k = k0; k < k0 + kc; ++k) {
+        int first = k * c, count = n - first < c ? n - first : c;
+        float *row = gt_trainer_chunk_row(tr, k);
+        GT_TRY(part_step(tr, feed, position, n, first, count, row + np, counter));
+        GT_TRY(tr->be->copy(tr->be, row, tr->grads, np * sizeof(float)));
+    }
+    return gt_trainer_sum_chunks(tr, chunks, stats_slot);
+}
+
+/* One step of the batch of n, summed over the ranks, then the update. The
+ * dropout counter advances by the whole batch's masks on every rank, also
+ * on one that computed none of its examples. */
+static gt_status run_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, float *stats_slot)
+{
+    uint64_t counter = tr->dropout_counter;
+    gt_status st = tr->sum_chunk > 0 ? chunked_step(tr, feed, position, n, stats_slot, counter)
+                                     : shared_step(tr, feed, position, n, stats_slot, counter);
     tr->share_total = 0;
     GT_TRY(st);
-    GT_TRY(gt_trainer_reduce_step(tr, stats_slot));
+    tr->dropout_counter = counter + (uint64_t)n * gt_trainer_dropout_draws(tr);
     return gt_trainer_apply_update(tr);
 }
 

@@ -95,6 +95,10 @@ struct gt_trainer {
      * it begins (share_total 0 outside a training step: the n examples
      * forward is given are the whole batch) */
     int share_first, share_total;
+    /* --deterministic (gt_trainer_set_sum_chunks): examples per chunk (0:
+     * off) and the rows every chunk's gradient + statistics go to */
+    int sum_chunk;
+    float *chunk_rows;
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -122,6 +126,14 @@ gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot);
 /* After backward, before the update: the gradients and the step's loss sum
  * and correct count summed over the ranks. */
 gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot);
+/* Mask elements a step draws per example (dropout counter advance / n). */
+uint64_t gt_trainer_dropout_draws(const gt_trainer *tr);
+/* The row of chunk k: its gradient (n_trainable floats), then its loss
+ * sum and correct count. */
+float *gt_trainer_chunk_row(gt_trainer *tr, int k);
+/* After this rank's chunks: every chunk's row on every rank, then the
+ * gradient and the statistics summed in chunk order. */
+gt_status gt_trainer_sum_chunks(gt_trainer *tr, int n_chunks, float *stats_slot);
 /* Host sums (evaluate's loss, correct, examples) over the ranks. */
 gt_status gt_trainer_reduce_sums(gt_trainer *tr, double *sums, int count);
 /* flag on any rank (a stop request): every rank stops at the same step. */

@@ -4,8 +4,8 @@
 # a few steps and after 2 epochs (validation included) equal the one-process
 # run's, for an MLP, a CNN with dropout (masks drawn by global example
 # position) and batches that do not divide by the rank count (16 and 7 over
-# 3 ranks, the partial last batch, and batch 2 over 3 ranks, where one rank
-# takes nothing).
+# 3 ranks, the partial last batch, and batches 2 and 4 over 3 ranks, where
+# ranks take nothing).
 #
 # The bound, 1e-5 absolute on every weight: the ranks compute the same
 # products and differ from one process only in the order the float32
@@ -21,7 +21,7 @@
 # may switch on a rounding): the batch-2 case runs 20 steps.
 set -u
 gtrain="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-source "$GTRAIN_SOURCE_DIR/tests/dist_env.sh"
+source "$GTRAIN_SOURCE_DIR/tests/mpi_env.sh"
 cd "$tmp"
 "$py" "$kf" data d.h5 203 8 8 1 5 7 && df model mlp mlp.json && df model cnn-dropout cnn.json \
   || { echo "FAIL: building the files"; exit 1; }
@@ -51,6 +51,10 @@ case_ cnn-dropout-steps cnn.json 16 1 3
 case_ cnn-dropout cnn.json 16 2 0
 case_ mlp-batch7 mlp.json 7 1 12
 case_ cnn-batch2 cnn.json 2 1 20
+# batch 4 over 3 ranks: shares 2,1,1 and, in each epoch's last batch of 1,
+# 1,0,0; ranks 1 and 2 skip that batch but must still advance the dropout
+# counter, or their masks of epoch 2 would be another run's
+case_ cnn-batch4 cnn.json 4 2 0
 
 # the dropout masks matter: without dropout (rate 0 is a different model)
 # the weights differ, so the CNN cases above compare masks, not no-ops

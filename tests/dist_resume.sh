@@ -10,7 +10,7 @@
 # dead rank, and the last checkpoint is intact and resumes in one process.
 set -u
 gtrain="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-source "$GTRAIN_SOURCE_DIR/tests/dist_env.sh"
+source "$GTRAIN_SOURCE_DIR/tests/mpi_env.sh"
 cd "$tmp"
 "$py" "$kf" data d.h5 163 8 8 1 5 11 && df model cnn-dropout cnn.json \
   || { echo "FAIL: building the files"; exit 1; }

@@ -91,16 +91,16 @@ static gt_status gather_ranks(gt_dist *d, double x, double *all)
 }
 
 static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_dataset *data, int batch,
-                           int warmup, int steps, uint64_t seed, int cuda_graph, double *times_ms,
-                           bench_row *row)
+                           int warmup, int steps, uint64_t seed, const gt_cli_device_opts *dev,
+                           double *times_ms, bench_row *row)
 {
     gt_train_config cfg = gt_train_config_for(model);
     cfg.batch_size = batch;
     cfg.seed = seed;
-    cfg.cuda_graph = cuda_graph;
+    cfg.cuda_graph = dev->cuda_graph;
     gt_trainer *tr = NULL;
     gt_status st = gt_trainer_create(model, be, &cfg, &tr);
-    if (st == GT_OK) st = gt_trainer_set_dist(tr, gt_cli_dist());
+    if (st == GT_OK) st = gt_cli_data_parallel(dev, be, tr);
     if (st != GT_OK) {
         gt_trainer_destroy(tr);
         return st;
@@ -255,8 +255,7 @@ int gt_cli_bench(int argc, char **argv)
     for (int i = 0; i < n_sizes; ++i) {
         bench_row row;
         row.rank_median_ms = rank_ms;
-        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, dev.cuda_graph,
-                       times, &row);
+        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, &dev, times, &row);
         if (st != GT_OK) {
             code = gt_cli_status_error(st);
             break;

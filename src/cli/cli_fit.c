@@ -455,7 +455,7 @@ int gt_cli_fit(int argc, char **argv)
     if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;
     if ((code = gt_cli_open_backend(&o.device, &be)) != GT_EXIT_OK) goto done;
     if ((st = gt_trainer_create(model, be, &cfg, &tr)) != GT_OK ||
-        (st = gt_trainer_set_dist(tr, gt_cli_dist())) != GT_OK ||
+        (st = gt_cli_data_parallel(&o.device, be, tr)) != GT_OK ||
         (st = gt_trainer_check_data(tr, data.train)) != GT_OK ||
         (st = gt_trainer_set_run_info(tr, run_info)) != GT_OK)
         goto fail;

@@ -54,6 +54,10 @@ gt_status gt_dist_allreduce_host(gt_dist *d, double *buf, int count);
 /* 1 on every rank when `flag` is non-zero on any (a stop request must end
  * every rank at the same step, or the others wait in the next all-reduce). */
 gt_status gt_dist_any(gt_dist *d, int flag, int *any);
+/* rows holds n_chunks chunks of row_floats floats (host memory); rank r
+ * has filled those of gt_dist_share(n_chunks, r, size, ...). Afterwards
+ * every rank holds all of them (MPI_Allgatherv in place). */
+gt_status gt_dist_allgather_chunks(gt_dist *d, float *rows, size_t row_floats, int n_chunks);
 /* Sends `bytes` from rank 0's buf to every rank's. */
 gt_status gt_dist_broadcast(gt_dist *d, void *buf, size_t bytes);
 
@@ -75,5 +79,15 @@ gt_status gt_dist_choose_gpu(const gt_dist *d);
  * captured CUDA graph). Binds the backend (gt_dist_attach). d must outlive
  * tr; one rank: as without it. */
 gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d);
+/* --deterministic training: each batch cut into chunks of `chunk` examples
+ * (the last one shorter), each chunk's gradient computed alone, the ranks
+ * taking consecutive chunks, and the chunk gradients summed in chunk order
+ * on every rank, so that the weights are the same bits for any rank count
+ * (one process included; given the same threads per rank, since a GEMM's
+ * sums may follow its thread count). Costs per step: the chunks' smaller
+ * GEMMs, and every chunk's gradient gathered to every rank (chunks x
+ * params floats of memory, allocated here). CPU backend only; chunk 0
+ * turns it off. Call after gt_trainer_set_dist. */
+gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk);
 
 #endif

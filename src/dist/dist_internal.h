@@ -16,8 +16,9 @@ struct gt_dist {
 #ifdef GTRAIN_HAVE_MPI
     MPI_Comm comm; /* a duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN */
 #endif
-    gt_nccl *nccl;       /* the GPU communicator (dist_nccl.c), NULL when none */
-    gt_backend *nccl_be; /* the backend whose stream it runs on */
+    int *counts, *displs; /* per rank, for MPI_Allgatherv (allocated with the world) */
+    gt_nccl *nccl;        /* the GPU communicator (dist_nccl.c), NULL when none */
+    gt_backend *nccl_be;  /* the backend whose stream it runs on */
 };
 
 #ifdef GTRAIN_HAVE_CUDA

@@ -41,6 +41,9 @@ static gt_status open_world(gt_dist *d)
     GT_MPI_TRY(d, MPI_Comm_set_errhandler(d->comm, MPI_ERRORS_RETURN));
     GT_MPI_TRY(d, MPI_Comm_rank(d->comm, &d->rank));
     GT_MPI_TRY(d, MPI_Comm_size(d->comm, &d->size));
+    d->counts = calloc((size_t)d->size, sizeof *d->counts);
+    d->displs = calloc((size_t)d->size, sizeof *d->displs);
+    if (!d->counts || !d->displs) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
     MPI_Comm node = MPI_COMM_NULL;
     GT_MPI_TRY(d,
                MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL, &node));
@@ -78,6 +81,8 @@ void gt_dist_finalize(gt_dist *d)
 #endif
     if (d->comm != MPI_COMM_NULL) MPI_Comm_free(&d->comm);
     if (d->mpi_initialized) MPI_Finalize();
+    free(d->counts);
+    free(d->displs);
     free(d);
 }
 
@@ -135,6 +140,25 @@ gt_status gt_dist_any(gt_dist *d, int flag, int *any)
     *any = flag != 0;
     if (!d || d->size <= 1) return GT_OK;
     return allreduce(d, any, 1, MPI_INT, sizeof(int), MPI_LOR);
+}
+
+gt_status gt_dist_allgather_chunks(gt_dist *d, float *rows, size_t row_floats, int n_chunks)
+{
+    if (!d || d->size <= 1) return GT_OK;
+    if ((size_t)n_chunks * row_floats > (size_t)INT_MAX)
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "rank %d: gathering %d chunks of %zu floats exceeds MPI's int count; use "
+                       "fewer chunks per batch",
+                       d->rank, n_chunks, row_floats);
+    for (int r = 0; r < d->size; ++r) {
+        int first = 0, count = 0;
+        gt_dist_share(n_chunks, r, d->size, &first, &count);
+        d->counts[r] = count * (int)row_floats;
+        d->displs[r] = first * (int)row_floats;
+    }
+    GT_MPI_TRY(d, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, rows, d->counts, d->displs,
+                                 MPI_FLOAT, d->comm));
+    return GT_OK;
 }
 
 gt_status gt_dist_broadcast(gt_dist *d, void *buf, size_t bytes)

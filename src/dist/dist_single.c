@@ -66,6 +66,12 @@ gt_status gt_dist_any(gt_dist *d, int flag, int *any)
     return GT_OK;
 }
 
+gt_status gt_dist_allgather_chunks(gt_dist *d, float *rows, size_t row_floats, int n_chunks)
+{
+    (void)d, (void)rows, (void)row_floats, (void)n_chunks;
+    return GT_OK;
+}
+
 gt_status gt_dist_broadcast(gt_dist *d, void *buf, size_t bytes)
 {
     (void)d, (void)buf, (void)bytes;

@@ -33,11 +33,18 @@ static int ops(const gt_layer *l, gt_op out[8])
     return 1;
 }
 
+uint64_t gt_layer_dropout_draws(const gt_layer *l)
+{
+    if (l->kind != GT_LAYER_DROPOUT || l->rate <= 0.0f) return 0;
+    return gt_shape3_size(l->out);
+}
+
 static gt_status forward(const gt_layer *l, gt_layer_io *io)
 {
     io->out = io->x;
-    if (!io->training || l->rate <= 0.0f) return GT_OK;
-    size_t per = gt_shape3_size(l->out), count = (size_t)io->n * per;
+    uint64_t per = gt_layer_dropout_draws(l);
+    if (!io->training || per == 0) return GT_OK;
+    size_t count = (size_t)io->n * per;
     /* the whole batch's masks advance the counter; this share reads its own */
     *io->dropout_offset = *io->dropout_counter + (uint64_t)io->batch_first * per;
     *io->dropout_counter += (uint64_t)io->batch_total * per;
