@@ -56,6 +56,15 @@ case_ cnn-batch2 cnn.json 2 1 20
 # counter, or their masks of epoch 2 would be another run's
 case_ cnn-batch4 cnn.json 4 2 0
 
+# streamed data (the budget holds only the streaming buffers): every rank
+# reads each whole batch and gathers its share from it
+check "cnn-dropout streamed over 3 ranks" -- ranks 3 fit --model cnn.json --data hdf5:d.h5 \
+  --validation last:30 --batch-size 16 --epochs 2 --device cpu --threads 1 --seed 3 \
+  --data-memory 12000 --save stream-3.h5
+grep -q "train streamed" "$tmp/err" || { echo "FAIL: the data was not streamed"; cat "$tmp/err"; fail=1; }
+check "streamed over 3 ranks gives the one-process weights" -- \
+  df close cnn-dropout-1.h5 stream-3.h5 "$bound"
+
 # the dropout masks matter: without dropout (rate 0 is a different model)
 # the weights differ, so the CNN cases above compare masks, not no-ops
 sed 's/"rate": 0.3/"rate": 0.0/g' cnn.json >cnn0.json
