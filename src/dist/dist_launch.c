@@ -1,5 +1,5 @@
-/* What needs no MPI: the launcher's world from its environment, each rank's
- * share of a batch, the GPU of a local rank. */
+/* What needs no MPI: the launcher's world from its environment, the world's
+ * numbers, each rank's share of a batch, the GPU of a local rank. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +42,20 @@ void gt_dist_launcher_world(int *launched, int *size, int *rank)
             break;
         }
     }
+}
+
+/* The world's numbers (NULL: one rank), the same in every build. */
+int gt_dist_rank(const gt_dist *d)
+{
+    return d ? d->rank : 0;
+}
+int gt_dist_size(const gt_dist *d)
+{
+    return d ? d->size : 1;
+}
+int gt_dist_local_rank(const gt_dist *d)
+{
+    return d ? d->local_rank : 0;
 }
 
 void gt_dist_share(int n, int rank, int size, int *first, int *count)

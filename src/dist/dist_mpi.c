@@ -91,19 +91,6 @@ void gt_dist_abort(gt_dist *d, int exit_code)
     if (d && d->size > 1) MPI_Abort(d->comm, exit_code);
 }
 
-int gt_dist_rank(const gt_dist *d)
-{
-    return d ? d->rank : 0;
-}
-int gt_dist_size(const gt_dist *d)
-{
-    return d ? d->size : 1;
-}
-int gt_dist_local_rank(const gt_dist *d)
-{
-    return d ? d->local_rank : 0;
-}
-
 /* MPI counts are ints: sums of more elements go in pieces. */
 static gt_status allreduce(gt_dist *d, void *buf, size_t count, MPI_Datatype type, size_t elem,
                            MPI_Op op)

@@ -34,19 +34,6 @@ void gt_dist_abort(gt_dist *d, int exit_code)
     (void)exit_code;
 }
 
-int gt_dist_rank(const gt_dist *d)
-{
-    return d ? d->rank : 0;
-}
-int gt_dist_size(const gt_dist *d)
-{
-    return d ? d->size : 1;
-}
-int gt_dist_local_rank(const gt_dist *d)
-{
-    return d ? d->local_rank : 0;
-}
-
 gt_status gt_dist_allreduce_backend(gt_dist *d, gt_backend *be, float *buf, size_t count)
 {
     (void)d, (void)be, (void)buf, (void)count;
