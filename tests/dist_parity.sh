@@ -56,6 +56,15 @@ case_ cnn-batch2 cnn.json 2 1 20
 # counter, or their masks of epoch 2 would be another run's
 case_ cnn-batch4 cnn.json 4 2 0
 
+# evaluate sharded over 3 ranks: the loss and accuracy one process prints
+check "evaluate, one process" -- "$gtrain" evaluate --weights mlp-1.h5 --data hdf5:d.h5 --split train \
+  --batch-size 16 --device cpu --threads 1
+one=$(grep -o "loss: .*" "$tmp/out")
+check "evaluate, 3 ranks" -- ranks 3 evaluate --weights mlp-1.h5 --data hdf5:d.h5 --split train \
+  --batch-size 16 --device cpu --threads 1
+[ -n "$one" ] && [ "$(grep -o "loss: .*" "$tmp/out")" = "$one" ] \
+  || { echo "FAIL: evaluate over 3 ranks printed '$(grep -o "loss: .*" "$tmp/out")', one process '$one'"; fail=1; }
+
 # streamed data (the budget holds only the streaming buffers): every rank
 # reads each whole batch and gathers its share from it
 check "cnn-dropout streamed over 3 ranks" -- ranks 3 fit --model cnn.json --data hdf5:d.h5 \
