@@ -92,7 +92,9 @@ int main(int argc, char **argv)
         return gt_cli_error(GT_EXIT_RUNTIME, "rank %d: cannot silence stdout",
                             gt_dist_rank(cli_dist));
     int code = sub->run(argc - 1, argv + 1);
-    if (code != GT_EXIT_OK && gt_dist_size(cli_dist) > 1) {
+    /* after SIGINT/SIGTERM (128 + N) every rank stopped at the same step
+     * and rank 0 saves: an abort would kill that save */
+    if (code != GT_EXIT_OK && code < 128 && gt_dist_size(cli_dist) > 1) {
         /* the others may be waiting in an all-reduce this rank never joins */
         fflush(stdout);
         fprintf(stderr, "gtrain: rank %d of %d exits with code %d: stopping every rank\n",
