@@ -158,7 +158,19 @@ gt_status gt_dist_broadcast(gt_dist *d, void *buf, size_t bytes)
 
 gt_status gt_dist_attach(gt_dist *d, gt_backend *be)
 {
-    if (!d || d->size <= 1 || strcmp(be->name, "cuda") != 0) return GT_OK;
+    if (!d || d->size <= 1) return GT_OK;
+    /* every rank on the same kind of backend: one on the CPU (--device
+     * auto without a GPU for its local rank) would wait in MPI while the
+     * others make the NCCL communicator */
+    int cuda = strcmp(be->name, "cuda") == 0, any_cuda = 0, any_other = 0;
+    GT_TRY(gt_dist_any(d, cuda, &any_cuda));
+    GT_TRY(gt_dist_any(d, !cuda, &any_other));
+    if (any_cuda && any_other)
+        return gt_fail(GT_ERR_NO_DEVICE,
+                       "rank %d of %d: some ranks train on a GPU and others on the CPU (this one: "
+                       "%s); start at most one rank per GPU on each node, or pass --device cpu",
+                       d->rank, d->size, be->name);
+    if (!cuda) return GT_OK;
 #ifdef GTRAIN_HAVE_CUDA
     return gt_nccl_open(d, be);
 #else
