@@ -163,6 +163,7 @@ static gt_layer_io pass_io(gt_backend *be, const bench_case *c, void *const *b, 
     io.dropout_seed = 1;
     io.dropout_offset = offset;
     io.dropout_counter = counter;
+    io.batch_total = c->m;
     return io;
 }
 

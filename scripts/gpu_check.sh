@@ -56,8 +56,8 @@ run        (GPU machine) fresh Release build into build-gpu-check/, then, in
            tf32, batch 1..512). Writes DIR/report.md, CSVs and logs/.
 simulate   (any machine with nvcc) builds a copy of the GPU machine's library
            layout under DIR/sim (a CUDA toolkit without cuDNN, cuBLAS with
-           versioned names only, cuDNN and cuBLAS in wheel folders
-           nvidia/cudnn and nvidia/cu13, no OpenBLAS/oneDNN/HDF5, staged
+           versioned names only, cuDNN, cuBLAS and NCCL in wheel folders
+           nvidia/cudnn, nvidia/cu13 and nvidia/nccl, no OpenBLAS/oneDNN/HDF5, staged
            cJSON, a newer compiler's warning turned on), then configures,
            builds and ldd-checks exactly as `run` does and checks that the
            binaries load cuDNN and cuBLAS from the wheel folders.
@@ -444,7 +444,7 @@ check_libraries() {
     done < <(find "$dir" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*')
     echo "checked $count executables"
     echo "gtrain's libraries:"
-    ldd "$dir/gtrain" 2>&1 | grep -E "cudnn|cublas|cjson|libz|openblas|dnnl|hdf5|gomp" | sed 's/^\s*/  /'
+    ldd "$dir/gtrain" 2>&1 | grep -E "cudnn|cublas|nccl|mpi|cjson|libz|openblas|dnnl|hdf5|gomp" | sed 's/^\s*/  /'
     readelf -d "$dir/gtrain" 2>/dev/null | grep -E "RUNPATH|RPATH" | sed 's/^.*\[/  run path: [/'
     [ $count -gt 0 ] || { echo "no executables found under $dir"; return 1; }
     return $missing
@@ -626,7 +626,7 @@ make_sim_layout() {
     rm -rf "$sim"
     local tk="$sim/cuda" wheels="$sim/site/nvidia"
     mkdir -p "$tk/bin" "$tk/include" "$tk/lib" "$wheels/cudnn/include" "$wheels/cudnn/lib" \
-        "$wheels/cu13/include" "$wheels/cu13/lib" || return 1
+        "$wheels/cu13/include" "$wheels/cu13/lib" "$wheels/nccl/include" "$wheels/nccl/lib" || return 1
     local f base
     for f in "$cuda"/bin/*; do
         base=$(basename "$f")
@@ -643,7 +643,7 @@ make_sim_layout() {
         case $base in
         cudnn*) ;;
         cublas* | nvblas*) ln -s "$f" "$wheels/cu13/include/$base" ;;
-        nccl*) ;;
+        nccl*) ln -s "$f" "$wheels/nccl/include/$base" ;; # nvidia-nccl-cu13
         *) ln -s "$f" "$tk/include/$base" ;;
         esac
     done
@@ -652,6 +652,7 @@ make_sim_layout() {
         case $base in
         libcudnn*.so.[0-9]*) ln -s "$(readlink -f "$f")" "$wheels/cudnn/lib/$base" ;;
         libcublas*.so.[0-9]*) ln -s "$(readlink -f "$f")" "$wheels/cu13/lib/$base" ;;
+        libnccl.so.[0-9]*) ln -s "$(readlink -f "$f")" "$wheels/nccl/lib/$base" ;;
         libcudnn* | libcublas* | libnccl* | libnvblas*) ;; # wheels ship versioned names only
         *) ln -s "$f" "$tk/lib/$base" ;;
         esac
@@ -663,15 +664,16 @@ make_sim_layout() {
     ln -s lib "$tk/lib64"
     ls "$wheels/cudnn/lib"/libcudnn.so.* >/dev/null 2>&1 || { echo "no libcudnn.so.N in $libdir"; return 1; }
     ls "$wheels/cu13/lib"/libcublas.so.* >/dev/null 2>&1 || { echo "no libcublas.so.N in $libdir"; return 1; }
+    ls "$wheels/nccl/lib"/libnccl.so.* >/dev/null 2>&1 || { echo "no libnccl.so.N in $libdir"; return 1; }
     echo "toolkit copy $tk (from $cuda), wheels $sim/site/nvidia:"
     find "$sim/site" -name '*.so.*' | sort | sed 's/^/  /'
 }
 
-# The binaries resolve cuDNN and cuBLAS inside the wheel folders, with no
-# LD_LIBRARY_PATH, and start.
+# The binaries resolve cuDNN, cuBLAS and NCCL inside the wheel folders, with
+# no LD_LIBRARY_PATH, and start.
 check_sim_libraries() {
     local sim=$1 gt="$2/gtrain" lib
-    for lib in libcudnn libcublas; do
+    for lib in libcudnn libcublas libnccl; do
         local where
         where=$(env -u LD_LIBRARY_PATH ldd "$gt" | awk -v l="$lib" '$1 ~ "^"l"\\.so" {print $3}')
         echo "$lib -> ${where:-not linked}"

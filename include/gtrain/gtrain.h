@@ -12,6 +12,7 @@
 #include "report.h"
 #include "progress.h"
 #include "clock.h"
+#include "dist.h"
 
 #define GTRAIN_VERSION_MAJOR 0
 #define GTRAIN_VERSION_MINOR 1

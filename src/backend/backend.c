@@ -1,12 +1,23 @@
 /* gt_backend_create: picks a backend by name. */
 #include <string.h>
 
+#include "backend_native.h"
 #include "cpu/cpu_backend.h"
 #include "gtrain/status.h"
 #include "gtrain/backend.h"
 #ifdef GTRAIN_HAVE_CUDA
 #include "cuda/cuda_backend.h"
 #endif
+
+void *gt_backend_cuda_stream(gt_backend *be)
+{
+#ifdef GTRAIN_HAVE_CUDA
+    if (be && be->name && strcmp(be->name, "cuda") == 0) return gt_cuda_backend_stream(be);
+#else
+    (void)be;
+#endif
+    return NULL;
+}
 
 int gt_backend_cuda_compiled(void)
 {

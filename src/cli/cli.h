@@ -23,7 +23,14 @@ int gt_cli_predict(int argc, char **argv);
 int gt_cli_convert(int argc, char **argv);
 int gt_cli_activations(int argc, char **argv);
 
-/* Prints "gtrain: error: <msg>" on stderr and returns `code`. */
+/* The ranks of this run (main.c; one rank without a launcher) and whether
+ * this process is rank 0, which alone prints progress and writes files. */
+struct gt_dist;
+struct gt_dist *gt_cli_dist(void);
+int gt_cli_is_leader(void);
+
+/* Prints "gtrain: error: <msg>" on stderr (with this rank's number when
+ * there are several) and returns `code`. */
 int gt_cli_error(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -1,6 +1,9 @@
 /* gtrain bench: full training steps (gather, forward, loss, backward,
  * optimizer) on synthetic data resident on the backend, warm-up excluded;
- * median, min and max ms/step for each batch size. */
+ * median, min and max ms/step for each batch size. Under mpirun the batch
+ * is the global one, each rank steps through its share and the gradient
+ * all-reduce, and the table adds each rank's share and throughput: the
+ * global images/s is the batch over the slowest rank's median step. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include "cli.h"
 #include "cli_device.h"
 #include "gtrain/clock.h"
+#include "gtrain/dist.h"
 
 #define GT_BENCH_MAX_SIZES 32
 
@@ -74,19 +78,33 @@ typedef struct bench_row {
     int batch;
     double median_ms, min_ms, max_ms, images_per_s;
     size_t planned_bytes, peak_rss;
+    double *rank_median_ms; /* every rank's median (size entries), filled when several */
 } bench_row;
 
+/* Every rank's value of x into all[0..size), by a sum of one-hot vectors. */
+static gt_status gather_ranks(gt_dist *d, double x, double *all)
+{
+    int size = gt_dist_size(d);
+    for (int r = 0; r < size; ++r)
+        all[r] = r == gt_dist_rank(d) ? x : 0.0;
+    return gt_dist_allreduce_host(d, all, size);
+}
+
 static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_dataset *data, int batch,
-                           int warmup, int steps, uint64_t seed, int cuda_graph, double *times_ms,
-                           bench_row *row)
+                           int warmup, int steps, uint64_t seed, const gt_cli_device_opts *dev,
+                           double *times_ms, bench_row *row)
 {
     gt_train_config cfg = gt_train_config_for(model);
     cfg.batch_size = batch;
     cfg.seed = seed;
-    cfg.cuda_graph = cuda_graph;
+    cfg.cuda_graph = dev->cuda_graph;
     gt_trainer *tr = NULL;
     gt_status st = gt_trainer_create(model, be, &cfg, &tr);
-    if (st != GT_OK) return st;
+    if (st == GT_OK) st = gt_cli_data_parallel(dev, be, tr);
+    if (st != GT_OK) {
+        gt_trainer_destroy(tr);
+        return st;
+    }
     int32_t *idx = malloc((size_t)batch * sizeof(int32_t));
     if (!idx) {
         gt_trainer_destroy(tr);
@@ -111,6 +129,13 @@ static gt_status bench_one(const gt_model *model, gt_backend *be, const gt_datas
         row->images_per_s = batch / (row->median_ms * 1e-3);
         row->planned_bytes = gt_trainer_planned_bytes(tr);
         row->peak_rss = peak_rss_bytes();
+        if (gt_dist_size(gt_cli_dist()) > 1) {
+            st = gather_ranks(gt_cli_dist(), row->median_ms, row->rank_median_ms);
+            double slowest = 0;
+            for (int r = 0; st == GT_OK && r < gt_dist_size(gt_cli_dist()); ++r)
+                if (row->rank_median_ms[r] > slowest) slowest = row->rank_median_ms[r];
+            row->images_per_s = batch / (slowest * 1e-3);
+        }
     }
     free(idx);
     gt_trainer_destroy(tr);
@@ -193,6 +218,8 @@ int gt_cli_bench(int argc, char **argv)
     gt_backend *be = NULL;
     gt_dataset *data = NULL;
     double *times = malloc((size_t)steps * sizeof(double));
+    int size = gt_dist_size(gt_cli_dist());
+    double *rank_ms = malloc((size_t)size * sizeof(double));
     int code = GT_EXIT_OK;
     gt_status st = gt_cli_load_model(model_name, &model);
     if (st != GT_OK) {
@@ -203,29 +230,32 @@ int gt_cli_bench(int argc, char **argv)
     int max_batch = 1;
     for (int i = 0; i < n_sizes; ++i)
         if (sizes[i] > max_batch) max_batch = sizes[i];
-    if (!times || (st = synthetic_data(model, max_batch, seed, &data)) != GT_OK) {
+    if (!times || !rank_ms || (st = synthetic_data(model, max_batch, seed, &data)) != GT_OK) {
         code = gt_cli_error(GT_EXIT_RUNTIME, "out of host memory for the synthetic batch");
         goto done;
     }
 
     FILE *csv = NULL;
+    if (!gt_cli_is_leader()) csv_path = NULL; /* rank 0 writes */
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
         code = gt_cli_error(GT_EXIT_RUNTIME, "cannot write %s", csv_path);
         goto done;
     }
-    printf("model %s, %zu params, backend %s%s, %ld timed steps after %ld warm-up\n",
+    char ranks[64] = "";
+    if (size > 1) snprintf(ranks, sizeof ranks, ", %d ranks (global batch)", size);
+    printf("model %s, %zu params, backend %s%s%s, %ld timed steps after %ld warm-up\n",
            gt_model_name(model), gt_model_param_count(model), be->describe(be),
-           dev.cuda_graph ? ", CUDA graphs" : "", steps, warmup);
+           dev.cuda_graph ? ", CUDA graphs" : "", ranks, steps, warmup);
     printf("%6s %12s %10s %10s %12s %12s %12s\n", "batch", "median ms", "min ms", "max ms",
            "images/s", "planned MiB", "peak RSS MiB");
     if (csv)
         fprintf(csv, "model,backend,batch,median_ms,min_ms,max_ms,images_per_s,planned_bytes,"
-                     "peak_rss_bytes\n");
+                     "peak_rss_bytes,ranks\n");
     if (csv) fflush(csv);
     for (int i = 0; i < n_sizes; ++i) {
         bench_row row;
-        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, dev.cuda_graph,
-                       times, &row);
+        row.rank_median_ms = rank_ms;
+        st = bench_one(model, be, data, sizes[i], (int)warmup, (int)steps, seed, &dev, times, &row);
         if (st != GT_OK) {
             code = gt_cli_status_error(st);
             break;
@@ -233,11 +263,17 @@ int gt_cli_bench(int argc, char **argv)
         printf("%6d %12.3f %10.3f %10.3f %12.1f %12.1f %12.1f\n", row.batch, row.median_ms,
                row.min_ms, row.max_ms, row.images_per_s, row.planned_bytes / 1048576.0,
                row.peak_rss / 1048576.0);
+        for (int r = 0; size > 1 && r < size; ++r) {
+            int first = 0, count = 0;
+            gt_dist_share(row.batch, r, size, &first, &count);
+            printf("%6s rank %d: %d examples/step, median %.3f ms, %.1f images/s\n", "", r, count,
+                   rank_ms[r], count / (rank_ms[r] * 1e-3));
+        }
         fflush(stdout);
         if (csv)
-            fprintf(csv, "%s,%s%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu\n", gt_model_name(model), be->name,
-                    dev.cuda_graph ? "-graph" : "", row.batch, row.median_ms, row.min_ms,
-                    row.max_ms, row.images_per_s, row.planned_bytes, row.peak_rss);
+            fprintf(csv, "%s,%s%s,%d,%.4f,%.4f,%.4f,%.2f,%zu,%zu,%d\n", gt_model_name(model),
+                    be->name, dev.cuda_graph ? "-graph" : "", row.batch, row.median_ms, row.min_ms,
+                    row.max_ms, row.images_per_s, row.planned_bytes, row.peak_rss, size);
         /* each row on disk as soon as it is measured: a run cut short by a
          * time limit (scripts/gpu_check.sh) keeps what it measured */
         if (csv) fflush(csv);
@@ -246,6 +282,7 @@ int gt_cli_bench(int argc, char **argv)
         code = gt_cli_error(GT_EXIT_RUNTIME, "writing %s failed", csv_path);
 done:
     free(times);
+    free(rank_ms);
     gt_dataset_free(data);
     gt_backend_destroy(be);
     gt_model_free(model);

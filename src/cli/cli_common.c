@@ -8,12 +8,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gtrain/dist.h"
 
 int gt_cli_error(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("gtrain: error: ", stderr);
+    struct gt_dist *d = gt_cli_dist();
+    if (gt_dist_size(d) > 1)
+        fprintf(stderr, "gtrain: error (rank %d of %d): ", gt_dist_rank(d), gt_dist_size(d));
+    else
+        fputs("gtrain: error: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

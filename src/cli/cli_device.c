@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "cli_device.h"
+#include "gtrain/dist.h"
+#include "gtrain/status.h"
 
 const char gt_cli_device_help[] =
     "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
@@ -11,7 +13,19 @@ const char gt_cli_device_help[] =
     "                   fp32 accumulation; CPUs with AVX512_BF16) [tf32 on GPUs, fp32 on CPU]\n"
     "  --threads N      CPU threads [all cores]\n"
     "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n"
-    "  --deterministic  deterministic GPU algorithms only (the CPU always is)\n";
+    "  --deterministic  deterministic GPU algorithms only (the CPU always is); on the CPU\n"
+    "                   also gradients summed in fixed chunks of 8 examples in chunk\n"
+    "                   order, so that any number of mpirun ranks trains to the same\n"
+    "                   bits as one process (same --threads per rank)\n";
+
+gt_status gt_cli_data_parallel(const gt_cli_device_opts *opts, const gt_backend *be, gt_trainer *tr)
+{
+    GT_TRY(gt_trainer_set_dist(tr, gt_cli_dist()));
+    if (!opts->deterministic || (strcmp(be->name, "cuda") == 0 && gt_dist_size(gt_cli_dist()) == 1))
+        return GT_OK; /* one GPU: its deterministic algorithms are the whole meaning */
+    int batch = gt_trainer_config(tr)->batch_size;
+    return gt_trainer_set_sum_chunks(tr, batch < GT_CLI_SUM_CHUNK ? batch : GT_CLI_SUM_CHUNK);
+}
 
 int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts)
 {

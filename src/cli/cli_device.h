@@ -21,6 +21,17 @@ int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts
  * with one notice line on stderr. Returns a CLI exit code (0 on success). */
 int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out);
 
+/* Examples per chunk of --deterministic's gradient sums: small enough that
+ * the zoo's batches hold several (so ranks share them), large enough that
+ * the chunks' GEMMs stay efficient. */
+#define GT_CLI_SUM_CHUNK 8
+
+/* The trainer over this run's ranks (gt_trainer_set_dist) and, with
+ * --deterministic on the CPU or over several ranks, the chunked gradient
+ * sums (gt_trainer_set_sum_chunks). */
+gt_status gt_cli_data_parallel(const gt_cli_device_opts *opts, const gt_backend *be,
+                               gt_trainer *tr);
+
 /* Option help lines for --device, --precision and --threads. */
 extern const char gt_cli_device_help[];
 

@@ -5,6 +5,7 @@
 
 #include "cli_trained.h"
 #include "gtrain/clock.h"
+#include "gtrain/dist.h"
 #include "gtrain/progress.h"
 
 static void usage(FILE *out)
@@ -38,6 +39,8 @@ int gt_cli_evaluate(int argc, char **argv)
         }
     }
     int code = gt_cli_trained_open(&t);
+    gt_status dist_st = code == GT_EXIT_OK ? gt_trainer_set_dist(t.tr, gt_cli_dist()) : GT_OK;
+    if (dist_st != GT_OK) code = gt_cli_status_error(dist_st);
     if (code == GT_EXIT_OK) {
         long steps =
             (long)((gt_dataset_count(t.ds) + (size_t)t.batch_size - 1) / (size_t)t.batch_size);

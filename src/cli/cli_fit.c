@@ -12,6 +12,7 @@
 #include "cli_fit_run.h"
 #include "cli_signals.h"
 #include "gtrain/clock.h"
+#include "gtrain/dist.h"
 #include "gtrain/status.h"
 #include "history.h"
 #include "gtrain/progress.h"
@@ -270,7 +271,7 @@ static gt_status on_step_end(void *user, gt_trainer *tr, int epoch, int step)
     (void)epoch;
     (void)step;
     fit_reporter *r = user; /* called every --save-every steps (step_end_every) */
-    return gt_checkpoint_save(tr, r->save, r->run_info);
+    return r->save ? gt_checkpoint_save(tr, r->save, r->run_info) : GT_OK; /* rank 0 saves */
 }
 
 static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *logs)
@@ -296,6 +297,7 @@ static gt_status on_epoch_end(void *user, gt_trainer *tr, const gt_epoch_logs *l
 static int report_stop(const fit_options *o, gt_trainer *tr, const char *run_info)
 {
     int sig = gt_cli_signal_received();
+    if (!gt_cli_is_leader()) return gt_cli_signal_exit_code(sig); /* rank 0 saves and says so */
     gt_train_state state;
     gt_trainer_get_state(tr, &state);
     char where[96];
@@ -424,7 +426,8 @@ int gt_cli_fit(int argc, char **argv)
     cfg.cuda_graph = o.device.cuda_graph;
     code = GT_EXIT_RUNTIME;
     /* a checkpoint that cannot be written is found now, not after an epoch */
-    if (o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
+    int leader = gt_cli_is_leader(); /* rank 0 alone writes files */
+    if (leader && o.save && (st = gt_checkpoint_check_target(o.save)) != GT_OK) goto fail;
     gt_cli_budget budget;
     gt_cli_budget_init(&budget, cfg.batch_size);
     budget.shuffle_buffer = cfg.order == GT_ORDER_FILE ? 0 : cfg.shuffle_buffer;
@@ -452,6 +455,7 @@ int gt_cli_fit(int argc, char **argv)
     if ((st = gt_fit_run_to_json(&o.run, &run_info)) != GT_OK) goto fail;
     if ((code = gt_cli_open_backend(&o.device, &be)) != GT_EXIT_OK) goto done;
     if ((st = gt_trainer_create(model, be, &cfg, &tr)) != GT_OK ||
+        (st = gt_cli_data_parallel(&o.device, be, tr)) != GT_OK ||
         (st = gt_trainer_check_data(tr, data.train)) != GT_OK ||
         (st = gt_trainer_set_run_info(tr, run_info)) != GT_OK)
         goto fail;
@@ -473,14 +477,17 @@ int gt_cli_fit(int argc, char **argv)
     if (o.resume) {
         if ((st = gt_checkpoint_restore(tr, o.resume, 1)) != GT_OK) goto fail;
         first_epoch = info.state.epochs_done + 1;
-        if (info.state.steps_done)
+        if (!leader)
+            ;
+        else if (info.state.steps_done)
             fprintf(stderr, "gtrain: resuming %s at epoch %d step %d (mid-epoch)\n", o.resume,
                     info.state.epochs_done + 1, info.state.steps_done);
         else
             fprintf(stderr, "gtrain: resuming %s after epoch %d\n", o.resume,
                     info.state.epochs_done);
     }
-    if (o.run.history && (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
+    if (leader && o.run.history &&
+        (st = gt_history_open(o.run.history, first_epoch, &rep.history)) != GT_OK)
         goto fail;
     char order[96];
     if (cfg.order == GT_ORDER_FILE)
@@ -489,15 +496,19 @@ int gt_cli_fit(int argc, char **argv)
         snprintf(order, sizeof order, "shuffle buffer of %d examples", cfg.shuffle_buffer);
     else
         snprintf(order, sizeof order, "shuffled");
-    fprintf(stderr,
-            "gtrain: %s on %s (%zu training, %zu validation examples), batch %d, %s, %s, %s; "
-            "data: %s\n",
-            gt_model_name(model), o.run.data, gt_dataset_count(data.train),
-            data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size, order,
-            gt_optimizer_name(cfg.optimizer), be->describe(be), budget.choices);
+    char ranks[64] = "";
+    int size = gt_dist_size(gt_cli_dist());
+    if (size > 1) snprintf(ranks, sizeof ranks, " over %d ranks", size);
+    if (leader)
+        fprintf(stderr,
+                "gtrain: %s on %s (%zu training, %zu validation examples), batch %d%s, %s, %s, "
+                "%s; data: %s\n",
+                gt_model_name(model), o.run.data, gt_dataset_count(data.train),
+                data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size, ranks, order,
+                gt_optimizer_name(cfg.optimizer), be->describe(be), budget.choices);
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
-    rep.save = o.save;
+    rep.save = leader ? o.save : NULL;
     rep.run_info = run_info;
     rep.checkpoint = o.extras.checkpoint;
     gt_fit_callbacks cb = {&rep,
@@ -530,7 +541,7 @@ int gt_cli_fit(int argc, char **argv)
     if (cbr.weights_restored) {
         printf("Restoring model weights from the end of the best epoch: %d.\n", cbr.best_epoch);
         /* the checkpoint holds what the run ends with */
-        if (o.save && (st = gt_checkpoint_save(tr, o.save, run_info)) != GT_OK) goto fail;
+        if (rep.save && (st = gt_checkpoint_save(tr, rep.save, run_info)) != GT_OK) goto fail;
     }
     if (data.test && data.test != data.val) {
         double loss, acc;

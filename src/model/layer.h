@@ -46,6 +46,10 @@ typedef struct gt_layer_io {
     uint64_t dropout_seed;     /* the dropout stream's seed */
     uint64_t *dropout_offset;  /* this layer's mask offset, set by the forward */
     uint64_t *dropout_counter; /* the run's next free mask offset */
+    /* Where these n examples sit in the step's whole batch (data-parallel
+     * ranks each take a share): the first one's position and the batch's
+     * size, so that masks are drawn by global position, as in one process. */
+    int batch_first, batch_total;
     /* forward result */
     const float *out; /* y, or x when the layer passes its input through */
     /* backward */
@@ -134,6 +138,10 @@ typedef struct gt_layer_class {
 
 /* The class of a kind (never NULL for a valid kind). */
 const gt_layer_class *gt_layer_class_of(gt_layer_kind kind);
+/* Mask elements a training forward of layer l draws per example (Dropout
+ * with a rate above 0; 0 for every other layer): what a step of n examples
+ * advances the dropout counter by, n times this, whichever rank computes it. */
+uint64_t gt_layer_dropout_draws(const gt_layer *l);
 /* The kind of a Keras class name (aliases included); 0 when unknown. */
 int gt_layer_kind_from_keras_name(const char *name, gt_layer_kind *out);
 /* "Conv2D, Dense, ..." for messages. */

@@ -90,7 +90,7 @@ gt_status gt_trainer_check_callbacks(gt_trainer *tr, int has_validation)
 gt_status gt_callbacks_batch_end(gt_trainer *tr, int64_t global_step, double loss, double accuracy)
 {
     gt_callbacks *cbs = tr->callbacks;
-    for (int i = 0; cbs && i < cbs->count; ++i) {
+    for (int i = 0; cbs && !tr->silent && i < cbs->count; ++i) {
         gt_callback *c = &cbs->items[i];
         if (c->kind != GT_CB_TENSORBOARD || c->update_freq <= 0 ||
             global_step % c->update_freq != 0)
@@ -269,7 +269,7 @@ static gt_status checkpoint_epoch(gt_trainer *tr, gt_callback *c, gt_epoch_logs 
     }
     char path[4096];
     GT_TRY(format_path(c, logs, path, sizeof path));
-    GT_TRY(gt_checkpoint_save(tr, path, tr->run_info));
+    if (!tr->silent) GT_TRY(gt_checkpoint_save(tr, path, tr->run_info)); /* rank 0 writes */
     logs->checkpoint_saved = 1;
     return GT_OK;
 }
@@ -293,7 +293,7 @@ gt_status gt_callbacks_epoch_end(gt_trainer *tr, gt_epoch_logs *logs, int *stop)
             if (c->has_best) logs->checkpoint_best = c->best;
             break;
         case GT_CB_TENSORBOARD:
-            GT_TRY(tensorboard_epoch(tr, c, logs));
+            if (!tr->silent) GT_TRY(tensorboard_epoch(tr, c, logs));
             break;
         case GT_CB_KIND_COUNT:
             break;

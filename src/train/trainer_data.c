@@ -87,7 +87,7 @@ gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resi
     }
     /* the partial last batch is a geometry of its own */
     if (count % (size_t)tr->batch) {
-        st = gt_trainer_reserve_workspace(tr, (int)(count % (size_t)tr->batch));
+        st = gt_trainer_reserve_share(tr, (int)(count % (size_t)tr->batch));
         if (st != GT_OK) {
             release(be, r);
             return st;

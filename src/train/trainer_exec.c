@@ -34,6 +34,8 @@ static gt_layer_io layer_io(gt_trainer *tr, int i, int n, int training)
     io.dropout_seed = tr->cfg.seed ^ GT_DROPOUT_STREAM;
     io.dropout_offset = &tr->dropout_offsets[i];
     io.dropout_counter = &tr->dropout_counter;
+    io.batch_first = tr->share_total > 0 ? tr->share_first : 0;
+    io.batch_total = tr->share_total > 0 ? tr->share_total : n;
     return io;
 }
 
@@ -55,7 +57,9 @@ gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gra
     const gt_model *m = tr->model;
     gt_backend *be = tr->be;
     const float *out = tr->cur[m->n_layers - 1];
-    float scale = tr->cfg.reduction == GT_REDUCE_MEAN ? 1.0f / (float)n : 1.0f;
+    /* the mean over the whole batch, when this rank holds a share of it */
+    int total = tr->share_total > 0 ? tr->share_total : n;
+    float scale = tr->cfg.reduction == GT_REDUCE_MEAN ? 1.0f / (float)total : 1.0f;
     float *grad = want_gradient ? tr->grad_a : NULL;
     if (m->logits_output)
         return be->softmax_xent(be, grad, stats_slot, out, tr->labels, n, m->num_classes, scale,

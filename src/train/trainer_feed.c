@@ -137,7 +137,7 @@ static gt_status open_streamed(gt_feed *f, int training)
     free(identity);
     GT_TRY(st);
     /* the partial last batch is a geometry of its own */
-    if (f->count % b) GT_TRY(gt_trainer_reserve_workspace(tr, (int)(f->count % b)));
+    if (f->count % b) GT_TRY(gt_trainer_reserve_share(tr, (int)(f->count % b)));
     return GT_OK;
 }
 
@@ -250,14 +250,21 @@ gt_status gt_feed_prepare(gt_feed *f, size_t position, int n)
 
 gt_status gt_feed_gather(gt_feed *f, size_t position, int n)
 {
+    return gt_feed_gather_part(f, position, n, 0, n);
+}
+
+gt_status gt_feed_gather_part(gt_feed *f, size_t position, int n, int first, int count)
+{
     if (!f->pf)
         return gather(f, f->res->images, f->res->is_float, f->res->labels,
-                      f->device_order + position, position, n);
+                      f->device_order + position + first, position + (size_t)first, count);
     if (f->staged_slot < 0 || f->staged_position != position || f->staged_n != n)
         return gt_fail(GT_ERR_INTERNAL, "feed: gather of %zu, %d without its batch staged",
                        position, n);
+    /* the whole batch is staged; the share is read through the identity */
     int s = f->staged_slot;
-    return gather(f, f->dev_images[s], 0, f->dev_labels[s], f->dev_identity, position, n);
+    return gather(f, f->dev_images[s], 0, f->dev_labels[s], f->dev_identity + first,
+                  position + (size_t)first, count);
 }
 
 gt_status gt_feed_done(gt_feed *f)

@@ -105,13 +105,63 @@ static gt_status ring_reserve(stats_ring *r)
     return GT_OK;
 }
 
-/* gather + forward + loss + backward + update */
+/* gather + forward + loss + backward of examples [first, first + count) of
+ * the batch of n at `position`: the gradient in tr->grads, the loss sum and
+ * correct count in stats_slot. Each part draws its dropout masks from the
+ * step's counter at its examples' positions. */
+static gt_status part_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, int first,
+                           int count, float *stats_slot, uint64_t counter)
+{
+    tr->dropout_counter = counter;
+    tr->share_first = first;
+    tr->share_total = n;
+    GT_TRY(gt_feed_gather_part(feed, position, n, first, count));
+    GT_TRY(gt_trainer_forward(tr, count, 1));
+    GT_TRY(gt_trainer_loss(tr, count, stats_slot, 1));
+    return gt_trainer_backward(tr, count);
+}
+
+/* This rank's share of the batch, then the sum over the ranks. */
+static gt_status shared_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
+                             float *stats_slot, uint64_t counter)
+{
+    int first = 0, count = 0;
+    gt_trainer_share(tr, n, &first, &count);
+    if (count > 0)
+        GT_TRY(part_step(tr, feed, position, n, first, count, stats_slot, counter));
+    else
+        GT_TRY(gt_trainer_zero_step(tr, stats_slot));
+    return gt_trainer_reduce_step(tr, stats_slot);
+}
+
+/* --deterministic: chunks of sum_chunk examples, this rank's consecutive
+ * chunks each into its own row, then every row summed in chunk order. */
+static gt_status chunked_step(gt_trainer *tr, gt_feed *feed, size_t position, int n,
+                              float *stats_slot, uint64_t counter)
+{
+    int c = tr->sum_chunk, chunks = (n + c - 1) / c, k0 = 0, kc = 0;
+    gt_trainer_share(tr, chunks, &k0, &kc);
+    size_t np = tr->model->n_trainable;
+    for (int k = k0; k < k0 + kc; ++k) {
+        int first = k * c, count = n - first < c ? n - first : c;
+        float *row = gt_trainer_chunk_row(tr, k);
+        GT_TRY(part_step(tr, feed, position, n, first, count, row + np, counter));
+        GT_TRY(tr->be->copy(tr->be, row, tr->grads, np * sizeof(float)));
+    }
+    return gt_trainer_sum_chunks(tr, chunks, stats_slot);
+}
+
+/* One step of the batch of n, summed over the ranks, then the update. The
+ * dropout counter advances by the whole batch's masks on every rank, also
+ * on one that computed none of its examples. */
 static gt_status run_step(gt_trainer *tr, gt_feed *feed, size_t position, int n, float *stats_slot)
 {
-    GT_TRY(gt_feed_gather(feed, position, n));
-    GT_TRY(gt_trainer_forward(tr, n, 1));
-    GT_TRY(gt_trainer_loss(tr, n, stats_slot, 1));
-    GT_TRY(gt_trainer_backward(tr, n));
+    uint64_t counter = tr->dropout_counter;
+    gt_status st = tr->sum_chunk > 0 ? chunked_step(tr, feed, position, n, stats_slot, counter)
+                                     : shared_step(tr, feed, position, n, stats_slot, counter);
+    tr->share_total = 0;
+    GT_TRY(st);
+    tr->dropout_counter = counter + (uint64_t)n * gt_trainer_dropout_draws(tr);
     return gt_trainer_apply_update(tr);
 }
 
@@ -186,24 +236,26 @@ static gt_status evaluate_fed(gt_trainer *tr, gt_feed *feed, double *loss, doubl
     for (int s = 0; s < steps; ++s) {
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
+        int part = 0, part_n = 0; /* this rank's share of the batch */
+        gt_trainer_share(tr, n, &part, &part_n);
         GT_TRY(ring_reserve(&ring));
         GT_TRY(gt_feed_prepare(feed, first, n));
-        GT_TRY(gt_feed_gather(feed, first, n));
-        GT_TRY(gt_trainer_forward(tr, n, 0));
-        GT_TRY(gt_trainer_loss(tr, n, ring_next_slot(&ring), 0));
+        if (part_n > 0) {
+            GT_TRY(gt_feed_gather_part(feed, first, n, part, part_n));
+            GT_TRY(gt_trainer_forward(tr, part_n, 0));
+            GT_TRY(gt_trainer_loss(tr, part_n, ring_next_slot(&ring), 0));
+        }
         GT_TRY(gt_feed_done(feed));
-        GT_TRY(ring_issue(&ring, 0, n));
+        if (part_n > 0) GT_TRY(ring_issue(&ring, 0, part_n));
     }
     gt_status st = ring_drain(&ring, 1);
-    if (st != GT_OK) {
-        /* a non-finite validation loss is reported as NaN, as Keras does */
-        if (st != GT_ERR_NONFINITE) return st;
-        *loss = NAN;
-        *accuracy = ring.examples > 0 ? ring.correct / ring.examples : NAN;
-        return GT_OK;
-    }
-    *loss = ring.loss_weighted / ring.examples;
-    *accuracy = ring.correct / ring.examples;
+    /* a non-finite validation loss is reported as NaN, as Keras does */
+    if (st != GT_OK && st != GT_ERR_NONFINITE) return st;
+    /* the ranks' sums (a NaN on any rank makes the loss NaN on all) */
+    double sums[3] = {st == GT_OK ? ring.loss_weighted : NAN, ring.correct, ring.examples};
+    GT_TRY(gt_trainer_reduce_sums(tr, sums, 3));
+    *loss = sums[0] / sums[2];
+    *accuracy = sums[2] > 0 ? sums[1] / sums[2] : NAN;
     return GT_OK;
 }
 
@@ -219,9 +271,11 @@ gt_status gt_trainer_evaluate(gt_trainer *tr, const gt_dataset *ds, double *loss
     return st;
 }
 
-static int stop_polled(const gt_fit_callbacks *cb)
+/* A stop request on any rank stops every rank before the same step. */
+static gt_status stop_polled(gt_trainer *tr, const gt_fit_callbacks *cb, int flag, int *stop)
 {
-    return cb && cb->stop_requested && cb->stop_requested(cb->user);
+    flag = flag || (cb && cb->stop_requested && cb->stop_requested(cb->user));
+    return gt_trainer_any_rank(tr, flag, stop);
 }
 
 /* Runs the rest of epoch `epoch`. *stop: a stop was requested; *partial: it
@@ -257,7 +311,9 @@ static gt_status run_epoch(gt_trainer *tr, gt_feed *feed, int epoch, int epochs,
     }
     int s = first_step;
     for (; s < steps; ++s) {
-        if (ring.stop_requested || stop_polled(cb)) break;
+        int stop_now = 0;
+        GT_TRY(stop_polled(tr, cb, ring.stop_requested, &stop_now));
+        if (stop_now) break;
         size_t first = (size_t)s * (size_t)tr->batch;
         int n = (int)(count - first < (size_t)tr->batch ? count - first : (size_t)tr->batch);
         GT_TRY(ring_reserve(&ring));
@@ -277,7 +333,9 @@ static gt_status run_epoch(gt_trainer *tr, gt_feed *feed, int epoch, int epochs,
     GT_TRY(ring_drain(&ring, 1));
     gt_feed_end(feed);
     tr->epoch_seconds += gt_now_seconds() - t0;
-    *stop = ring.stop_requested || s < steps;
+    int any_stop = 0; /* on_step may have asked on one rank alone */
+    GT_TRY(gt_trainer_any_rank(tr, ring.stop_requested, &any_stop));
+    *stop = any_stop || s < steps;
     *partial = s < steps;
     if (*partial) {
         /* stopped in the middle: the epoch goes on from here on resume */
@@ -320,9 +378,13 @@ gt_status gt_trainer_fit(gt_trainer *tr, const gt_dataset *train, const gt_datas
         memset(&logs, 0, sizeof logs);
         logs.checkpoint_best = NAN;
         int stop = 0, partial = 0, early = 0;
-        if (tr->steps_done == 0 && stop_polled(cb)) { /* between epochs */
-            requested = 1;
-            break;
+        int stop_now = 0;
+        if (tr->steps_done == 0) { /* between epochs */
+            if ((st = stop_polled(tr, cb, 0, &stop_now)) != GT_OK) break;
+            if (stop_now) {
+                requested = 1;
+                break;
+            }
         }
         if ((st = run_epoch(tr, &feed, e, epochs, cb, &logs, &stop, &partial)) != GT_OK) break;
         if (partial) {

@@ -87,6 +87,19 @@ struct gt_trainer {
      * augmentation layers from gt_trainer_create on; the feed sets the
      * epoch, the stream position and training per batch */
     gt_augment augment;
+
+    /* data parallel (trainer_dist.c): the ranks (NULL: one process); a rank
+     * other than 0 writes no files (checkpoints, TensorBoard) */
+    struct gt_dist *dist;
+    int silent;
+    /* the step in progress: its whole batch, and where this rank's share of
+     * it begins (share_total 0 outside a training step: the n examples
+     * forward is given are the whole batch) */
+    int share_first, share_total;
+    /* --deterministic (gt_trainer_set_sum_chunks): examples per chunk (0:
+     * off) and the rows every chunk's gradient + statistics go to */
+    int sum_chunk;
+    float *chunk_rows;
 };
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
@@ -101,6 +114,31 @@ gt_status gt_trainer_apply_update(gt_trainer *tr);
 
 /* Grows the workspace (before any step) to what batches of n examples need. */
 gt_status gt_trainer_reserve_workspace(gt_trainer *tr, int n);
+
+/* trainer_dist.c: the hooks of data-parallel training. One process: this
+ * rank takes the whole batch and the reductions do nothing. */
+/* The examples [*first, *first + *count) of a batch of n this rank takes. */
+void gt_trainer_share(const gt_trainer *tr, int n, int *first, int *count);
+/* Grows the workspace to what this rank's share of a batch of n needs. */
+gt_status gt_trainer_reserve_share(gt_trainer *tr, int n);
+/* A rank whose share is empty: zero gradients and statistics, so that its
+ * part of the sums is nothing. */
+gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot);
+/* After backward, before the update: the gradients and the step's loss sum
+ * and correct count summed over the ranks. */
+gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot);
+/* Mask elements a step draws per example (dropout counter advance / n). */
+uint64_t gt_trainer_dropout_draws(const gt_trainer *tr);
+/* The row of chunk k: its gradient (n_trainable floats), then its loss
+ * sum and correct count. */
+float *gt_trainer_chunk_row(gt_trainer *tr, int k);
+/* After this rank's chunks: every chunk's row on every rank, then the
+ * gradient and the statistics summed in chunk order. */
+gt_status gt_trainer_sum_chunks(gt_trainer *tr, int n_chunks, float *stats_slot);
+/* Host sums (evaluate's loss, correct, examples) over the ranks. */
+gt_status gt_trainer_reduce_sums(gt_trainer *tr, double *sums, int count);
+/* flag on any rank (a stop request): every rank stops at the same step. */
+gt_status gt_trainer_any_rank(gt_trainer *tr, int flag, int *any);
 
 /* trainer_data.c */
 gt_status gt_trainer_make_resident(gt_trainer *tr, const gt_dataset *ds, gt_resident **out);
@@ -163,6 +201,9 @@ gt_status gt_feed_begin_range(gt_feed *f, size_t first, size_t end);
 gt_status gt_feed_prepare(gt_feed *f, size_t position, int n);
 /* Inside the step: the preprocess-gather of that batch into the input. */
 gt_status gt_feed_gather(gt_feed *f, size_t position, int n);
+/* The same for examples [first, first + count) of that batch alone (this
+ * rank's share): augmented by their positions in the whole order. */
+gt_status gt_feed_gather_part(gt_feed *f, size_t position, int n, int first, int count);
 /* After the step's ops are queued: the batch's staging may be reused. */
 gt_status gt_feed_done(gt_feed *f);
 /* Stops serving (reads ahead are dropped) and takes back every buffer. */

@@ -336,6 +336,7 @@ void gt_trainer_destroy(gt_trainer *tr)
     if (tr->arena) be->free(be, tr->arena);
     if (tr->opt_state) be->free(be, tr->opt_state);
     if (tr->grads) be->free(be, tr->grads);
+    if (tr->chunk_rows) be->free(be, tr->chunk_rows);
     if (tr->params) be->free(be, tr->params);
     if (tr->state) be->free(be, tr->state);
     free(tr->outputs);

@@ -254,15 +254,35 @@ static gt_status no_device(cudaError_t err, const char *call)
                    cudaGetErrorString(err), cudaGetErrorName(err));
 }
 
-/* Finds device 0 and checks that it can run this build. Any failure here
- * means "no GPU", never a crash: CI machines have the toolkit but no driver. */
-static gt_status pick_device(struct cudaDeviceProp *prop)
+/* The device to open: GTRAIN_CUDA_DEVICE (a data-parallel rank's GPU, set
+ * from its local rank by src/dist), else 0. */
+static gt_status device_index(int count, int *device)
+{
+    *device = 0;
+    const char *v = getenv("GTRAIN_CUDA_DEVICE");
+    if (!v || !*v) return GT_OK;
+    char *end = NULL;
+    long d = strtol(v, &end, 10);
+    if (*end || d < 0 || d >= count)
+        return gt_fail(GT_ERR_NO_DEVICE,
+                       "no usable GPU: GTRAIN_CUDA_DEVICE is '%s' but CUDA sees %d device%s "
+                       "(0..%d); with mpirun, start at most one rank per GPU on each node",
+                       v, count, count == 1 ? "" : "s", count - 1);
+    *device = (int)d;
+    return GT_OK;
+}
+
+/* Finds the device (device_index) and checks that it can run this build. Any
+ * failure here means "no GPU", never a crash: CI machines have the toolkit
+ * but no driver. */
+static gt_status pick_device(struct cudaDeviceProp *prop, int *device)
 {
     int count = 0;
     cudaError_t err = cudaGetDeviceCount(&count);
     if (err != cudaSuccess) return no_device(err, "cudaGetDeviceCount");
     if (count <= 0) return gt_fail(GT_ERR_NO_DEVICE, "no usable GPU: CUDA reports no device");
-    err = cudaGetDeviceProperties(prop, 0);
+    GT_TRY(device_index(count, device));
+    err = cudaGetDeviceProperties(prop, *device);
     if (err != cudaSuccess) return no_device(err, "cudaGetDeviceProperties");
     /* The kernels are built for sm_80 and sm_90 (PTX for newer GPUs). */
     if (prop->major < 8)
@@ -270,8 +290,8 @@ static gt_status pick_device(struct cudaDeviceProp *prop)
                        "no usable GPU: %s has compute capability %d.%d; gtrain's CUDA kernels "
                        "need 8.0 (Ampere) or newer",
                        prop->name, prop->major, prop->minor);
-    err = cudaSetDevice(0);
-    if (err != cudaSuccess) return no_device(err, "cudaSetDevice(0)");
+    err = cudaSetDevice(*device);
+    if (err != cudaSuccess) return no_device(err, "cudaSetDevice");
     /* Creates the context now, so that a broken driver shows up here. */
     err = cudaFree(NULL);
     if (err != cudaSuccess) return no_device(err, "cudaFree(NULL) (context creation)");
@@ -335,7 +355,8 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "unknown precision %d", (int)precision);
 
     struct cudaDeviceProp prop;
-    GT_TRY(pick_device(&prop));
+    int device = 0;
+    GT_TRY(pick_device(&prop, &device));
 
     gt_backend *be = calloc(1, sizeof *be);
     gt_cuda *cu = calloc(1, sizeof *cu);
@@ -345,7 +366,7 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
         return gt_fail(GT_ERR_OUT_OF_MEMORY, "gt_cuda_backend_create: out of host memory");
     }
     be->impl = cu;
-    cu->device = 0;
+    cu->device = device;
     cu->precision = precision;
     gt_status st = init_handles(cu);
     if (st != GT_OK) {
@@ -382,4 +403,9 @@ gt_status gt_cuda_backend_create(gt_precision precision, gt_backend **out)
     gt_cuda_install_optim_ops(be);
     *out = be;
     return GT_OK;
+}
+
+void *gt_cuda_backend_stream(gt_backend *be)
+{
+    return (void *)gt_cuda_of(be)->stream;
 }

@@ -1,7 +1,9 @@
 /* Dropout (Keras): in training, each element kept with probability 1 - rate
  * and scaled by 1 / (1 - rate). The masks come from Philox at a counter that
  * advances by every dropout element of the run, so a resumed run draws the
- * same masks; the backward pass applies the same mask to dy. */
+ * same masks, and element e of example i of a batch draws at counter + i x
+ * size + e whichever rank computes it; the backward pass applies the same
+ * mask to dy. */
 #include "layer.h"
 
 static gt_status read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w)
@@ -31,13 +33,21 @@ static int ops(const gt_layer *l, gt_op out[8])
     return 1;
 }
 
+uint64_t gt_layer_dropout_draws(const gt_layer *l)
+{
+    if (l->kind != GT_LAYER_DROPOUT || l->rate <= 0.0f) return 0;
+    return gt_shape3_size(l->out);
+}
+
 static gt_status forward(const gt_layer *l, gt_layer_io *io)
 {
     io->out = io->x;
-    if (!io->training || l->rate <= 0.0f) return GT_OK;
-    size_t count = (size_t)io->n * gt_shape3_size(l->out);
-    *io->dropout_offset = *io->dropout_counter;
-    *io->dropout_counter += count;
+    uint64_t per = gt_layer_dropout_draws(l);
+    if (!io->training || per == 0) return GT_OK;
+    size_t count = (size_t)io->n * per;
+    /* the whole batch's masks advance the counter; this share reads its own */
+    *io->dropout_offset = *io->dropout_counter + (uint64_t)io->batch_first * per;
+    *io->dropout_counter += (uint64_t)io->batch_total * per;
     GT_TRY(io->be->dropout_forward(io->be, io->y, io->x, count, l->rate, io->dropout_seed,
                                    *io->dropout_offset));
     io->out = io->y;

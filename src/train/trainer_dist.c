@@ -1,0 +1,154 @@
+/* The trainer's side of data-parallel training (src/dist): which examples of
+ * a batch this rank takes, and the sums over the ranks after backward.
+ *
+ * Every rank runs the same steps over the same global order; each takes a
+ * consecutive share of every batch, computes its gradient with the loss
+ * scaled by the whole batch (mean: 1 / n of the global n), and the ranks
+ * sum: the sum of the shares' gradients is the whole batch's gradient, up to
+ * the order of the float additions. */
+#include <string.h>
+
+#include "gtrain/dist.h"
+#include "gtrain/status.h"
+#include "trainer_internal.h"
+
+void gt_trainer_share(const gt_trainer *tr, int n, int *first, int *count)
+{
+    gt_dist_share(n, gt_dist_rank(tr->dist), gt_dist_size(tr->dist), first, count);
+}
+
+gt_status gt_trainer_reserve_share(gt_trainer *tr, int n)
+{
+    int first = 0, count = 0;
+    gt_trainer_share(tr, n, &first, &count);
+    return count > 0 ? gt_trainer_reserve_workspace(tr, count) : GT_OK;
+}
+
+/* What N ranks cannot yet compute as one process does. */
+static gt_status check_parallel(const gt_trainer *tr, int size)
+{
+    const gt_model *m = tr->model;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        if (gt_layer_class_of(l->kind)->category == GT_CATEGORY_NORM)
+            return gt_fail(GT_ERR_UNSUPPORTED,
+                           "layer '%s' (BatchNormalization) with %d ranks: each rank's batch "
+                           "statistics would be those of its share, not of the whole batch "
+                           "(synchronized batch statistics are not implemented); train this "
+                           "model in one process",
+                           l->name, size);
+    }
+    if (tr->cfg.cuda_graph)
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "--cuda-graph with %d ranks: the NCCL all-reduce is not captured in "
+                       "the step's graph yet; leave --cuda-graph off",
+                       size);
+    return GT_OK;
+}
+
+gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d)
+{
+    int size = gt_dist_size(d);
+    if (size > 1) {
+        GT_TRY(check_parallel(tr, size));
+        GT_TRY(gt_trainer_reserve_share(tr, tr->batch));
+        GT_TRY(gt_dist_attach(d, tr->be));
+    }
+    tr->dist = size > 1 ? d : NULL;
+    tr->silent = gt_dist_rank(d) != 0;
+    return GT_OK;
+}
+
+gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot)
+{
+    gt_backend *be = tr->be;
+    GT_TRY(be->zero(be, tr->grads, tr->model->n_trainable * sizeof(float)));
+    return be->zero(be, stats_slot, 2 * sizeof(float));
+}
+
+gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot)
+{
+    if (!tr->dist) return GT_OK;
+    GT_TRY(gt_dist_allreduce_backend(tr->dist, tr->be, tr->grads, tr->model->n_trainable));
+    return gt_dist_allreduce_backend(tr->dist, tr->be, stats_slot, 2);
+}
+
+gt_status gt_trainer_reduce_sums(gt_trainer *tr, double *sums, int count)
+{
+    return gt_dist_allreduce_host(tr->dist, sums, count);
+}
+
+gt_status gt_trainer_any_rank(gt_trainer *tr, int flag, int *any)
+{
+    return gt_dist_any(tr->dist, flag, any);
+}
+
+uint64_t gt_trainer_dropout_draws(const gt_trainer *tr)
+{
+    const gt_model *m = tr->model;
+    uint64_t per = 0;
+    for (int i = m->first_compute; i < m->n_layers; ++i)
+        per += gt_layer_dropout_draws(&m->layers[i]);
+    return per;
+}
+
+/* The chunk rows are summed on the host: backends whose memory the host
+ * reads (the CPU ones) alone. */
+static int backend_is_host(const gt_backend *be)
+{
+    return strncmp(be->name, "cpu", 3) == 0;
+}
+
+gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk)
+{
+    gt_backend *be = tr->be;
+    if (chunk < 0 || chunk > tr->batch)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "deterministic chunks of %d examples; the batch is %d", chunk, tr->batch);
+    if (tr->chunk_rows) be->free(be, tr->chunk_rows);
+    tr->chunk_rows = NULL;
+    tr->sum_chunk = 0;
+    if (chunk == 0) return GT_OK;
+    if (!backend_is_host(be))
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "gradient sums independent of the rank count (--deterministic) run on the "
+                       "CPU backend; backend '%s' does not have them yet",
+                       be->name);
+    size_t chunks = ((size_t)tr->batch + (size_t)chunk - 1) / (size_t)chunk;
+    size_t row = tr->model->n_trainable + 2;
+    void *p = NULL;
+    GT_TRY(be->alloc(be, chunks * row * sizeof(float), &p));
+    tr->chunk_rows = p;
+    tr->sum_chunk = chunk;
+    /* the chunks and the shorter last chunk of a full or partial batch */
+    GT_TRY(gt_trainer_reserve_workspace(tr, chunk));
+    if (tr->batch % chunk) GT_TRY(gt_trainer_reserve_workspace(tr, tr->batch % chunk));
+    return GT_OK;
+}
+
+float *gt_trainer_chunk_row(gt_trainer *tr, int k)
+{
+    return tr->chunk_rows + (size_t)k * (tr->model->n_trainable + 2);
+}
+
+gt_status gt_trainer_sum_chunks(gt_trainer *tr, int n_chunks, float *stats_slot)
+{
+    size_t np = tr->model->n_trainable, row = np + 2;
+    GT_TRY(gt_dist_allgather_chunks(tr->dist, tr->chunk_rows, row, n_chunks));
+    /* chunk 0, then + chunk 1, + chunk 2, ...: the same additions in the
+     * same order on every rank and for every rank count */
+    float *g = tr->grads;
+    const float *rows = tr->chunk_rows;
+    memcpy(g, rows, np * sizeof *g);
+    float stats[2] = {rows[np], rows[np + 1]};
+    for (int k = 1; k < n_chunks; ++k) {
+        const float *r = rows + (size_t)k * row;
+        for (size_t j = 0; j < np; ++j)
+            g[j] += r[j];
+        stats[0] += r[np];
+        stats[1] += r[np + 1];
+    }
+    stats_slot[0] = stats[0];
+    stats_slot[1] = stats[1];
+    return GT_OK;
+}
