@@ -87,6 +87,7 @@ typedef struct gt_layer_class {
     gt_layer_category category;
     gt_output_rank output_rank;
     int drawable; /* `gtrain activations` draws its output by default */
+    int merge;    /* takes 2 or more inputs of the graph (Add, Concatenate, ...) */
 
     /* Keras defaults of the kind's fields (l->kind is set by the caller). */
     void (*init_defaults)(gt_layer *l);

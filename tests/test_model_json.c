@@ -246,9 +246,12 @@ static void test_bad_inputs(void)
                      "model.json: not a Keras model JSON");
     CHECK_FAILS_WITH(gt_model_from_json_text("{\"class_name\": \"Functional\", \"config\": {}}",
                                              "model.json", &m),
+                     GT_ERR_FORMAT, "model.json: config.layers is missing or empty");
+    CHECK_FAILS_WITH(gt_model_from_json_text("{\"class_name\": \"Subclassed\", \"config\": {}}",
+                                             "model.json", &m),
                      GT_ERR_UNSUPPORTED,
-                     "model.json: model class_name \"Functional\" is not supported (expected "
-                     "\"Sequential\")");
+                     "model.json: model class_name \"Subclassed\" is not supported (expected "
+                     "\"Sequential\" or \"Functional\")");
     CHECK_FAILS_WITH(gt_model_from_json_file("/nonexistent/model.json", &m), GT_ERR_IO,
                      "/nonexistent/model.json: cannot open");
     CHECK(m == NULL);
