@@ -350,7 +350,10 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds)
 {
     const gt_model *m = tr->model;
     gt_shape3 want = m->input, got = gt_dataset_shape(ds);
-    if (want.h != got.h || want.w != got.w || want.c != got.c)
+    /* Data with the input's element count is fed in the input's shape, as
+     * numpy's reshape (28x28x1 images into a (None, 784) input): examples
+     * are contiguous in both. */
+    if (gt_shape3_size(want) != gt_shape3_size(got))
         return gt_fail(GT_ERR_SHAPE,
                        "model '%s' expects input shape (None, %d, %d, %d), found shape (%zu, %d, "
                        "%d, %d) in %s",
