@@ -37,9 +37,11 @@ typedef struct gt_layer_io {
     gt_backend *be;
     int n;          /* examples in the batch */
     int training;   /* dropout active, batch statistics used and updated */
-    const float *x; /* the layer's input (n, l->in) */
-    float *y;       /* its own output buffer (n, l->out), NULL when the class aliases */
-    float *saved;   /* class->saved_floats(l, n) floats kept from forward to backward */
+    const float *x; /* the layer's input (n, l->in); a merge layer's first input */
+    int n_inputs;   /* merge layers: their inputs xs[k] (n, l->ins[k]) */
+    const float *xs[GT_LAYER_MAX_INPUTS];
+    float *y;     /* its own output buffer (n, l->out), NULL when the class aliases */
+    float *saved; /* class->saved_floats(l, n) floats kept from forward to backward */
     float *w[GT_LAYER_MAX_WEIGHTS];  /* the weights: trainable ones in params, others in state */
     float *dw[GT_LAYER_MAX_WEIGHTS]; /* gradients of the trainable weights (NULL for state) */
     void *workspace;
@@ -54,6 +56,9 @@ typedef struct gt_layer_io {
     float *dx;           /* spare buffer for the gradient w.r.t. the input */
     int need_dx;         /* 0 for the first compute layer */
     float *dx_out;       /* set by backward: dy (reused in place) or dx */
+    /* merge layers' backward: the gradient w.r.t. each input, written (not
+     * accumulated) into dxs[k]; NULL where it is not needed (the model's input) */
+    float *dxs[GT_LAYER_MAX_INPUTS];
 } gt_layer_io;
 
 /* Layer categories, the rows' unit of bench_ops' --ops and totals. */
@@ -65,7 +70,8 @@ typedef struct gt_layer_io {
     X(ACT, "act")                                                                                  \
     X(DROPOUT, "dropout")                                                                          \
     X(NORM, "norm")                                                                                \
-    X(SHAPE, "shape")
+    X(SHAPE, "shape")                                                                              \
+    X(MERGE, "merge")
 
 typedef enum gt_layer_category {
 #define GT_LAYER_CATEGORY_ENUM_(id, name) GT_CATEGORY_##id,
@@ -189,6 +195,23 @@ int gt_act_layer_writes(const gt_layer *l);
 int gt_act_layer_ops(const gt_layer *l, gt_op out[8]);
 gt_status gt_act_layer_forward(const gt_layer *l, gt_layer_io *io);
 gt_status gt_act_layer_backward(const gt_layer *l, gt_layer_io *io);
+/* ---- the merge layers (layer_merge.c): Add, Subtract, Average, Multiply, Concatenate ---- */
+/* Add, Subtract, Multiply and Average have no config of their own. */
+gt_status gt_merge_read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w);
+void gt_merge_write_config(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
+/* Every input has the first one's shape (Keras' broadcasting is not supported). */
+gt_status gt_merge_infer_same(gt_layer *l);
+/* y = scale * sum_k coef[k] x_k (coef NULL: all 1), summed in input order as
+ * Keras does, then scaled; the backward dx_k = scale * coef[k] * dy. */
+gt_status gt_merge_sum_forward(const gt_layer_io *io, const float *coef, float scale, size_t count);
+gt_status gt_merge_sum_backward(const gt_layer_io *io, const float *coef, float scale,
+                                size_t count);
+int gt_merge_sum_ops(const gt_layer *l, gt_op out[8]);
+/* The class fields the merge layers share. */
+#define GT_MERGE_FIELDS                                                                            \
+    .category = GT_CATEGORY_MERGE, .output_rank = GT_RANK_AS_INPUT, .merge = 1,                    \
+    .writes_output = gt_layer_always_writes
+
 /* infer() of the kinds whose output has their input's shape. */
 gt_status gt_layer_keep_shape(gt_layer *l);
 /* 1: the layer writes its own output tensor (for classes that always do). */

@@ -40,7 +40,12 @@ const char *gt_layer_name_problem(const char *name);
     X(ACTIVATION, gt_activation_class)                                                             \
     X(RELU, gt_relu_class)                                                                         \
     X(LEAKY_RELU, gt_leaky_relu_class)                                                             \
-    X(ELU, gt_elu_class)
+    X(ELU, gt_elu_class)                                                                           \
+    X(ADD, gt_add_class)                                                                           \
+    X(SUBTRACT, gt_subtract_class)                                                                 \
+    X(MULTIPLY, gt_multiply_class)                                                                 \
+    X(AVERAGE, gt_average_class)                                                                   \
+    X(CONCATENATE, gt_concatenate_class)
 
 typedef enum gt_layer_kind {
 #define GT_LAYER_ENUM_(id, cls) GT_LAYER_##id,
@@ -117,6 +122,7 @@ typedef struct gt_layer {
     int repeats;             /* RepeatChannels: output channels = input channels * repeats */
     int pad[4];              /* ZeroPadding2D: top, bottom, left, right */
     int keepdims;            /* global pooling: (None, 1, 1, c) instead of (None, c) */
+    int axis;                /* Concatenate: -1 (channels) */
     float momentum, epsilon; /* BatchNormalization */
     int center, scale_bn;    /* BatchNormalization: beta, gamma present */
     gt_initializer gamma_init, beta_init, mean_init, var_init;

@@ -32,6 +32,9 @@ gt_status gt_check_preprocess_shape(const gt_preprocess *p, int n);
 gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int32_t *y,
                               const uint8_t *images, const int32_t *labels, const int32_t *indices,
                               int n);
+/* channel_copy: positive strides, channels >= 0 and both ranges within their rows. */
+gt_status gt_check_channel_copy(int dst_stride, int dst_offset, int src_stride, int src_offset,
+                                int channels);
 gt_status gt_check_adam(const gt_adam_params *hp);
 gt_status gt_check_sgd(const float *velocity, float momentum);
 /* Adam's checks plus 0 <= weight_decay < 1. */

@@ -13,6 +13,13 @@ committed files and need no Keras):
                                    2.11's to_json writes it
   keras3_functional_merge.json     a graph with every merge layer: Add,
                                    Subtract, Multiply, Average, Concatenate
+  keras3_functional_residual.json  a residual block with BatchNormalization,
+                                   a tensor read three times, Add of a tensor
+                                   with itself, Concatenate of flat tensors
+  keras3_functional_{merge,residual}.h5 and _predictions.csv
+                                   the last two with Keras' weights (random,
+                                   biases too) and Keras' predictions of 8
+                                   pattern images
 """
 import json
 import os
@@ -20,6 +27,7 @@ import sys
 
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import keras
+import numpy as np
 from keras import layers
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "data")
@@ -72,25 +80,69 @@ def keras2_layout(model_json):
 
 
 inp = keras.Input((8, 8, 2), name="input_1")
-a = layers.Conv2D(3, 3, padding="same", name="conv_a")(inp)
-b = layers.Conv2D(3, 1, name="conv_b")(inp)
+x = layers.Rescaling(1.0 / 255, name="rescaling")(inp)
+a = layers.Conv2D(3, 3, padding="same", name="conv_a")(x)
+b = layers.Conv2D(3, 1, name="conv_b")(x)
 s = layers.Add(name="add")([a, b])
 d = layers.Subtract(name="subtract")([s, b])
 m = layers.Multiply(name="multiply")([d, a])
 v = layers.Average(name="average")([m, s, b])
 c = layers.Concatenate(name="concatenate")([v, a])
-r = layers.ReLU(name="re_lu")(c)
+r = layers.Activation("tanh", name="tanh")(c)  # smooth: no ReLU kinks in the gradient check
 f = layers.Flatten(name="flatten")(r)
 o = layers.Dense(4, activation="softmax", name="dense")(f)
 merge = keras.Model(inp, o, name="merge")
+
+# a residual network's pieces: a conv/BN/ReLU block added to its shortcut,
+# a tensor read three times, Add of a tensor with itself, flat Concatenate
+inp = keras.Input((6, 6, 2), name="input_1")
+x = layers.Rescaling(1.0 / 255, name="rescaling")(inp)
+h = layers.Conv2D(3, 3, padding="same", name="conv0")(x)
+h = layers.BatchNormalization(name="bn0")(h)
+h = layers.ReLU(name="relu0")(h)
+r = layers.Conv2D(3, 3, padding="same", name="conv1")(h)
+r = layers.BatchNormalization(name="bn1")(r)
+h2 = layers.Add(name="add")([h, r])
+h2 = layers.ReLU(name="relu1")(h2)
+sq = layers.Add(name="add_self")([h2, h2])
+g = layers.GlobalAveragePooling2D(name="gap")(sq)
+d1 = layers.Dense(4, activation="tanh", name="d1")(g)
+d2 = layers.Dense(3, activation="sigmoid", name="d2")(g)
+cat = layers.Concatenate(name="concat")([d1, d2, g])
+o = layers.Dense(4, activation="softmax", name="out")(cat)
+residual = keras.Model(inp, o, name="residual")
 
 files = {
     "keras3_functional_chain.json": functional.to_json(),
     "keras3_sequential_chain.json": sequential.to_json(),
     "keras2_functional_chain.json": keras2_layout(functional.to_json()),
     "keras3_functional_merge.json": merge.to_json(),
+    "keras3_functional_residual.json": residual.to_json(),
 }
 for name, text in files.items():
     with open(os.path.join(out, name), "w") as f:
         f.write(text + "\n")
     print("wrote", name)
+
+
+def pattern_images(count, h, w, c):
+    """The images test_graph_model.c builds: (i*131 + y*31 + x*17 + ch*7) % 256."""
+    i, y, x, ch = np.meshgrid(np.arange(count), np.arange(h), np.arange(w), np.arange(c),
+                              indexing="ij")
+    return ((i * 131 + y * 31 + x * 17 + ch * 7) % 256).astype(np.float32)
+
+
+# Keras' own weights and predictions of the two graphs: gtrain must predict
+# the same from the .h5 (BatchNormalization with its initial moving
+# statistics, as Keras predicts)
+keras.utils.set_random_seed(3)
+for name, model in (("merge", merge), ("residual", residual)):
+    for w in model.weights:  # non-zero biases, so every input of a merge matters
+        if w.path.endswith("bias"):
+            w.assign(np.random.uniform(-0.3, 0.3, w.shape).astype(np.float32))
+    model.save(os.path.join(out, f"keras3_functional_{name}.h5"))
+    _, h, w, c = model.input_shape
+    probs = model.predict(pattern_images(8, h, w, c), verbose=0)
+    np.savetxt(os.path.join(out, f"keras3_functional_{name}_predictions.csv"), probs,
+               fmt="%.9g", delimiter=",")
+    print("wrote", f"keras3_functional_{name}.h5", "and its predictions")
