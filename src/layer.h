@@ -201,12 +201,15 @@ gt_status gt_merge_read_config(gt_layer *l, const cJSON *cfg, const gt_json_wher
 void gt_merge_write_config(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
 /* Every input has the first one's shape (Keras' broadcasting is not supported). */
 gt_status gt_merge_infer_same(gt_layer *l);
-/* y = scale * sum_k coef[k] x_k (coef NULL: all 1), summed in input order as
- * Keras does, then scaled; the backward dx_k = scale * coef[k] * dy. */
-gt_status gt_merge_sum_forward(const gt_layer_io *io, const float *coef, float scale, size_t count);
-gt_status gt_merge_sum_backward(const gt_layer_io *io, const float *coef, float scale,
-                                size_t count);
+/* The linear merges (Add, Subtract, Average): y = the inputs summed in
+ * order as Keras does (input 1 negated for Subtract), then over their number
+ * for Average; the backward pass gives each input dy times its coefficient. */
+gt_status gt_merge_sum_forward(const gt_layer *l, gt_layer_io *io);
+gt_status gt_merge_sum_backward(const gt_layer *l, gt_layer_io *io);
 int gt_merge_sum_ops(const gt_layer *l, gt_op out[8]);
+#define GT_MERGE_SUM_FIELDS                                                                        \
+    .read_config = gt_merge_read_config, .write_config = gt_merge_write_config,                    \
+    .ops = gt_merge_sum_ops, .forward = gt_merge_sum_forward, .backward = gt_merge_sum_backward
 /* The class fields the merge layers share. */
 #define GT_MERGE_FIELDS                                                                            \
     .category = GT_CATEGORY_MERGE, .output_rank = GT_RANK_AS_INPUT, .merge = 1,                    \

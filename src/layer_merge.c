@@ -34,21 +34,36 @@ gt_status gt_merge_infer_same(gt_layer *l)
     return GT_OK;
 }
 
-gt_status gt_merge_sum_forward(const gt_layer_io *io, const float *coef, float scale, size_t count)
+/* Input k's coefficient in the sum, and the scale of the whole. */
+static float coefficient(const gt_layer *l, int k)
+{
+    return l->negate_second && k == 1 ? -1.0f : 1.0f;
+}
+
+static float scale_of(const gt_layer *l)
+{
+    return l->mean ? 1.0f / (float)l->n_inputs : 1.0f;
+}
+
+gt_status gt_merge_sum_forward(const gt_layer *l, gt_layer_io *io)
 {
     gt_backend *be = io->be;
+    size_t count = (size_t)io->n * gt_shape3_size(l->out);
+    float scale = scale_of(l);
+    io->out = io->y;
     for (int k = 0; k < io->n_inputs; ++k)
-        GT_TRY(be->axpby(be, io->y, io->xs[k], count, coef ? coef[k] : 1.0f, k ? 1.0f : 0.0f));
+        GT_TRY(be->axpby(be, io->y, io->xs[k], count, coefficient(l, k), k ? 1.0f : 0.0f));
     if (scale != 1.0f) GT_TRY(be->axpby(be, io->y, io->y, count, scale, 0.0f));
     return GT_OK;
 }
 
-gt_status gt_merge_sum_backward(const gt_layer_io *io, const float *coef, float scale, size_t count)
+gt_status gt_merge_sum_backward(const gt_layer *l, gt_layer_io *io)
 {
     gt_backend *be = io->be;
+    size_t count = (size_t)io->n * gt_shape3_size(l->out);
     for (int k = 0; k < io->n_inputs; ++k)
         if (io->dxs[k])
-            GT_TRY(be->axpby(be, io->dxs[k], io->dy, count, scale * (coef ? coef[k] : 1.0f), 0.0f));
+            GT_TRY(be->axpby(be, io->dxs[k], io->dy, count, scale_of(l) * coefficient(l, k), 0.0f));
     return GT_OK;
 }
 

@@ -123,6 +123,8 @@ typedef struct gt_layer {
     int pad[4];              /* ZeroPadding2D: top, bottom, left, right */
     int keepdims;            /* global pooling: (None, 1, 1, c) instead of (None, c) */
     int axis;                /* Concatenate: -1 (channels) */
+    int negate_second;       /* Subtract: input 0 - input 1 */
+    int mean;                /* Average: the sum over the number of inputs */
     float momentum, epsilon; /* BatchNormalization */
     int center, scale_bn;    /* BatchNormalization: beta, gamma present */
     gt_initializer gamma_init, beta_init, mean_init, var_init;

@@ -200,6 +200,11 @@ static gt_status read_model(const char *origin, const cJSON *root, gt_model **ou
             if (st != GT_OK) st = gt_fail_context(st, "%s", origin);
         }
     }
+    return gt_json_finish_model(origin, st, m, out);
+}
+
+gt_status gt_json_finish_model(const char *origin, gt_status st, gt_model *m, gt_model **out)
+{
     if (st == GT_OK) {
         st = gt_model_build(m);
         if (st != GT_OK) st = gt_fail_context(st, "%s", origin);

@@ -241,14 +241,5 @@ gt_status gt_json_read_functional(const char *origin, const cJSON *config, gt_mo
                           "output_layers names '%s', but the last layer of config.layers is "
                           "'%s'; gtrain expects the output to be the last layer",
                           output_name, m->layers[m->n_layers - 1].name);
-    if (st == GT_OK) {
-        st = gt_model_build(m);
-        if (st != GT_OK) st = gt_fail_context(st, "%s", origin);
-    }
-    if (st != GT_OK) {
-        gt_model_free(m);
-        return st;
-    }
-    *out = m;
-    return GT_OK;
+    return gt_json_finish_model(origin, st, m, out);
 }

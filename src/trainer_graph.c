@@ -11,6 +11,7 @@
  *   gradient w.r.t. layer i's output      the backward of its last reader
  *                                        (the loss for the last layer) .. bwd(i)
  *   a fan-out's partial gradient          its reader's backward only
+ *   a first layer's unneeded dx           its backward only (a scratch)
  * At each step the buffers that start there are placed first (first fit in
  * the gaps the live ones leave), then the ones whose last use it is are
  * freed, so no buffer is overwritten in a step that reads it. Gradients thus
@@ -177,14 +178,21 @@ gt_status gt_graph_plan_create(const gt_trainer *tr, size_t *region_bytes, gt_gr
         const gt_layer *l = &m->layers[i];
         for (int k = 0; k < l->n_inputs; ++k) {
             int src = l->inputs[k];
-            if (src < fc) continue; /* the model's input: no gradient */
+            size_t *slot = &g->temp_off[(size_t)i * GT_LAYER_MAX_INPUTS + (size_t)k];
+            if (src < fc) { /* the model's input: no gradient */
+                /* a layer may write dx even when it is not needed (BatchNormalization's
+                 * op computes it with dgamma and dbeta): give it a scratch */
+                if (!gt_layer_class_of(l->kind)->merge)
+                    iv[count++] =
+                        (interval){tensor_bytes(n, gt_shape3_size(l->in)), BWD(i), BWD(i), slot};
+                continue;
+            }
             if (!written[src]) {
                 written[src] = 1;
                 continue;
             }
             size_t bytes = tensor_bytes(n, gt_shape3_size(m->layers[src].out));
-            iv[count++] = (interval){bytes, BWD(i), BWD(i),
-                                     &g->temp_off[(size_t)i * GT_LAYER_MAX_INPUTS + (size_t)k]};
+            iv[count++] = (interval){bytes, BWD(i), BWD(i), slot};
         }
     }
 #undef BWD
@@ -239,8 +247,8 @@ gt_status gt_trainer_backward_graph(gt_trainer *tr, int n)
             dest[k] = src < m->first_compute ? NULL : temp ? temp : g->grad[src];
             io.dxs[k] = dest[k];
         }
-        io.dx = dest[0];
         io.need_dx = dest[0] != NULL;
+        io.dx = io.need_dx ? dest[0] : g->temp[(size_t)i * GT_LAYER_MAX_INPUTS]; /* the scratch */
         gt_status st = c->backward(l, &io);
         if (st != GT_OK) return gt_fail_context(st, "layer '%s' backward", l->name);
         for (int k = 0; k < l->n_inputs; ++k) {

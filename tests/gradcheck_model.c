@@ -199,12 +199,16 @@ int main(int argc, char **argv)
     check_model(model_json_2, (gt_shape3){7, 6, 2});
     /* the merge layers through the graph's backward pass: every merge kind,
      * then a residual block with fan-outs (a tensor read three times, Add of
-     * a tensor with itself) and flat Concatenate */
+     * a tensor with itself) and flat Concatenate, then BatchNormalization and
+     * Add reading the model's input */
     char *merge = fixture("keras3_functional_merge.json");
     char *residual = fixture("keras3_functional_residual.json");
+    char *input_reads = fixture("keras3_functional_input_reads.json");
     check_model(merge, (gt_shape3){8, 8, 2});
     check_model(residual, (gt_shape3){6, 6, 2});
+    check_model(input_reads, (gt_shape3){6, 6, 2});
     free(merge);
     free(residual);
+    free(input_reads);
     TEST_EXIT();
 }

@@ -16,6 +16,8 @@ committed files and need no Keras):
   keras3_functional_residual.json  a residual block with BatchNormalization,
                                    a tensor read three times, Add of a tensor
                                    with itself, Concatenate of flat tensors
+  keras3_functional_input_reads.json  BatchNormalization and Add reading
+                                   the model's input
   keras3_functional_{merge,residual}.h5 and _predictions.csv
                                    the last two with Keras' weights (random,
                                    biases too) and Keras' predictions of 8
@@ -31,6 +33,7 @@ import numpy as np
 from keras import layers
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "data")
+keras.utils.set_random_seed(3)  # the same weights every run
 
 
 def chain_layers():
@@ -112,12 +115,24 @@ cat = layers.Concatenate(name="concat")([d1, d2, g])
 o = layers.Dense(4, activation="softmax", name="out")(cat)
 residual = keras.Model(inp, o, name="residual")
 
+# layers that read the model's input: BatchNormalization (whose op writes dx
+# even where it is not needed) and an Add of the input with a conv of it
+inp = keras.Input((6, 6, 2), name="input_1")
+x = layers.Rescaling(1.0 / 255, name="rescaling")(inp)
+b = layers.BatchNormalization(name="bn_in")(x)
+c = layers.Conv2D(2, 3, padding="same", activation="tanh", name="conv")(b)
+s2 = layers.Add(name="add_input")([x, c])
+f = layers.Flatten(name="flatten")(s2)
+o = layers.Dense(4, activation="softmax", name="dense")(f)
+input_reads = keras.Model(inp, o, name="input_reads")
+
 files = {
     "keras3_functional_chain.json": functional.to_json(),
     "keras3_sequential_chain.json": sequential.to_json(),
     "keras2_functional_chain.json": keras2_layout(functional.to_json()),
     "keras3_functional_merge.json": merge.to_json(),
     "keras3_functional_residual.json": residual.to_json(),
+    "keras3_functional_input_reads.json": input_reads.to_json(),
 }
 for name, text in files.items():
     with open(os.path.join(out, name), "w") as f:
@@ -135,7 +150,6 @@ def pattern_images(count, h, w, c):
 # Keras' own weights and predictions of the two graphs: gtrain must predict
 # the same from the .h5 (BatchNormalization with its initial moving
 # statistics, as Keras predicts)
-keras.utils.set_random_seed(3)
 for name, model in (("merge", merge), ("residual", residual)):
     for w in model.weights:  # non-zero biases, so every input of a merge matters
         if w.path.endswith("bias"):

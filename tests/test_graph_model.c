@@ -160,26 +160,6 @@ done:
     gt_model_free(m);
 }
 
-static float *train(const gt_model *m, const gt_dataset *ds, const gt_dataset *val, double *acc)
-{
-    gt_backend *be = NULL;
-    gt_trainer *tr = NULL;
-    float *w = NULL;
-    CHECK_OK(gt_backend_create("cpu", 2, GT_PRECISION_FP32, &be));
-    if (be) CHECK_OK(gt_trainer_create_json(m, be, "{\"batch_size\": 16, \"seed\": 9}", &tr));
-    if (tr) {
-        CHECK_OK(gt_trainer_fit(tr, ds, val, 4, NULL));
-        double loss = 0;
-        CHECK_OK(gt_trainer_evaluate(tr, val, &loss, acc));
-        size_t np = gt_model_param_count(m);
-        w = malloc(np * sizeof *w);
-        CHECK_OK(gt_trainer_get_params(tr, w, np));
-    }
-    gt_trainer_destroy(tr);
-    gt_backend_destroy(be);
-    return w;
-}
-
 static void check_training(void)
 {
     char path[1024];
@@ -191,7 +171,9 @@ static void check_training(void)
     CHECK_OK(gt_test_synthetic_dataset((gt_shape3){8, 8, 2}, 96, 4, 42, &val));
     if (!m || !ds || !val) return;
     double acc_a = 0, acc_b = 0;
-    float *a = train(m, ds, val, &acc_a), *b = train(m, ds, val, &acc_b);
+    const char *cfg = "{\"batch_size\": 16, \"seed\": 9}";
+    float *a = gt_test_train_weights(m, ds, val, 4, cfg, &acc_a);
+    float *b = gt_test_train_weights(m, ds, val, 4, cfg, &acc_b);
     size_t np = gt_model_param_count(m);
     CHECK(a && b && memcmp(a, b, np * sizeof(float)) == 0);
     printf("merge graph: val accuracy %.4f after 4 epochs, twice the same weights\n", acc_a);

@@ -15,26 +15,6 @@ static const char *const flat_model =
     "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense_1\", \"units\": 3, "
     "\"activation\": \"softmax\"}}]}}";
 
-static float *train(const gt_model *m, const gt_dataset *ds, double *acc)
-{
-    gt_backend *be = NULL;
-    gt_trainer *tr = NULL;
-    float *w = NULL;
-    CHECK_OK(gt_backend_create("cpu", 2, GT_PRECISION_FP32, &be));
-    if (be) CHECK_OK(gt_trainer_create_json(m, be, "{\"batch_size\": 8, \"seed\": 3}", &tr));
-    if (tr) {
-        CHECK_OK(gt_trainer_fit(tr, ds, ds, 2, NULL));
-        double loss = 0;
-        CHECK_OK(gt_trainer_evaluate(tr, ds, &loss, acc));
-        size_t np = gt_model_param_count(m);
-        w = malloc(np * sizeof *w);
-        CHECK_OK(gt_trainer_get_params(tr, w, np));
-    }
-    gt_trainer_destroy(tr);
-    gt_backend_destroy(be);
-    return w;
-}
-
 int main(void)
 {
     gt_model *m = NULL;
@@ -46,8 +26,9 @@ int main(void)
     CHECK_OK(gt_dataset_from_memory(gt_dataset_images(images), gt_dataset_labels(images), 96,
                                     (gt_shape3){1, 1, 36}, 3, &flat));
     double acc_images = 0, acc_flat = 0;
-    float *w_images = train(m, images, &acc_images);
-    float *w_flat = flat ? train(m, flat, &acc_flat) : NULL;
+    const char *cfg = "{\"batch_size\": 8, \"seed\": 3}";
+    float *w_images = gt_test_train_weights(m, images, images, 2, cfg, &acc_images);
+    float *w_flat = flat ? gt_test_train_weights(m, flat, flat, 2, cfg, &acc_flat) : NULL;
     size_t np = gt_model_param_count(m);
     CHECK(w_images && w_flat && memcmp(w_images, w_flat, np * sizeof(float)) == 0);
     CHECK(acc_images == acc_flat);

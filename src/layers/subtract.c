@@ -2,7 +2,10 @@
  * exactly two inputs, as Keras requires. */
 #include "layer.h"
 
-static const float coef[2] = {1.0f, -1.0f};
+static void defaults(gt_layer *l)
+{
+    l->negate_second = 1;
+}
 
 static gt_status infer(gt_layer *l)
 {
@@ -11,24 +14,10 @@ static gt_status infer(gt_layer *l)
     return gt_merge_infer_same(l);
 }
 
-static gt_status forward(const gt_layer *l, gt_layer_io *io)
-{
-    io->out = io->y;
-    return gt_merge_sum_forward(io, coef, 1.0f, (size_t)io->n * gt_shape3_size(l->out));
-}
-
-static gt_status backward(const gt_layer *l, gt_layer_io *io)
-{
-    return gt_merge_sum_backward(io, coef, 1.0f, (size_t)io->n * gt_shape3_size(l->out));
-}
-
 const gt_layer_class gt_subtract_class = {
     .keras_name = "Subtract",
     GT_MERGE_FIELDS,
-    .read_config = gt_merge_read_config,
-    .write_config = gt_merge_write_config,
+    GT_MERGE_SUM_FIELDS,
+    .init_defaults = defaults,
     .infer = infer,
-    .ops = gt_merge_sum_ops,
-    .forward = forward,
-    .backward = backward,
 };
