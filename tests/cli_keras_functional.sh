@@ -10,7 +10,9 @@
 #   built model; Keras predicts what gtrain predicts from it;
 # - the MLP trains on 28x28x1 images fed as its (None, 784) input, said in
 #   the run's header line; VGG-16 on 28x28x1 data stays an error;
-# - activations --model FILE.h5 draws the file's own weights.
+# - activations --model FILE.h5 draws the file's own weights;
+# - gtrain's checkpoint of resnet-fmnist (merge layers, fan-outs) loads in
+#   Keras as a Functional model and predicts what gtrain predicts.
 # Needs Keras and TensorFlow: $GTRAIN_KERAS_PYTHON names a Python that has
 # them (configure with -DGTRAIN_KERAS_PYTHON=...); skipped without it.
 set -u
@@ -58,6 +60,18 @@ expect_in "Keras loads the VGG-16 checkpoint as a Functional model" keras_vgg16 
   "load_model: Functional 'vgg16'"
 expect_in "the reshape in the header line" fit_mlp \
   "28x28x1 images fed as the input (None, 784) (reshaped, 784 values each)"
+
+# a graph with merge layers: gtrain's checkpoint of the zoo's resnet-fmnist
+# (Add, fan-outs, BatchNormalization) is a Functional model Keras loads
+check "fit resnet-fmnist" -- "$gtrain" fit --model resnet-fmnist --data hdf5:fm28.h5 \
+  --validation none --epochs 1 --steps-per-epoch 2 --save resnet_gt.h5 --device cpu
+check "predict from gtrain's resnet-fmnist checkpoint" -- \
+  "$gtrain" predict --weights resnet_gt.h5 --data hdf5:fm28.h5 --output resnet_pred.csv --device cpu
+"$kpy" "$kn" check resnet_gt.h5 resnet-fmnist fm28.h5 resnet_pred.csv >keras_resnet 2>&1 ||
+  { echo "FAIL: Keras reads gtrain's resnet-fmnist checkpoint"; cat keras_resnet; fail=1; }
+grep -E "^(load_|keras )" keras_resnet
+expect_in "Keras loads resnet-fmnist as a Functional model" keras_resnet \
+  "load_model: Functional 'resnet-fmnist'"
 
 # a true mismatch stays an error, with today's message
 if "$gtrain" fit --model vgg16.h5 --data hdf5:fm28.h5 --epochs 1 --device cpu >mismatch 2>&1; then

@@ -14,7 +14,8 @@ and TensorFlow: $GTRAIN_KERAS_PYTHON).
                      uint8), SIZE 28 as they are (N, 28, 28, 1)
   check CKPT KIND DATA.h5 PRED.csv
                      keras.models.load_model(CKPT) and load_weights(CKPT)
-                     into a freshly built KIND (vgg16|mlp) model: both hold
+                     into a freshly built KIND (vgg16|mlp|resnet-fmnist)
+                     model: both hold
                      the checkpoint's weights; their predictions of DATA's
                      first images match gtrain's PRED.csv
 """
@@ -50,7 +51,15 @@ def mlp():
     return model
 
 
+def resnet_fmnist():
+    """gtrain's zoo resnet-fmnist, as bench/keras_resnet_fmnist.py builds it."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+    from keras_resnet_fmnist import build as build_resnet
+    return build_resnet(keras)
+
+
 BUILD = {"vgg16": vgg16, "mlp": mlp}
+CHECK = dict(BUILD, **{"resnet-fmnist": resnet_fmnist})
 
 
 def read_idx(path):
@@ -86,7 +95,7 @@ def check(ckpt, kind, data_path, pred_csv):
     if kind == "mlp":  # the notebook's X.reshape(N, 784)
         x = x.reshape(len(x), -1)
     loaded = keras.models.load_model(ckpt)
-    into = BUILD[kind]()
+    into = CHECK[kind]()
     into.load_weights(ckpt)
     ok = True
     la, lb = loaded.get_weights(), into.get_weights()
