@@ -5,9 +5,10 @@
 # them read back by Keras (tests/keras_notebook000.py):
 # - summary --model FILE.h5 prints Keras' parameter totals;
 # - fit --model FILE.h5 starts from the file's weights and saves a
-#   checkpoint whose model_config Keras' load_model reads (a Functional
-#   model for VGG-16) and whose weights load_weights reads into a freshly
-#   built model; Keras predicts what gtrain predicts from it;
+#   checkpoint that evaluate and predict read, whose model_config Keras'
+#   load_model reads (a Functional model for VGG-16) and whose weights
+#   load_weights reads into a freshly built model; Keras predicts what
+#   gtrain predicts from it;
 # - the MLP trains on 28x28x1 images fed as its (None, 784) input, said in
 #   the run's header line; VGG-16 on 28x28x1 data stays an error;
 # - activations --model FILE.h5 draws the file's own weights;
@@ -50,6 +51,9 @@ for kind in vgg16 mlp; do
     --optimizer adam --save ${kind}_gt.h5 --device cpu >fit_$kind 2>&1 ||
     { echo "FAIL: fit --model $kind.h5"; cat fit_$kind; fail=1; continue; }
   expect_in "fit --model $kind.h5" fit_$kind "starting from the weights of $kind.h5"
+  check "evaluate gtrain's $kind checkpoint" -- \
+    "$gtrain" evaluate --weights ${kind}_gt.h5 --data hdf5:$data --batch-size 100 --device cpu
+  expect_in "evaluate $kind" "$tmp/out" "2/2 ["
   check "predict from gtrain's $kind checkpoint" -- \
     "$gtrain" predict --weights ${kind}_gt.h5 --data hdf5:$data --output ${kind}_pred.csv --device cpu
   "$kpy" "$kn" check ${kind}_gt.h5 $kind $data ${kind}_pred.csv >keras_$kind 2>&1 ||
