@@ -202,6 +202,9 @@ static int add_pass(bench_cases *cs, const gt_model *m, int i, int n, int backwa
      * backward without weights */
     if (!cls->writes_output(l) && !l->n_weights) return 1;
     if (backward && !need_dx && !trainable) return 1;
+    /* merge layers read several tensors of the graph: not timed as a pass
+     * here (memory-bound sums and copies; gtrain bench times them in steps) */
+    if (cls->merge) return 1;
     bench_case *c = new_case(cs, l->name, backward ? "backward" : "forward", kind,
                              backward ? call_backward : call_forward);
     if (!c) return 0;

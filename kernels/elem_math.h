@@ -12,6 +12,13 @@
 #include "gtrain/backend.h"
 #include "philox.h"
 
+/* ---- merging (axpby) ---- */
+/* alpha x + beta y, or alpha x alone when beta is 0 (y may be garbage then). */
+GT_HD float gt_axpby_elem(float alpha, float x, float beta, float y)
+{
+    return beta == 0.0f ? alpha * x : alpha * x + beta * y;
+}
+
 /* ---- ReLU ---- */
 GT_HD float gt_relu(float x)
 {

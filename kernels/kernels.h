@@ -82,6 +82,16 @@ cudaError_t gt_launch_prob_xent(float *dout, float *stats, const float *out, con
 cudaError_t gt_launch_softmax_forward(float *probs, const float *logits, int n, int classes,
                                       cudaStream_t stream);
 
+/* ---- merge.cu ---- */
+/* y = gt_axpby_elem(alpha, x, beta, y); y = a * b; channel_copy as the backend op. */
+cudaError_t gt_launch_axpby(float *y, const float *x, size_t count, float alpha, float beta,
+                            cudaStream_t stream);
+cudaError_t gt_launch_mul(float *y, const float *a, const float *b, size_t count,
+                          cudaStream_t stream);
+cudaError_t gt_launch_channel_copy(float *dst, int dst_stride, int dst_offset, const float *src,
+                                   int src_stride, int src_offset, size_t rows, int channels,
+                                   cudaStream_t stream);
+
 /* ---- dropout.cu ---- */
 /* y = x * gt_dropout_factor(seed, offset, i, rate): the CPU's masks exactly. */
 cudaError_t gt_launch_dropout(float *y, const float *x, size_t count, float rate, uint64_t seed,

@@ -380,6 +380,42 @@ static void test_dropout(const parity *t)
     free(x);
 }
 
+/* ---- merge ops (Add, Subtract, Average, Multiply, Concatenate) ----
+ * Exact: one rounded multiply (and add) per element on both sides, without
+ * FMA contraction (--fmad=false), and copies. */
+static void test_merge(const parity *t)
+{
+    const size_t n = 70001, rows = 10000;
+    unsigned long long seed = 950;
+    float *x = host_floats(n), *y0 = host_floats(n);
+    gt_test_fill(x, n, &seed, -2.0f, 2.0f);
+    gt_test_fill(y0, n, &seed, -2.0f, 2.0f);
+    static const char *const what[] = {"axpby beta 0", "axpby", "mul", "channel_copy into",
+                                       "channel_copy slice"};
+    for (int op = 0; op < 5; ++op) {
+        float *out[2] = {host_floats(n), host_floats(n)};
+        gt_backend *bes[2] = {t->gpu, t->ref};
+        for (int e = 0; e < 2; ++e) {
+            gt_backend *be = bes[e];
+            float *d_x = dev_from(be, x, n * 4), *d_y = dev_from(be, y0, n * 4);
+            if (op == 0) CHECK_OK(be->axpby(be, d_y, d_x, n, -0.7f, 0.0f));
+            if (op == 1) CHECK_OK(be->axpby(be, d_y, d_x, n, 0.3f, 1.0f));
+            if (op == 2) CHECK_OK(be->mul(be, d_y, d_x, d_y, n));
+            /* rows of 7 channels: 3 of them into channels 2..4, or a slice back */
+            if (op == 3) CHECK_OK(be->channel_copy(be, d_y, 7, 2, d_x, 3, 0, rows, 3));
+            if (op == 4) CHECK_OK(be->channel_copy(be, d_y, 3, 0, d_x, 7, 4, rows, 3));
+            dev_to(be, out[e], d_y, n * 4);
+            be->free(be, d_x);
+            be->free(be, d_y);
+        }
+        compare(t, what[op], out[0], out[1], n, 0.0, 0.0);
+        free(out[0]);
+        free(out[1]);
+    }
+    free(x);
+    free(y0);
+}
+
 /* ---- batch normalization ----
  * Both sides sum elem_math.h's terms in double, in different orders (the CPU
  * by row, the GPU in chunks), so the float results agree to an ulp or two:
@@ -802,6 +838,7 @@ static void run_all(const parity *t)
     test_losses(t);
     test_softmax_forward(t);
     test_dropout(t);
+    test_merge(t);
     test_adam(t);
     test_sgd(t);
     test_adamw_rmsprop(t);

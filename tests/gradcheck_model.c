@@ -6,7 +6,9 @@
  * batch statistics depend on every input), conv with tanh, average pooling,
  * ELU, global max and global average pooling, dense with gelu (the
  * pre-activation kept), LeakyReLU, ReLU, sigmoid, silu, softplus and selu
- * activations. Only trainable weights are differentiated; the moving
+ * activations; (3) the merge layers (Add, Subtract, Multiply, Average,
+ * Concatenate) and a residual graph with fan-outs, through the graph's
+ * backward pass. Only trainable weights are differentiated; the moving
  * statistics are restored before every forward. */
 #include <stdint.h>
 
@@ -166,9 +168,47 @@ done:
     gt_model_free(model);
 }
 
-int main(void)
+/* A Functional model of tests/data (its JSON text, malloc'd). */
+static char *fixture(const char *file)
 {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/%s", GTRAIN_SOURCE_DIR, file);
+    FILE *f = fopen(path, "rb");
+    char *text = calloc(1, 1 << 16);
+    size_t got = f && text ? fread(text, 1, (1 << 16) - 1, f) : 0;
+    if (f) fclose(f);
+    CHECK_MSG(got > 0, "cannot read %s", path);
+    return text;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) { /* gradcheck_model MODEL.json ...: check those models instead */
+        for (int i = 1; i < argc; ++i) {
+            gt_model *m = NULL;
+            CHECK_OK(gt_model_from_json_file(argv[i], &m));
+            char *text = NULL;
+            if (m) CHECK_OK(gt_model_to_json(m, &text));
+            if (text) check_model(text, gt_model_input_shape(m));
+            free(text);
+            gt_model_free(m);
+        }
+        TEST_EXIT();
+    }
     check_model(model_json_1, (gt_shape3){10, 10, 2});
     check_model(model_json_2, (gt_shape3){7, 6, 2});
+    /* the merge layers through the graph's backward pass: every merge kind,
+     * then a residual block with fan-outs (a tensor read three times, Add of
+     * a tensor with itself) and flat Concatenate, then BatchNormalization and
+     * Add reading the model's input */
+    char *merge = fixture("keras3_functional_merge.json");
+    char *residual = fixture("keras3_functional_residual.json");
+    char *input_reads = fixture("keras3_functional_input_reads.json");
+    check_model(merge, (gt_shape3){8, 8, 2});
+    check_model(residual, (gt_shape3){6, 6, 2});
+    check_model(input_reads, (gt_shape3){6, 6, 2});
+    free(merge);
+    free(residual);
+    free(input_reads);
     TEST_EXIT();
 }

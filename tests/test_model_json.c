@@ -43,6 +43,7 @@ static void check_same_model(const gt_model *a, const gt_model *b, const char *w
               gt_model_param_count(a), gt_model_param_count(b));
     CHECK(a->first_compute == b->first_compute && a->num_classes == b->num_classes);
     CHECK(a->logits_output == b->logits_output && a->built && b->built);
+    CHECK(a->functional == b->functional && a->chain == b->chain);
     CHECK(memcmp(&a->preprocess, &b->preprocess, sizeof a->preprocess) == 0);
     for (int i = 0; i < a->n_layers && i < b->n_layers; ++i) {
         const gt_layer *x = &a->layers[i], *y = &b->layers[i];
@@ -56,7 +57,10 @@ static void check_same_model(const gt_model *a, const gt_model *b, const char *w
             same_shape(x->out, y->out) && x->pad_top == y->pad_top && x->pad_left == y->pad_left &&
             x->alpha == y->alpha && memcmp(x->pad, y->pad, sizeof x->pad) == 0 &&
             x->keepdims == y->keepdims && x->momentum == y->momentum && x->epsilon == y->epsilon &&
-            x->center == y->center && x->scale_bn == y->scale_bn && x->n_weights == y->n_weights &&
+            x->n_inputs == y->n_inputs &&
+            memcmp(x->inputs, y->inputs, sizeof x->inputs[0] * (size_t)x->n_inputs) == 0 &&
+            x->axis == y->axis && x->center == y->center && x->scale_bn == y->scale_bn &&
+            x->n_weights == y->n_weights &&
             memcmp(x->weights, y->weights, sizeof x->weights[0] * (size_t)x->n_weights) == 0;
         same = same && same_used_init(&x->kernel_init, &y->kernel_init) &&
                same_used_init(&x->bias_init, &y->bias_init) &&
@@ -246,9 +250,12 @@ static void test_bad_inputs(void)
                      "model.json: not a Keras model JSON");
     CHECK_FAILS_WITH(gt_model_from_json_text("{\"class_name\": \"Functional\", \"config\": {}}",
                                              "model.json", &m),
+                     GT_ERR_FORMAT, "model.json: config.layers is missing or empty");
+    CHECK_FAILS_WITH(gt_model_from_json_text("{\"class_name\": \"Subclassed\", \"config\": {}}",
+                                             "model.json", &m),
                      GT_ERR_UNSUPPORTED,
-                     "model.json: model class_name \"Functional\" is not supported (expected "
-                     "\"Sequential\")");
+                     "model.json: model class_name \"Subclassed\" is not supported (expected "
+                     "\"Sequential\" or \"Functional\")");
     CHECK_FAILS_WITH(gt_model_from_json_file("/nonexistent/model.json", &m), GT_ERR_IO,
                      "/nonexistent/model.json: cannot open");
     CHECK(m == NULL);
@@ -260,7 +267,7 @@ static void test_bad_inputs(void)
                 "RandomZoom, RandomCrop, RepeatChannels, Conv2D, "
                 "MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, "
                 "ZeroPadding2D, BatchNormalization, Flatten, Dense, Dropout, Activation, ReLU, "
-                "LeakyReLU, ELU)");
+                "LeakyReLU, ELU, Add, Subtract, Multiply, Average, Concatenate)");
     EXPECT_FAIL(img, CONV(", \"data_format\": \"channels_first\""), GT_ERR_UNSUPPORTED,
                 "model.json: layer 1 'conv2d' (Conv2D): data_format \"channels_first\" is not "
                 "supported (expected \"channels_last\")");

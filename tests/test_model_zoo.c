@@ -23,6 +23,8 @@ static const expected_model expected[] = {
     {"cnn-mnist", 3274634, 3274634, 10},
     /* Keras 3's summary of the same model: 15,338 total, 15,210 trainable */
     {"cnn-fmnist-bn", 15338, 15210, 10},
+    /* Keras 3's count of bench/keras_resnet_fmnist.py's model */
+    {"resnet-fmnist", 176650, 175530, 10},
 };
 
 static const gt_layer *find_layer(const gt_model *m, const char *name)

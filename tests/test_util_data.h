@@ -3,6 +3,7 @@
 #define GT_TEST_UTIL_DATA_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "gtrain/gtrain.h"
@@ -37,6 +38,34 @@ static inline gt_status gt_test_synthetic_dataset(gt_shape3 shape, size_t count,
     free(images);
     free(labels);
     return st;
+}
+
+/* Trains `model` on the 2-thread CPU backend for `epochs` with the trainer
+ * options `config_json` (gt_trainer_create_json), then evaluates on `val`:
+ * the weights (malloc'd, model order; NULL on failure) and *accuracy. */
+static inline float *gt_test_train_weights(const gt_model *model, const gt_dataset *ds,
+                                           const gt_dataset *val, int epochs,
+                                           const char *config_json, double *accuracy)
+{
+    gt_backend *be = NULL;
+    gt_trainer *tr = NULL;
+    float *w = NULL;
+    double loss = 0;
+    size_t np = gt_model_param_count(model);
+    if (gt_backend_create("cpu", 2, GT_PRECISION_FP32, &be) == GT_OK &&
+        gt_trainer_create_json(model, be, config_json, &tr) == GT_OK &&
+        gt_trainer_fit(tr, ds, val, epochs, NULL) == GT_OK &&
+        gt_trainer_evaluate(tr, val, &loss, accuracy) == GT_OK) {
+        w = malloc((np ? np : 1) * sizeof *w);
+        if (w && gt_trainer_get_params(tr, w, np) != GT_OK) {
+            free(w);
+            w = NULL;
+        }
+    }
+    if (!w) fprintf(stderr, "training failed: %s\n", gt_last_error());
+    gt_trainer_destroy(tr);
+    gt_backend_destroy(be);
+    return w;
 }
 
 /* A small CNN with every layer kind that has randomness or state. */

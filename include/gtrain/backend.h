@@ -253,6 +253,18 @@ typedef struct gt_backend gt_backend;
     X(batchnorm_update_moving, gt_status,                                                          \
       (gt_backend * be, float *moving_mean, float *moving_var, const float *batch_mean,            \
        const float *batch_var, int channels, float momentum))                                      \
+    /* ---- merging tensors of the graph (Add, Subtract, Average, Multiply, Concatenate) ---- */   \
+    /* y = alpha x + beta y elementwise; beta 0: y = alpha x (y is not read). y may alias x.  */   \
+    X(axpby, gt_status,                                                                            \
+      (gt_backend * be, float *y, const float *x, size_t count, float alpha, float beta))          \
+    /* y = a * b elementwise; y may alias a or b. */                                               \
+    X(mul, gt_status, (gt_backend * be, float *y, const float *a, const float *b, size_t count))   \
+    /* dst[r * dst_stride + dst_offset + c] = src[r * src_stride + src_offset + c] for r < rows,   \
+     */                                                                                            \
+    /* c < channels: Concatenate's forward (into dst's channels) and backward (a slice of src). */ \
+    X(channel_copy, gt_status,                                                                     \
+      (gt_backend * be, float *dst, int dst_stride, int dst_offset, const float *src,              \
+       int src_stride, int src_offset, size_t rows, int channels))                                 \
     /* ---- losses ---- */                                                                         \
     /* Fused softmax + sparse cross-entropy on logits (n, classes). stats[0] = sum over the   */   \
     /* batch of the per-example loss, stats[1] = number of examples whose argmax (first       */   \

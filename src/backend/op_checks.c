@@ -248,3 +248,16 @@ gt_status gt_check_sgd(const float *velocity, float momentum)
                        (double)momentum);
     return GT_OK;
 }
+
+gt_status gt_check_channel_copy(int dst_stride, int dst_offset, int src_stride, int src_offset,
+                                int channels)
+{
+    if (dst_stride < 1 || src_stride < 1 || channels < 0 || dst_offset < 0 || src_offset < 0 ||
+        dst_offset > dst_stride - channels || src_offset > src_stride - channels)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT,
+                       "channel_copy: channels [%d, %d + %d) of rows of %d into channels [%d, %d + "
+                       "%d) of rows of %d do not fit",
+                       src_offset, src_offset, channels, src_stride, dst_offset, dst_offset,
+                       channels, dst_stride);
+    return GT_OK;
+}

@@ -35,6 +35,9 @@ gt_status gt_check_preprocess(const gt_preprocess *p, const float *x, const int3
 /* The stage chain: known kinds, modes and ranges, sizes that chain from
  * a->in_h x a->in_w to p->out_h x p->out_w (op_checks_augment.c). */
 gt_status gt_check_augment(const gt_preprocess *p, const gt_augment *a, int n);
+/* channel_copy: positive strides, channels >= 0 and both ranges within their rows. */
+gt_status gt_check_channel_copy(int dst_stride, int dst_offset, int src_stride, int src_offset,
+                                int channels);
 gt_status gt_check_adam(const gt_adam_params *hp);
 gt_status gt_check_sgd(const float *velocity, float momentum);
 /* Adam's checks plus 0 <= weight_decay < 1. */

@@ -44,7 +44,10 @@ int gt_cli_parse_int(const char *option, const char *text, long min, long max, l
 int gt_cli_parse_float(const char *option, const char *text, double min, double max, double *out);
 int gt_cli_parse_u64(const char *option, const char *text, uint64_t *out);
 
-/* A zoo name, or a path to a Keras model JSON file. */
+/* 1 for a path naming an HDF5 file (.h5, .hdf5). */
+int gt_cli_names_h5(const char *path);
+/* A zoo name, a path to a Keras model JSON file, or a Keras or gtrain .h5
+ * (its model_config). */
 gt_status gt_cli_load_model(const char *name_or_path, gt_model **out);
 /* Reports a failed gt_cli_load_model: exit 2 when the value names neither a
  * file nor a zoo model (a bad option value), else 1. */
@@ -110,6 +113,10 @@ int gt_cli_check_data_spec(const char *option, const char *spec);
  * streamed when it does not fit, then applies --class-names. */
 gt_status gt_cli_load_dataset(const gt_cli_data *d, const char *spec, const char *split,
                               const char *x_key, const char *y_key, gt_dataset **out);
+/* ", data (N, 28, 28, 1) fed as the input (None, 784)" when the data's
+ * examples have the model input's element count in another shape (the
+ * trainer feeds them reshaped), else "". */
+void gt_cli_describe_reshape(const gt_model *m, const gt_dataset *ds, char *out, size_t cap);
 /* The architecture for a weights file: --model when given (needed for a
  * Keras save_weights file), else the file's model_config. */
 gt_status gt_cli_load_trained_model(const char *weights, const char *model_option, gt_model **out);

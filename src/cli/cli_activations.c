@@ -27,25 +27,27 @@ typedef struct act_options {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gtrain activations --weights FILE.h5 | --model NAME|FILE.json [--seed N]\n"
-            "                          --index N --out DIR [--layers L1,L2,...] [--data D]\n"
-            "                          [--split test|train] [--device auto|cpu|cuda]\n\n"
-            "Writes, for example N of the dataset, the input after the model's preprocessing\n"
-            "(DIR/input.png) and one PNG per layer (DIR/<layer index>_<layer name>.png) showing\n"
-            "every channel of the layer's output as a grid of tiles, each channel scaled from\n"
-            "its minimum (black) to its maximum (white); a constant channel is mid-gray.\n"
-            "  --index N         the example (from 0)\n"
-            "  --out DIR         where the PNGs go (created if missing)\n"
-            "  --layers L,...    layer names or indices as 'gtrain summary' lists them (from 0)\n"
-            "                    [every Conv2D and MaxPooling2D layer]; Flatten, Dense and\n"
-            "                    what follows them are vectors, not images\n"
-            "  --model M         without --weights: the initial weights drawn from --seed\n"
-            "                    (untrained filters); with it, the architecture of a\n"
-            "                    weights-only file\n"
-            "  --seed N          the initial weights' seed, for --model alone [1]\n"
-            "%s%s",
-            gt_cli_trained_help, gt_cli_device_help);
+    fprintf(
+        out,
+        "usage: gtrain activations --weights FILE.h5 | --model NAME|FILE.json|FILE.h5 [--seed N]\n"
+        "                          --index N --out DIR [--layers L1,L2,...] [--data D]\n"
+        "                          [--split test|train] [--device auto|cpu|cuda]\n\n"
+        "Writes, for example N of the dataset, the input after the model's preprocessing\n"
+        "(DIR/input.png) and one PNG per layer (DIR/<layer index>_<layer name>.png) showing\n"
+        "every channel of the layer's output as a grid of tiles, each channel scaled from\n"
+        "its minimum (black) to its maximum (white); a constant channel is mid-gray.\n"
+        "  --index N         the example (from 0)\n"
+        "  --out DIR         where the PNGs go (created if missing)\n"
+        "  --layers L,...    layer names or indices as 'gtrain summary' lists them (from 0)\n"
+        "                    [every Conv2D and MaxPooling2D layer]; Flatten, Dense and\n"
+        "                    what follows them are vectors, not images\n"
+        "  --model M         without --weights: the initial weights drawn from --seed\n"
+        "                    (untrained filters), or an .h5's own weights (as\n"
+        "                    --weights; with --seed, its architecture initialized);\n"
+        "                    with --weights, the architecture of a weights-only file\n"
+        "  --seed N          the initial weights' seed, for --model alone [1]\n"
+        "%s%s",
+        gt_cli_trained_help, gt_cli_device_help);
 }
 
 /* A layer's output is an image while Keras shows it as (None, h, w, c). */
@@ -350,6 +352,11 @@ static int parse_args(int argc, char **argv, act_options *o)
     }
     if (!o->t.weights && !o->t.model)
         return gt_cli_error(GT_EXIT_USAGE, "activations needs --weights FILE.h5 or --model NAME");
+    if (!o->t.weights && gt_cli_names_h5(o->t.model) && !o->seed_given) {
+        /* an .h5 holds its weights: they are the ones drawn */
+        o->t.weights = o->t.model;
+        o->t.model = NULL;
+    }
     if (o->t.weights && o->seed_given)
         return gt_cli_error(GT_EXIT_USAGE,
                             "--seed applies to --model without --weights (the "

@@ -83,13 +83,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+int gt_cli_names_h5(const char *path)
+{
+    return ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".keras.h5");
+}
+
 static int names_a_file(const char *name_or_path)
 {
-    return ends_with(name_or_path, ".json") || strchr(name_or_path, '/') != NULL;
+    return ends_with(name_or_path, ".json") || gt_cli_names_h5(name_or_path) ||
+           strchr(name_or_path, '/') != NULL;
 }
 
 gt_status gt_cli_load_model(const char *name_or_path, gt_model **out)
 {
+    /* a Keras or gtrain .h5: the architecture from its model_config */
+    if (gt_cli_names_h5(name_or_path)) return gt_checkpoint_load_model(name_or_path, out);
     if (names_a_file(name_or_path)) return gt_model_from_json_file(name_or_path, out);
     return gt_model_from_zoo(name_or_path, out);
 }

@@ -83,3 +83,17 @@ gt_status gt_cli_load_trained_model(const char *weights, const char *model_optio
     if (model_option) return gt_cli_load_model(model_option, out);
     return gt_checkpoint_load_model(weights, out);
 }
+
+void gt_cli_describe_reshape(const gt_model *m, const gt_dataset *ds, char *out, size_t cap)
+{
+    gt_shape3 want = gt_model_input_shape(m), got = gt_dataset_shape(ds);
+    out[0] = '\0';
+    if (want.h == got.h && want.w == got.w && want.c == got.c) return;
+    char shape[64];
+    if (want.h == 1 && want.w == 1)
+        snprintf(shape, sizeof shape, "(None, %d)", want.c);
+    else
+        snprintf(shape, sizeof shape, "(None, %d, %d, %d)", want.h, want.w, want.c);
+    snprintf(out, cap, ", %dx%dx%d images fed as the input %s (reshaped, %zu values each)", got.h,
+             got.w, got.c, shape, gt_shape3_size(got));
+}

@@ -20,7 +20,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gtrain fit [--model NAME|FILE.json] [--data fashion-mnist|mnist|hdf5:FILE.h5]\n"
+            "usage: gtrain fit [--model NAME|FILE.json|FILE.h5] [--data "
+            "fashion-mnist|mnist|hdf5:FILE.h5]\n"
             "                  [--test-data ...] [--data-dir DIR] [--x-key K] [--y-key K]\n"
             "                  [--epochs N] [--batch-size N] [--optimizer O[:k=v,...]] [--lr X]\n"
             "                  [--validation test|first:N|last:N|none] [--seed N]\n"
@@ -36,7 +37,9 @@ static void usage(FILE *out)
             "at the end of each epoch. Defaults come from the model's notebook recipe (see\n"
             "'gtrain summary'): softmax-mnist and cnn-mnist train in file order, as\n"
             "notebook 004's tf.data batches do.\n"
-            "  --model M         zoo model or Keras model JSON [cnn-fmnist]\n"
+            "  --model M         zoo model, Keras model JSON, or a Keras or gtrain .h5 (its\n"
+            "                    architecture, and its weights as the starting point)\n"
+            "                    [cnn-fmnist]\n"
             "  --data D          fashion-mnist, mnist, or hdf5:FILE.h5 (images N,H,W,C and\n"
             "                    labels N; SIGNS: hdf5:train_signs.h5) [the model's]\n"
             "  --test-data D     the test set [the named dataset's test split; for HDF5 none]\n"
@@ -474,6 +477,11 @@ int gt_cli_fit(int argc, char **argv)
         code = GT_EXIT_RUNTIME;
     }
     int first_epoch = 1;
+    if (!o.resume && gt_cli_names_h5(o.model)) {
+        /* the file's weights are the starting point (transfer learning) */
+        if ((st = gt_checkpoint_restore(tr, o.model, 0)) != GT_OK) goto fail;
+        fprintf(stderr, "gtrain: starting from the weights of %s\n", o.model);
+    }
     if (o.resume) {
         if ((st = gt_checkpoint_restore(tr, o.resume, 1)) != GT_OK) goto fail;
         first_epoch = info.state.epochs_done + 1;
@@ -496,16 +504,18 @@ int gt_cli_fit(int argc, char **argv)
         snprintf(order, sizeof order, "shuffle buffer of %d examples", cfg.shuffle_buffer);
     else
         snprintf(order, sizeof order, "shuffled");
+    char reshaped[160];
+    gt_cli_describe_reshape(model, data.train, reshaped, sizeof reshaped);
     char ranks[64] = "";
     int size = gt_dist_size(gt_cli_dist());
     if (size > 1) snprintf(ranks, sizeof ranks, " over %d ranks", size);
     if (leader)
         fprintf(stderr,
                 "gtrain: %s on %s (%zu training, %zu validation examples), batch %d%s, %s, %s, "
-                "%s; data: %s\n",
+                "%s%s; data: %s\n",
                 gt_model_name(model), o.run.data, gt_dataset_count(data.train),
                 data.val ? gt_dataset_count(data.val) : (size_t)0, cfg.batch_size, ranks, order,
-                gt_optimizer_name(cfg.optimizer), be->describe(be), budget.choices);
+                gt_optimizer_name(cfg.optimizer), be->describe(be), reshaped, budget.choices);
 
     rep.interactive = gt_progress_stream_is_terminal(stdout);
     rep.save = leader ? o.save : NULL;

@@ -1,4 +1,4 @@
-/* gtrain summary: Keras' model.summary() for a zoo model or a JSON file. */
+/* gtrain summary: Keras' model.summary() for a zoo model, a JSON file or an .h5. */
 #include <stdio.h>
 #include <string.h>
 
@@ -6,7 +6,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: gtrain summary --model NAME|FILE.json [--preprocess auto|none]\n"
+    fprintf(out, "usage: gtrain summary --model NAME|FILE.json|FILE.h5 [--preprocess auto|none]\n"
                  "       gtrain summary --list\n\n"
                  "Prints the layer table and the parameter counts, as Keras' model.summary(),\n"
                  "then the training recipe 'gtrain fit' uses by default (data, optimizer and\n"
@@ -18,7 +18,8 @@ static void usage(FILE *out)
     const char *const *names = gt_zoo_names();
     for (int i = 0; names[i]; ++i)
         fprintf(out, "%s%s", i ? ", " : "", names[i]);
-    fprintf(out, ") or a Keras model JSON file\n"
+    fprintf(out, "), a Keras model JSON file, or a Keras or gtrain .h5 (its\n"
+                 "                 model_config)\n"
                  "  --preprocess   none drops the model's leading preprocessing layers\n");
 }
 

@@ -141,6 +141,9 @@ int gt_cli_trained_open(gt_cli_trained *t)
         (st = gt_trainer_check_data(t->tr, t->ds)) != GT_OK ||
         (st = gt_checkpoint_restore(t->tr, t->weights, 0)) != GT_OK)
         return gt_cli_status_error(st);
+    char reshaped[160];
+    gt_cli_describe_reshape(t->m, t->ds, reshaped, sizeof reshaped);
+    if (reshaped[0]) fprintf(stderr, "gtrain: data: %s\n", reshaped + 2);
     return GT_EXIT_OK;
 }
 

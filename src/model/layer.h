@@ -37,9 +37,11 @@ typedef struct gt_layer_io {
     gt_backend *be;
     int n;          /* examples in the batch */
     int training;   /* dropout active, batch statistics used and updated */
-    const float *x; /* the layer's input (n, l->in) */
-    float *y;       /* its own output buffer (n, l->out), NULL when the class aliases */
-    float *saved;   /* class->saved_floats(l, n) floats kept from forward to backward */
+    const float *x; /* the layer's input (n, l->in); a merge layer's first input */
+    int n_inputs;   /* merge layers: their inputs xs[k] (n, l->ins[k]) */
+    const float *xs[GT_LAYER_MAX_INPUTS];
+    float *y;     /* its own output buffer (n, l->out), NULL when the class aliases */
+    float *saved; /* class->saved_floats(l, n) floats kept from forward to backward */
     float *w[GT_LAYER_MAX_WEIGHTS];  /* the weights: trainable ones in params, others in state */
     float *dw[GT_LAYER_MAX_WEIGHTS]; /* gradients of the trainable weights (NULL for state) */
     void *workspace;
@@ -58,6 +60,9 @@ typedef struct gt_layer_io {
     float *dx;           /* spare buffer for the gradient w.r.t. the input */
     int need_dx;         /* 0 for the first compute layer */
     float *dx_out;       /* set by backward: dy (reused in place) or dx */
+    /* merge layers' backward: the gradient w.r.t. each input, written (not
+     * accumulated) into dxs[k]; NULL where it is not needed (the model's input) */
+    float *dxs[GT_LAYER_MAX_INPUTS];
 } gt_layer_io;
 
 /* Layer categories, the rows' unit of bench_ops' --ops and totals. */
@@ -69,7 +74,8 @@ typedef struct gt_layer_io {
     X(ACT, "act")                                                                                  \
     X(DROPOUT, "dropout")                                                                          \
     X(NORM, "norm")                                                                                \
-    X(SHAPE, "shape")
+    X(SHAPE, "shape")                                                                              \
+    X(MERGE, "merge")
 
 typedef enum gt_layer_category {
 #define GT_LAYER_CATEGORY_ENUM_(id, name) GT_CATEGORY_##id,
@@ -100,6 +106,7 @@ typedef struct gt_layer_class {
     gt_layer_category category;
     gt_output_rank output_rank;
     int drawable; /* `gtrain activations` draws its output by default */
+    int merge;    /* takes 2 or more inputs of the graph (Add, Concatenate, ...) */
 
     /* Keras defaults of the kind's fields (l->kind is set by the caller). */
     void (*init_defaults)(gt_layer *l);
@@ -204,6 +211,26 @@ int gt_act_layer_writes(const gt_layer *l);
 int gt_act_layer_ops(const gt_layer *l, gt_op out[8]);
 gt_status gt_act_layer_forward(const gt_layer *l, gt_layer_io *io);
 gt_status gt_act_layer_backward(const gt_layer *l, gt_layer_io *io);
+/* ---- the merge layers (layer_merge.c): Add, Subtract, Average, Multiply, Concatenate ---- */
+/* Add, Subtract, Multiply and Average have no config of their own. */
+gt_status gt_merge_read_config(gt_layer *l, const cJSON *cfg, const gt_json_where *w);
+void gt_merge_write_config(const gt_layer *l, cJSON *cfg, gt_json_writer *wr);
+/* Every input has the first one's shape (Keras' broadcasting is not supported). */
+gt_status gt_merge_infer_same(gt_layer *l);
+/* The linear merges (Add, Subtract, Average): y = the inputs summed in
+ * order as Keras does (input 1 negated for Subtract), then over their number
+ * for Average; the backward pass gives each input dy times its coefficient. */
+gt_status gt_merge_sum_forward(const gt_layer *l, gt_layer_io *io);
+gt_status gt_merge_sum_backward(const gt_layer *l, gt_layer_io *io);
+int gt_merge_sum_ops(const gt_layer *l, gt_op out[8]);
+#define GT_MERGE_SUM_FIELDS                                                                        \
+    .read_config = gt_merge_read_config, .write_config = gt_merge_write_config,                    \
+    .ops = gt_merge_sum_ops, .forward = gt_merge_sum_forward, .backward = gt_merge_sum_backward
+/* The class fields the merge layers share. */
+#define GT_MERGE_FIELDS                                                                            \
+    .category = GT_CATEGORY_MERGE, .output_rank = GT_RANK_AS_INPUT, .merge = 1,                    \
+    .writes_output = gt_layer_always_writes
+
 /* infer() of the kinds whose output has their input's shape. */
 gt_status gt_layer_keep_shape(gt_layer *l);
 /* 1: the layer writes its own output tensor (for classes that always do). */

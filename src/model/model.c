@@ -124,8 +124,15 @@ gt_status gt_model_add(gt_model *m, const gt_layer *layer)
         m->layers = grown;
         m->capacity = cap;
     }
+    if (layer->n_inputs < 0 || layer->n_inputs > GT_LAYER_MAX_INPUTS)
+        return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s': layer %d has %d inputs (at most %d)",
+                       m->name, m->n_layers, layer->n_inputs, GT_LAYER_MAX_INPUTS);
     gt_layer *dst = &m->layers[m->n_layers];
     *dst = *layer;
+    if (dst->n_inputs == 0) { /* a Sequential stack: the layer before, or the model's input */
+        dst->n_inputs = 1;
+        dst->inputs[0] = m->n_layers - 1;
+    }
     if (dst->name[0] == '\0') default_layer_name(m, dst->kind, dst->name, sizeof dst->name);
     m->n_layers++;
     m->built = 0;
@@ -289,6 +296,11 @@ gt_status gt_model_strip_preprocessing(gt_model *model)
     memmove(model->layers, model->layers + drop,
             (size_t)(model->n_layers - drop) * sizeof *model->layers);
     model->n_layers -= drop;
+    for (int i = 0; i < model->n_layers; ++i) { /* the graph's indices move with the layers */
+        gt_layer *l = &model->layers[i];
+        for (int k = 0; k < l->n_inputs; ++k)
+            l->inputs[k] = l->inputs[k] - drop < 0 ? GT_MODEL_INPUT : l->inputs[k] - drop;
+    }
     model->input = compute_input;
     return gt_model_build(model);
 }

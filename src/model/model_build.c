@@ -113,6 +113,78 @@ static gt_status assign_weights(gt_model *m)
     return GT_OK;
 }
 
+static const char *layer_name_or_input(const gt_model *m, int src)
+{
+    return src == GT_MODEL_INPUT ? (m->input_name[0] ? m->input_name : "the model's input")
+                                 : m->layers[src].name;
+}
+
+/* Layer i's input shapes from the layers it reads. Preprocessing layers run
+ * in the data pipeline as one chain from the input; the network reads what
+ * the last of them produces (the trainer's input batch). */
+static gt_status resolve_inputs(gt_model *m, int i)
+{
+    gt_layer *l = &m->layers[i];
+    const gt_layer_class *cls = gt_layer_class_of(l->kind);
+    int pre = gt_layer_kind_is_preprocessing(l->kind);
+    char msg[512];
+    if (cls->merge ? l->n_inputs < 2 : l->n_inputs != 1) {
+        snprintf(msg, sizeof msg, "takes %s, found %d",
+                 cls->merge ? "2 or more inputs" : "one input", l->n_inputs);
+        return layer_error(GT_ERR_UNSUPPORTED, m, i, msg);
+    }
+    int fc = m->first_compute;
+    for (int k = 0; k < l->n_inputs; ++k) {
+        int src = l->inputs[k];
+        if (src < GT_MODEL_INPUT || src >= i) {
+            snprintf(msg, sizeof msg, "input %d is layer index %d, which does not come before it",
+                     k, src);
+            return layer_error(GT_ERR_FORMAT, m, i, msg);
+        }
+        if (pre && src != i - 1) {
+            snprintf(msg, sizeof msg,
+                     "preprocessing layers run in the data pipeline as one chain from the "
+                     "input; this one reads '%s' instead of %s",
+                     layer_name_or_input(m, src), i ? m->layers[i - 1].name : "the model's input");
+            return layer_error(GT_ERR_UNSUPPORTED, m, i, msg);
+        }
+        if (!pre && fc > 0 && src < fc - 1) {
+            snprintf(msg, sizeof msg,
+                     "reads '%s', before the preprocessing layer '%s' has run; the network "
+                     "sees the data only after all the preprocessing layers",
+                     layer_name_or_input(m, src), m->layers[fc - 1].name);
+            return layer_error(GT_ERR_UNSUPPORTED, m, i, msg);
+        }
+        l->ins[k] = src == GT_MODEL_INPUT ? m->input : m->layers[src].out;
+    }
+    l->in = l->ins[0];
+    return GT_OK;
+}
+
+/* Every layer but the last feeds another one (the last one is the output);
+ * a chain (each compute layer reads the one before) keeps the trainer's
+ * straight-line path. */
+static gt_status check_connected(gt_model *m)
+{
+    int last = m->n_layers - 1;
+    m->chain = 1;
+    for (int i = 0; i < last; ++i) {
+        int used = 0;
+        for (int j = i + 1; j < m->n_layers && !used; ++j)
+            for (int k = 0; k < m->layers[j].n_inputs; ++k)
+                used |= m->layers[j].inputs[k] == i;
+        if (!used)
+            return layer_error(GT_ERR_UNSUPPORTED, m, i,
+                               "its output is not used by any layer, and gtrain trains models "
+                               "with one output (the last layer)");
+    }
+    for (int i = m->first_compute + 1; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        if (l->n_inputs != 1 || l->inputs[0] != i - 1) m->chain = 0;
+    }
+    return GT_OK;
+}
+
 gt_status gt_model_build(gt_model *m)
 {
     if (m == NULL) return gt_fail(GT_ERR_INVALID_ARGUMENT, "gt_model_build: model is NULL");
@@ -129,7 +201,6 @@ gt_status gt_model_build(gt_model *m)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "model '%s' has no layers", m->name);
 
     m->first_compute = -1;
-    gt_shape3 cur = m->input;
     for (int i = 0; i < m->n_layers; ++i) {
         gt_layer *l = &m->layers[i];
         int pre = gt_layer_kind_is_preprocessing(l->kind);
@@ -147,14 +218,14 @@ gt_status gt_model_build(gt_model *m)
             return layer_error(GT_ERR_UNSUPPORTED, m, i,
                                "softmax is supported only on the last layer, where it is fused "
                                "with the cross-entropy loss");
-        l->in = cur;
-        l->out = cur;
+        GT_TRY(resolve_inputs(m, i));
+        l->out = l->in;
         l->pad_top = l->pad_left = 0;
         gt_status st = gt_layer_class_of(l->kind)->infer(l);
         if (st != GT_OK)
             return gt_fail_context(st, "model '%s': layer '%s' (%s)", m->name, l->name,
                                    gt_layer_kind_keras_name(l->kind));
-        cur = l->out;
+        gt_shape3 cur = l->out;
         if (!checked_elements((size_t)cur.h, (size_t)cur.w, (size_t)cur.c, 1))
             return too_many(m, i, "output", (size_t)cur.h, (size_t)cur.w, (size_t)cur.c, 1);
     }
@@ -162,6 +233,7 @@ gt_status gt_model_build(gt_model *m)
         return gt_fail(GT_ERR_INVALID_ARGUMENT,
                        "model '%s' has only preprocessing layers; add the network's layers",
                        m->name);
+    GT_TRY(check_connected(m));
     GT_TRY(fold_preprocessing(m));
     GT_TRY(assign_weights(m));
 

@@ -44,7 +44,12 @@ const char *gt_layer_name_problem(const char *name);
     X(ACTIVATION, gt_activation_class)                                                             \
     X(RELU, gt_relu_class)                                                                         \
     X(LEAKY_RELU, gt_leaky_relu_class)                                                             \
-    X(ELU, gt_elu_class)
+    X(ELU, gt_elu_class)                                                                           \
+    X(ADD, gt_add_class)                                                                           \
+    X(SUBTRACT, gt_subtract_class)                                                                 \
+    X(MULTIPLY, gt_multiply_class)                                                                 \
+    X(AVERAGE, gt_average_class)                                                                   \
+    X(CONCATENATE, gt_concatenate_class)
 
 typedef enum gt_layer_kind {
 #define GT_LAYER_ENUM_(id, cls) GT_LAYER_##id,
@@ -81,6 +86,11 @@ typedef struct gt_initializer {
     float value;
 } gt_initializer;
 
+/* The most tensors a merge layer (Add, Concatenate, ...) takes. */
+#define GT_LAYER_MAX_INPUTS 8
+/* A layer input that is the model's input (after its preprocessing layers). */
+#define GT_MODEL_INPUT (-1)
+
 /* A layer's named weight tensors (BatchNormalization has four). */
 #define GT_LAYER_MAX_WEIGHTS 4
 
@@ -95,6 +105,11 @@ typedef struct gt_layer_weight {
 typedef struct gt_layer {
     gt_layer_kind kind;
     char name[64];
+    /* The graph: the layers whose outputs this one reads, in call order
+     * (GT_MODEL_INPUT: the model's input). n_inputs 0 when added means the
+     * layer before it (a Sequential stack); gt_model_add fills it in. */
+    int n_inputs;
+    int inputs[GT_LAYER_MAX_INPUTS];
 
     /* ---- configuration (from the zoo or the JSON); each kind uses its own ---- */
     gt_activation activation; /* Conv2D, Dense, Activation, ReLU-like layers */
@@ -112,6 +127,9 @@ typedef struct gt_layer {
     int repeats;             /* RepeatChannels: output channels = input channels * repeats */
     int pad[4];              /* ZeroPadding2D: top, bottom, left, right */
     int keepdims;            /* global pooling: (None, 1, 1, c) instead of (None, c) */
+    int axis;                /* Concatenate: -1 (channels) */
+    int negate_second;       /* Subtract: input 0 - input 1 */
+    int mean;                /* Average: the sum over the number of inputs */
     float momentum, epsilon; /* BatchNormalization */
     int center, scale_bn;    /* BatchNormalization: beta, gamma present */
     gt_initializer gamma_init, beta_init, mean_init, var_init;
@@ -120,8 +138,9 @@ typedef struct gt_layer {
     int has_seed;
 
     /* ---- derived by gt_model_build ---- */
-    gt_shape3 in, out;     /* per-example shapes */
-    int pad_top, pad_left; /* Conv2D, pooling */
+    gt_shape3 in, out;                  /* per-example shapes; in is ins[0] */
+    gt_shape3 ins[GT_LAYER_MAX_INPUTS]; /* the shape of each input */
+    int pad_top, pad_left;              /* Conv2D, pooling */
     int n_weights;
     gt_layer_weight weights[GT_LAYER_MAX_WEIGHTS];
 } gt_layer;
@@ -133,8 +152,13 @@ struct gt_model {
     int capacity;
     gt_layer *layers;
     gt_recipe recipe;
+    /* Read from a Keras Functional model (written back as one); its
+     * InputLayer's name, which the layers' inbound nodes refer to. */
+    int functional;
+    char input_name[64];
 
     /* ---- derived by gt_model_build ---- */
+    int chain;                /* 1: each compute layer reads the one before it only */
     int first_compute;        /* index of the first non-preprocessing layer */
     gt_preprocess preprocess; /* the leading preprocessing layers, folded */
     gt_augment augment;       /* their augmentation stages (n_stages 0: none) */

@@ -1,8 +1,9 @@
-/* Reading a Keras Sequential model from its model JSON (model.to_json()), as
- * Keras 2 (tf.keras 2.x) and Keras 3 write it. Every rejection names the
- * file, the layer (its index in the JSON "layers" array, its name and
- * class), the field, what was found and what is supported; each layer kind
- * reads its own config fields (its class, src/model/layers/). */
+/* Reading a Keras model from its model JSON (model.to_json()): Sequential
+ * here, Functional in model_json_functional.c, as Keras 2 (tf.keras 2.x) and
+ * Keras 3 write them. Every rejection names the file, the layer (its index in
+ * the JSON "layers" array, its name and class), the field, what was found
+ * and what is supported; each layer kind reads its own config fields (its
+ * class, src/model/layers/). */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include "json_read.h"
 #include "layer.h"
 #include "model_internal.h"
+#include "model_json.h"
 
 /* dtype is "float32" (Keras 2) or a DTypePolicy object naming it (Keras 3). */
 static gt_status check_dtype(const gt_json_where *w, const cJSON *cfg)
@@ -36,7 +38,7 @@ static gt_status check_dtype(const gt_json_where *w, const cJSON *cfg)
                         found);
 }
 
-static gt_status parse_layer(gt_json_where *w, const cJSON *jl, gt_layer *l)
+gt_status gt_json_parse_layer(gt_json_where *w, const cJSON *jl, gt_layer *l)
 {
     w->name = NULL;
     w->class_name = NULL;
@@ -88,8 +90,8 @@ static gt_status parse_layer(gt_json_where *w, const cJSON *jl, gt_layer *l)
 }
 
 /* [null, h, w, c] -> (h, w, c); [null, h, w] -> (h, w, 1); [null, n] -> (1, 1, n). */
-static gt_status parse_input_shape(const gt_json_where *w, const char *field, const cJSON *shape,
-                                   gt_shape3 *out)
+gt_status gt_json_parse_input_shape(const gt_json_where *w, const char *field, const cJSON *shape,
+                                    gt_shape3 *out)
 {
     int n = cJSON_IsArray(shape) ? cJSON_GetArraySize(shape) : 0;
     int dims[3] = {1, 1, 1}, ok = n >= 2 && n <= 4;
@@ -127,15 +129,16 @@ static gt_status find_input_shape(const char *origin, const cJSON *config, const
     if (cJSON_IsString(name)) w.name = name->valuestring;
     for (int i = 0; i < 2; ++i) {
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(first_cfg, fields[i]);
-        if (s != NULL && !cJSON_IsNull(s)) return parse_input_shape(&w, fields[i], s, out);
+        if (s != NULL && !cJSON_IsNull(s)) return gt_json_parse_input_shape(&w, fields[i], s, out);
     }
     const cJSON *build = cJSON_GetObjectItemCaseSensitive(first, "build_config");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(build, "input_shape");
     if (s != NULL && !cJSON_IsNull(s))
-        return parse_input_shape(&w, "build_config.input_shape", s, out);
+        return gt_json_parse_input_shape(&w, "build_config.input_shape", s, out);
     s = cJSON_GetObjectItemCaseSensitive(config, "build_input_shape");
     w.index = -1;
-    if (s != NULL && !cJSON_IsNull(s)) return parse_input_shape(&w, "build_input_shape", s, out);
+    if (s != NULL && !cJSON_IsNull(s))
+        return gt_json_parse_input_shape(&w, "build_input_shape", s, out);
     return gt_fail(GT_ERR_FORMAT,
                    "%s: the model has no input shape: expected an InputLayer with "
                    "batch_input_shape (Keras 2) or batch_shape (Keras 3), or batch_input_shape "
@@ -153,12 +156,15 @@ static gt_status read_model(const char *origin, const cJSON *root, gt_model **ou
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(root, "class_name");
     if (!cJSON_IsString(cls))
         return gt_json_fail(&top, GT_ERR_FORMAT, "class_name is missing: not a Keras model JSON");
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(root, "config");
+    /* Keras 2 wrote "Model" for Functional models before 2.4 */
+    if (strcmp(cls->valuestring, "Functional") == 0 || strcmp(cls->valuestring, "Model") == 0)
+        return gt_json_read_functional(origin, config, out);
     if (strcmp(cls->valuestring, "Sequential") != 0)
         return gt_json_fail(&top, GT_ERR_UNSUPPORTED,
-                            "model class_name \"%s\" is not supported (expected \"Sequential\"): "
-                            "gtrain reads Sequential models",
+                            "model class_name \"%s\" is not supported (expected \"Sequential\" "
+                            "or \"Functional\")",
                             cls->valuestring);
-    const cJSON *config = cJSON_GetObjectItemCaseSensitive(root, "config");
     /* Keras before 2.2.3 wrote the layer list itself as the config. */
     const cJSON *layers =
         cJSON_IsArray(config) ? config : cJSON_GetObjectItemCaseSensitive(config, "layers");
@@ -189,12 +195,17 @@ static gt_status read_model(const char *origin, const cJSON *root, gt_model **ou
         }
         gt_json_where w = {origin, i, NULL, NULL};
         gt_layer layer;
-        st = parse_layer(&w, jl, &layer);
+        st = gt_json_parse_layer(&w, jl, &layer);
         if (st == GT_OK) {
             st = gt_model_add(m, &layer);
             if (st != GT_OK) st = gt_fail_context(st, "%s", origin);
         }
     }
+    return gt_json_finish_model(origin, st, m, out);
+}
+
+gt_status gt_json_finish_model(const char *origin, gt_status st, gt_model *m, gt_model **out)
+{
     if (st == GT_OK) {
         st = gt_model_build(m);
         if (st != GT_OK) st = gt_fail_context(st, "%s", origin);

@@ -103,6 +103,19 @@ gt_status gt_model_summary(const gt_model *model, FILE *out)
     fprintf(out, "%s\n", rule_equal);
 
     int flat = model->input.h == 1 && model->input.w == 1;
+    if (model->functional) { /* Keras lists a Functional model's InputLayer as a row */
+        char name[128], shape[64];
+        snprintf(name, sizeof name, "%s (InputLayer)",
+                 model->input_name[0] ? model->input_name : "input_1");
+        if (flat)
+            snprintf(shape, sizeof shape, "(None, %d)", model->input.c);
+        else
+            snprintf(shape, sizeof shape, "(None, %d, %d, %d)", model->input.h, model->input.w,
+                     model->input.c);
+        const char *fields[3] = {name, shape, "0"};
+        print_row(out, fields);
+        fprintf(out, "%*s\n", SUMMARY_WIDTH, "");
+    }
     for (int i = 0; i < model->n_layers; ++i) {
         const gt_layer *l = &model->layers[i];
         char name[128], shape[64], params[32];

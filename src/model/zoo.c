@@ -17,7 +17,8 @@
     X("mlp-300-100", 28, 28, 1, build_mlp_300_100)                                                 \
     X("softmax-mnist", 28, 28, 1, build_softmax_mnist)                                             \
     X("cnn-mnist", 28, 28, 1, build_cnn_mnist)                                                     \
-    X("cnn-fmnist-bn", 28, 28, 1, build_cnn_fmnist_bn)
+    X("cnn-fmnist-bn", 28, 28, 1, build_cnn_fmnist_bn)                                             \
+    X("resnet-fmnist", 28, 28, 1, build_resnet_fmnist)
 
 static const char *const zoo_names[] = {
 #define GT_ZOO_NAME_(name, h, w, c, build) name,
@@ -243,6 +244,90 @@ static gt_status build_cnn_fmnist_bn(gt_model *m)
     GT_TRY(add(m, gt_layer_dense(128, GT_ACT_RELU)));
     GT_TRY(add(m, gt_layer_dense(10, GT_ACT_SOFTMAX)));
     set_recipe(m, "fashion-mnist", 32, 5, GT_OPT_ADAM, 1e-3f, GT_VAL_TEST, 0);
+    return GT_OK;
+}
+
+/* Adds `layer` reading the outputs of `inputs` (layer indices) under `name`
+ * ("<prefix>_<part>"); *out is its index. */
+static gt_status add_graph(gt_model *m, gt_layer layer, const char *prefix, const char *part,
+                           int n_inputs, const int *inputs, int *out)
+{
+    snprintf(layer.name, sizeof layer.name, "%s_%s", prefix, part);
+    layer.n_inputs = n_inputs;
+    for (int k = 0; k < n_inputs; ++k)
+        layer.inputs[k] = inputs[k];
+    GT_TRY(gt_model_add(m, &layer));
+    *out = m->n_layers - 1;
+    return GT_OK;
+}
+
+/* Conv2D with same padding and no activation. */
+static gt_status conv_same(gt_model *m, const char *prefix, const char *part, int filters,
+                           int kernel, int stride, int input, int *out)
+{
+    return add_graph(m, gt_layer_conv2d(filters, kernel, stride, GT_PAD_SAME, GT_ACT_LINEAR),
+                     prefix, part, 1, &input, out);
+}
+
+/* BatchNormalization of the layer named "<prefix>_<part>", named "<prefix>_<part>_bn". */
+static gt_status bn_of(gt_model *m, const char *prefix, const char *part, int input, int *out)
+{
+    char bn[48];
+    snprintf(bn, sizeof bn, "%s_bn", part);
+    return add_graph(m, gt_layer_batchnorm(), prefix, bn, 1, &input, out);
+}
+
+/* A basic residual block (He et al. 2016): conv-BN-ReLU, conv-BN, added to
+ * the shortcut (the input, or a 1x1 conv-BN projection where the stride or
+ * the width changes), then ReLU. The layers come in the order Keras lists
+ * them (by depth: the projection's conv and BN beside the second conv's),
+ * which is the order load_weights matches them in. */
+static gt_status residual_block(gt_model *m, const char *prefix, int in_filters, int filters,
+                                int stride, int input, int *out)
+{
+    int h, relu, conv2, body, proj = -1, shortcut = input;
+    GT_TRY(conv_same(m, prefix, "conv1", filters, 3, stride, input, &h));
+    GT_TRY(bn_of(m, prefix, "conv1", h, &h));
+    GT_TRY(add_graph(m, gt_layer_defaults(GT_LAYER_RELU), prefix, "relu1", 1, &h, &relu));
+    GT_TRY(conv_same(m, prefix, "conv2", filters, 3, 1, relu, &conv2));
+    int project = stride != 1 || in_filters != filters;
+    if (project) GT_TRY(conv_same(m, prefix, "proj", filters, 1, stride, input, &proj));
+    GT_TRY(bn_of(m, prefix, "conv2", conv2, &body));
+    if (project) GT_TRY(bn_of(m, prefix, "proj", proj, &shortcut));
+    int sum, both[2] = {body, shortcut};
+    GT_TRY(add_graph(m, gt_layer_defaults(GT_LAYER_ADD), prefix, "add", 2, both, &sum));
+    return add_graph(m, gt_layer_defaults(GT_LAYER_RELU), prefix, "out", 1, &sum, out);
+}
+
+/* Beyond the notebooks: a small ResNet for Fashion-MNIST (a Functional
+ * model): a 16-filter conv-BN-ReLU stem, 3 stages of 2 residual blocks (16,
+ * 32 and 64 filters; the second and third stages start with stride 2: 28,
+ * 14, 7 pixels), global average pooling and Dense 10 softmax.
+ * bench/keras_resnet_fmnist.py builds the same model in Keras 3. Recipe:
+ * Adam 1e-3, batch 64, 5 epochs, test validation. */
+static gt_status build_resnet_fmnist(gt_model *m)
+{
+    static const int stage_filters[3] = {16, 32, 64};
+    m->functional = 1;
+    snprintf(m->input_name, sizeof m->input_name, "%s", "input_layer");
+    int x, from = GT_MODEL_INPUT;
+    GT_TRY(
+        add_graph(m, gt_layer_rescaling(1.0f / 255.0f, 0.0f), "input", "rescaling", 1, &from, &x));
+    GT_TRY(conv_same(m, "stem", "conv", 16, 3, 1, x, &x));
+    GT_TRY(bn_of(m, "stem", "conv", x, &x));
+    GT_TRY(add_graph(m, gt_layer_defaults(GT_LAYER_RELU), "stem", "relu", 1, &x, &x));
+    int width = 16;
+    for (int s = 0; s < 3; ++s)
+        for (int b = 0; b < 2; ++b) {
+            char prefix[16];
+            snprintf(prefix, sizeof prefix, "s%db%d", s + 1, b + 1);
+            int stride = s > 0 && b == 0 ? 2 : 1;
+            GT_TRY(residual_block(m, prefix, width, stage_filters[s], stride, x, &x));
+            width = stage_filters[s];
+        }
+    GT_TRY(add_graph(m, gt_layer_global_avgpool2d(), "head", "pool", 1, &x, &x));
+    GT_TRY(add_graph(m, gt_layer_dense(10, GT_ACT_SOFTMAX), "head", "dense", 1, &x, &x));
+    set_recipe(m, "fashion-mnist", 64, 5, GT_OPT_ADAM, 1e-3f, GT_VAL_TEST, 0);
     return GT_OK;
 }
 

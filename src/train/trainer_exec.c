@@ -8,13 +8,15 @@
 /* Seed of the dropout masks, kept apart from the weight and shuffle streams. */
 #define GT_DROPOUT_STREAM 0x64726f706f7574ULL /* "dropout" */
 
-static const float *layer_input(const gt_trainer *tr, int i)
+/* What the graph gives layer i as input k: the batch (after the
+ * preprocessing layers) or what a compute layer produced. */
+static const float *layer_input(const gt_trainer *tr, const gt_layer *l, int k)
 {
-    return i == tr->model->first_compute ? tr->input : tr->cur[i - 1];
+    int src = l->inputs[k];
+    return src < tr->model->first_compute ? tr->input : tr->cur[src];
 }
 
-/* What layer i's passes see: its input, buffers and weights. */
-static gt_layer_io layer_io(gt_trainer *tr, int i, int n, int training)
+gt_layer_io gt_trainer_layer_io(gt_trainer *tr, int i, int n, int training)
 {
     const gt_layer *l = &tr->model->layers[i];
     gt_layer_io io;
@@ -22,7 +24,10 @@ static gt_layer_io layer_io(gt_trainer *tr, int i, int n, int training)
     io.be = tr->be;
     io.n = n;
     io.training = training;
-    io.x = layer_input(tr, i);
+    io.n_inputs = l->n_inputs;
+    for (int k = 0; k < l->n_inputs; ++k)
+        io.xs[k] = layer_input(tr, l, k);
+    io.x = io.xs[0];
     io.y = tr->outputs[i];
     io.saved = tr->saved[i];
     for (int k = 0; k < l->n_weights; ++k) {
@@ -44,7 +49,7 @@ gt_status gt_trainer_forward(gt_trainer *tr, int n, int training)
     const gt_model *m = tr->model;
     for (int i = m->first_compute; i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
-        gt_layer_io io = layer_io(tr, i, n, training);
+        gt_layer_io io = gt_trainer_layer_io(tr, i, n, training);
         gt_status st = gt_layer_class_of(l->kind)->forward(l, &io);
         if (st != GT_OK) return gt_fail_context(st, "layer '%s' forward", l->name);
         tr->cur[i] = io.out;
@@ -69,12 +74,13 @@ gt_status gt_trainer_loss(gt_trainer *tr, int n, float *stats_slot, int want_gra
 
 gt_status gt_trainer_backward(gt_trainer *tr, int n)
 {
+    if (tr->graph) return gt_trainer_backward_graph(tr, n);
     const gt_model *m = tr->model;
     float *dy = tr->grad_a;    /* gradient w.r.t. the current layer's output */
     float *spare = tr->grad_b; /* receives the gradient w.r.t. its input */
     for (int i = m->n_layers - 1; i >= m->first_compute; --i) {
         const gt_layer *l = &m->layers[i];
-        gt_layer_io io = layer_io(tr, i, n, 1);
+        gt_layer_io io = gt_trainer_layer_io(tr, i, n, 1);
         io.y_seen = tr->cur[i];
         io.dy = dy;
         io.dx = spare;

@@ -6,7 +6,9 @@
  *   state     the non-trainable weights (BatchNormalization's moving statistics)
  *   opt_state Adam m then v (2 x params), or SGD velocity (params), or none
  *   arena     batch input, batch labels, batch indices, every layer's output,
- *             two ping-pong gradient buffers, step statistics
+ *             two ping-pong gradient buffers, step statistics (a graph that is
+ *             not a chain: outputs and gradients placed by liveness instead,
+ *             trainer_graph.c)
  *   workspace the convolutions' scratch: the most any layer needs for the full
  *             batch or for a dataset's partial last batch (whose geometry may
  *             pick another algorithm on a device)
@@ -80,6 +82,11 @@ struct gt_trainer {
     uint64_t usage_clock;
     gt_resident resident[GT_RESIDENT_SLOTS];
 
+    /* A graph's liveness plan (trainer_graph.c); NULL for a chain, whose
+     * outputs each have their own buffer and whose gradients ping-pong
+     * between grad_a and grad_b. */
+    struct gt_graph_plan *graph;
+
     double learning_rate;           /* the base rate now (callbacks may lower it) */
     struct gt_callbacks *callbacks; /* callbacks.c; NULL: none */
     char *run_info;                 /* saved with ModelCheckpoint's files */
@@ -101,6 +108,19 @@ struct gt_trainer {
     int sum_chunk;
     float *chunk_rows;
 };
+
+/* What layer i's passes see: its inputs, buffers and weights. */
+gt_layer_io gt_trainer_layer_io(gt_trainer *tr, int i, int n, int training);
+
+/* trainer_graph.c: a graph model's buffers placed by liveness in one region
+ * of *region_bytes; bind points the trainer's views into it (outputs, saved,
+ * grad_a and the plan's gradients) once the arena exists. */
+typedef struct gt_graph_plan gt_graph_plan;
+gt_status gt_graph_plan_create(const gt_trainer *tr, size_t *region_bytes, gt_graph_plan **out);
+void gt_graph_plan_bind(gt_trainer *tr, char *region);
+void gt_graph_plan_free(gt_graph_plan *g);
+/* The backward pass over the graph, gradients summed where a tensor fans out. */
+gt_status gt_trainer_backward_graph(gt_trainer *tr, int n);
 
 /* trainer_exec.c: forward and backward over the compute layers for n examples
  * whose input is already in tr->input. training: dropout active. */

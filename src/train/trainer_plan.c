@@ -167,7 +167,13 @@ static gt_status plan_arena(gt_trainer *tr)
     ok = ok && reserve(&bytes, n, sizeof(int32_t));
     if (!ok) return too_large(tr, "the input batch");
     size_t saved_offsets[4096];
-    for (int i = m->first_compute; i < m->n_layers; ++i) {
+    size_t off_graph = bytes;
+    if (!m->chain) { /* a graph: its buffers by liveness, in one region */
+        size_t region = 0;
+        GT_TRY(gt_graph_plan_create(tr, &region, &tr->graph));
+        if (!reserve(&bytes, region, 1)) return too_large(tr, "the activations");
+    }
+    for (int i = m->first_compute; !tr->graph && i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
         size_t out_floats = 0;
         offsets[i] = bytes;
@@ -181,10 +187,13 @@ static gt_status plan_arena(gt_trainer *tr)
         }
         if (out_floats > max_act) max_act = out_floats;
     }
-    size_t off_grad_a = bytes;
-    ok = reserve(&bytes, max_act, sizeof(float));
-    size_t off_grad_b = bytes;
-    ok = ok && reserve(&bytes, max_act, sizeof(float));
+    size_t off_grad_a = bytes, off_grad_b = bytes;
+    ok = 1;
+    if (!tr->graph) {
+        ok = reserve(&bytes, max_act, sizeof(float));
+        off_grad_b = bytes;
+        ok = ok && reserve(&bytes, max_act, sizeof(float));
+    }
     size_t off_stats = bytes;
     ok = ok && reserve(&bytes, 2 * GT_BACKEND_FENCES, sizeof(float));
     if (!ok) return too_large(tr, "the activation gradients");
@@ -202,13 +211,14 @@ static gt_status plan_arena(gt_trainer *tr)
     tr->input = (float *)(base + off_input);
     tr->labels = (int32_t *)(base + off_labels);
     tr->step_index = (int32_t *)(base + off_step_index);
-    for (int i = m->first_compute; i < m->n_layers; ++i) {
+    for (int i = m->first_compute; !tr->graph && i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
         tr->outputs[i] = layer_writes_output(l) ? (float *)(base + offsets[i]) : NULL;
         tr->saved[i] = layer_saved_floats(l, tr->batch) ? (float *)(base + saved_offsets[i]) : NULL;
     }
     tr->grad_a = (float *)(base + off_grad_a);
     tr->grad_b = (float *)(base + off_grad_b);
+    if (tr->graph) gt_graph_plan_bind(tr, base + off_graph);
     tr->stats = (float *)(base + off_stats);
     return GT_OK;
 }
@@ -345,6 +355,7 @@ void gt_trainer_destroy(gt_trainer *tr)
     free(tr->dropout_offsets);
     free(tr->host_step_index);
     gt_callbacks_free(tr->callbacks);
+    gt_graph_plan_free(tr->graph);
     free(tr->run_info);
     free(tr);
 }
@@ -353,7 +364,10 @@ gt_status gt_trainer_check_data(const gt_trainer *tr, const gt_dataset *ds)
 {
     const gt_model *m = tr->model;
     gt_shape3 want = m->input, got = gt_dataset_shape(ds);
-    if (want.h != got.h || want.w != got.w || want.c != got.c)
+    /* Data with the input's element count is fed in the input's shape, as
+     * numpy's reshape (28x28x1 images into a (None, 784) input): examples
+     * are contiguous in both. */
+    if (gt_shape3_size(want) != gt_shape3_size(got))
         return gt_fail(GT_ERR_SHAPE,
                        "model '%s' expects input shape (None, %d, %d, %d), found shape (%zu, %d, "
                        "%d, %d) in %s",

@@ -82,6 +82,30 @@ static gt_status cuda_pad2d_backward(gt_backend *be, const gt_pad_geom *g, float
     return GT_OK;
 }
 
+/* The merge layers' ops (kernels/merge.cu). */
+static gt_status cuda_axpby(gt_backend *be, float *y, const float *x, size_t count, float alpha,
+                            float beta)
+{
+    GT_CUDA_CHECK(gt_launch_axpby(y, x, count, alpha, beta, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_mul(gt_backend *be, float *y, const float *a, const float *b, size_t count)
+{
+    GT_CUDA_CHECK(gt_launch_mul(y, a, b, count, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_channel_copy(gt_backend *be, float *dst, int dst_stride, int dst_offset,
+                                   const float *src, int src_stride, int src_offset, size_t rows,
+                                   int channels)
+{
+    GT_TRY(gt_check_channel_copy(dst_stride, dst_offset, src_stride, src_offset, channels));
+    GT_CUDA_CHECK(gt_launch_channel_copy(dst, dst_stride, dst_offset, src, src_stride, src_offset,
+                                         rows, channels, gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 /* BatchNormalization: gtrain's own kernels rather than cuDNN's batch norm,
  * for one summation order fixed here (deterministic by construction, as every
  * reduction of gtrain is), Keras 3's biased batch variance in the moving
@@ -278,6 +302,9 @@ void gt_cuda_install_ops(gt_backend *be)
     be->act_backward = cuda_act_backward;
     be->avgpool_forward = cuda_avgpool_forward;
     be->avgpool_backward = cuda_avgpool_backward;
+    be->axpby = cuda_axpby;
+    be->mul = cuda_mul;
+    be->channel_copy = cuda_channel_copy;
     be->pad2d_forward = cuda_pad2d_forward;
     be->pad2d_backward = cuda_pad2d_backward;
     be->batchnorm_forward_train = cuda_batchnorm_forward_train;
