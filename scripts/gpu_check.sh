@@ -332,7 +332,19 @@ finish() {
     local rc=$1
     [ "$FINISHED" = 1 ] && return
     FINISHED=1
-    if [ -n "$CHILD" ]; then kill -TERM "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; fi
+    if [ -n "$CHILD" ]; then
+        kill -TERM "$CHILD" 2>/dev/null
+        wait "$CHILD" 2>/dev/null
+        # timeout leads a process group of its own and signalled all of it, but
+        # waited for its command only: the command's children (a compiler under
+        # ninja) may still be exiting. None outlives the script: up to 5 s, then KILL.
+        local tenths=0
+        while kill -0 -- -"$CHILD" 2>/dev/null && [ "$tenths" -lt 50 ]; do
+            sleep 0.1
+            tenths=$((tenths + 1))
+        done
+        kill -KILL -- -"$CHILD" 2>/dev/null
+    fi
     if [ -n "$CURRENT_PART" ]; then # the part a signal cut short
         local name=${CURRENT_PART%%|*} rest=${CURRENT_PART#*|}
         record "$name" "INTERRUPTED (${INTERRUPTED:-signal})" $((SECONDS - ${rest#*|})) "${rest%|*}"
