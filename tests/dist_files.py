@@ -2,9 +2,10 @@
 """Files for the data-parallel tests (tests/dist_*.sh), beside keras_files.py.
 
 Commands:
-  model mlp|cnn-dropout PATH   Keras model JSON for 8x8x1 images, 5 classes:
+  model mlp|cnn-dropout|bn PATH   Keras model JSON for 8x8x1 images, 5 classes:
       mlp: Rescaling, Flatten, Dense 16 relu, Dense 5 softmax;
-      cnn-dropout: keras_files' small CNN with Dropout(0.3) after each conv
+      cnn-dropout: keras_files' small CNN with Dropout(0.3) after each conv;
+      bn: the mlp with a BatchNormalization after its hidden layer
   close A B TOL   exit 0 when every weight of A and B differs by at most TOL
       (absolute); prints the largest difference either way
   same A B        exit 0 when the weights are bit-identical
@@ -36,6 +37,12 @@ def model(kind):
                     "dtype": "float32", "rate": 0.3, "noise_shape": None, "seed": None}}
         m["config"]["layers"] = [layers[0], layers[1], layers[2], dropout("dropout"), layers[3],
                                  layers[4], dropout("dropout_1"), layers[5], layers[6]]
+    elif kind == "bn":
+        bn = {"class_name": "BatchNormalization", "config": {
+            "name": "batch_normalization", "trainable": True, "dtype": "float32", "axis": -1,
+            "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}}
+        m["config"]["layers"] = [layers[0], layers[1], layers[5], dense("dense", 16, "relu"), bn,
+                                 dense("dense_1", 5, "softmax")]
     else:
         raise SystemExit("unknown model " + kind)
     m["config"]["name"] = kind

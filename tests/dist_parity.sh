@@ -5,7 +5,8 @@
 # run's, for an MLP, a CNN with dropout (masks drawn by global example
 # position) and batches that do not divide by the rank count (16 and 7 over
 # 3 ranks, the partial last batch, and batches 2 and 4 over 3 ranks, where
-# ranks take nothing).
+# ranks take nothing), and BatchNormalization, which N ranks cannot yet
+# compute as one process, refused.
 #
 # The bound, 1e-5 absolute on every weight: the ranks compute the same
 # products and differ from one process only in the order the float32
@@ -81,6 +82,19 @@ check "cnn without dropout" -- "$gtrain" fit --model cnn0.json --data hdf5:d.h5 
   --batch-size 16 --epochs 1 --steps-per-epoch 3 --device cpu --threads 1 --seed 3 --save nodrop.h5
 df close cnn-dropout-steps-1.h5 nodrop.h5 1e-4 >/dev/null \
   && { echo "FAIL: dropout changed nothing in 3 steps"; fail=1; }
+
+# what N ranks would not compute as one process is refused on every rank
+# before the first step: BatchNormalization's batch statistics (each rank's
+# would be those of its share)
+df model bn bn.json || { echo "FAIL: building bn.json"; fail=1; }
+ranks 2 fit --model bn.json --data hdf5:d.h5 --validation none --batch-size 16 --epochs 1 \
+  --device cpu --threads 1 >"$tmp/out" 2>"$tmp/err"
+code=$?
+{ [ $code -ne 0 ] && [ $code -ne 124 ] && grep -q "BatchNormalization) with 2 ranks" "$tmp/err" &&
+  ! grep -q "^Epoch " "$tmp/out"; } ||
+  { echo "FAIL: BatchNormalization over 2 ranks: exit $code, expected a refusal:"; cat "$tmp/err"; fail=1; }
+check "the same model in one process" -- "$gtrain" fit --model bn.json --data hdf5:d.h5 \
+  --validation none --batch-size 16 --epochs 1 --steps-per-epoch 2 --device cpu --threads 1
 
 [ $fail -eq 0 ] && echo "PASS: 2 and 3 ranks train as one process (within $bound)"
 exit $fail
