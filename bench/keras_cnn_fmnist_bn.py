@@ -24,6 +24,26 @@ import sys
 import time
 
 
+def keras_session(threads, seed):
+    """TensorFlow on `threads` intra-op threads (one inter-op), every random
+    stream seeded: (tf, keras)."""
+    import tensorflow as tf
+    import keras
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+    return tf, keras
+
+
+def write_history(path, history, epochs):
+    """Keras' History as the CSV the comparisons read (gtrain's history columns)."""
+    with open(path, "w") as f:
+        f.write("epoch,loss,accuracy,val_loss,val_accuracy\n")
+        for i in range(epochs):
+            f.write(f"{i + 1},{history['loss'][i]:.6f},{history['accuracy'][i]:.6f},"
+                    f"{history['val_loss'][i]:.6f},{history['val_accuracy'][i]:.6f}\n")
+
+
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()
@@ -63,11 +83,7 @@ def main():
     a = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
-    import tensorflow as tf
-    import keras
-    tf.config.threading.set_intra_op_parallelism_threads(a.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    keras.utils.set_random_seed(a.seed)
+    tf, keras = keras_session(a.threads, a.seed)
     d = a.data_dir
     x_train = read_idx(os.path.join(d, "train-images-idx3-ubyte.gz"))[..., None].astype("float32")
     y_train = read_idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype("int32")
@@ -83,11 +99,7 @@ def main():
     print(f"keras {keras.__version__}, tensorflow {tf.__version__}, {time.time() - t0:.1f} s, "
           f"seed {a.seed}, threads {a.threads}")
     if a.history:
-        with open(a.history, "w") as f:
-            f.write("epoch,loss,accuracy,val_loss,val_accuracy\n")
-            for i in range(a.epochs):
-                f.write(f"{i + 1},{h.history['loss'][i]:.6f},{h.history['accuracy'][i]:.6f},"
-                        f"{h.history['val_loss'][i]:.6f},{h.history['val_accuracy'][i]:.6f}\n")
+        write_history(a.history, h.history, a.epochs)
     if a.save:
         model.save(a.save)  # .h5: Keras' legacy HDF5 format, which gtrain reads
     if a.json:

@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from keras_cnn_fmnist_bn import read_idx  # noqa: E402
+from keras_cnn_fmnist_bn import keras_session, read_idx, write_history  # noqa: E402
 
 
 def build(keras):
@@ -69,11 +69,7 @@ def main():
     ap.add_argument("--json")
     a = ap.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    import keras
-    tf.config.threading.set_intra_op_parallelism_threads(a.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    keras.utils.set_random_seed(a.seed)
+    tf, keras = keras_session(a.threads, a.seed)
     model = build(keras)
     if a.json:
         with open(a.json, "w") as f:
@@ -94,11 +90,7 @@ def main():
     print(f"keras {keras.__version__}, tensorflow {tf.__version__}, {time.time() - t0:.1f} s, "
           f"seed {a.seed}, threads {a.threads}, {len(x_train)} training images")
     if a.history:
-        with open(a.history, "w") as f:
-            f.write("epoch,loss,accuracy,val_loss,val_accuracy\n")
-            for i in range(a.epochs):
-                f.write(f"{i + 1},{h.history['loss'][i]:.6f},{h.history['accuracy'][i]:.6f},"
-                        f"{h.history['val_loss'][i]:.6f},{h.history['val_accuracy'][i]:.6f}\n")
+        write_history(a.history, h.history, a.epochs)
     return 0
 
 
