@@ -224,9 +224,18 @@ static gt_status read_choice(hid_t g, const char *attr, const char *where, const
 /* Every field of /gtrain_state is checked against what a run can mean
  * before it is used: the int64 and float64 values of a file do not fit the
  * trainer's int and float fields otherwise, and a wrong counter would train
- * on garbage. Messages name the file, the field and the value. */
-static gt_status get_int(hid_t g, const char *where, const char *name, long long lo, long long hi,
-                         long long *out)
+ * on garbage. Messages name the file, the field and the value. There is
+ * one reader per kind of GT_CHECKPOINT_STATE_FIELDS (read_<kind>): the
+ * attribute, checked, into a value of the kind's type (kind_<kind>). */
+typedef long long kind_int64;
+typedef unsigned long long kind_uint64;
+typedef double kind_real, kind_real_gt, kind_fraction;
+typedef gt_optimizer_kind kind_optimizer;
+typedef gt_loss_reduction kind_reduction;
+typedef gt_data_order kind_order;
+
+static gt_status read_int64(hid_t g, const char *where, const char *name, long long lo,
+                            long long hi, long long *out)
 {
     GT_TRY(gt_h5_read_int64_attr(g, name, where, out));
     if (*out < lo || *out > hi)
@@ -247,20 +256,6 @@ static gt_status get_real(hid_t g, const char *where, const char *name, double l
     return GT_OK;
 }
 
-/* One reader per kind of GT_CHECKPOINT_STATE_FIELDS: the attribute,
- * checked, into a value of the kind's type. */
-typedef long long kind_int64;
-typedef unsigned long long kind_uint64;
-typedef double kind_real, kind_real_gt, kind_fraction;
-typedef gt_optimizer_kind kind_optimizer;
-typedef gt_loss_reduction kind_reduction;
-typedef gt_data_order kind_order;
-
-static gt_status read_int64(hid_t g, const char *where, const char *name, long long lo,
-                            long long hi, long long *out)
-{
-    return get_int(g, where, name, lo, hi, out);
-}
 static gt_status read_uint64(hid_t g, const char *where, const char *name, int lo, int hi,
                              unsigned long long *out)
 {
