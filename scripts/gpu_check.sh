@@ -47,7 +47,9 @@ stage      (development machine) copy into .gpu_stage/ (or $GTRAIN_GPU_STAGE):
            and library, and the commit id of the working tree.
 run        (GPU machine) fresh Release build into build-gpu-check/, then, in
            this order, each part under its own time limit: ldd of every
-           binary; ctest -L gpu (per-test timeout); gtrain fit VGG-16 on
+           binary; ctest -L gpu (per-test timeout); on a machine with several
+           GPUs, mpirun over all of them (one process vs N ranks, bench);
+           gtrain fit VGG-16 on
            Fashion-MNIST (notebook recipe); gtrain bench of vgg16 and
            cnn-fmnist in fp32 and tf32, eager and --cuda-graph, at batch 32
            and 100; torch_gpu_bench.py eager at 32/100; bench_ops per-op
@@ -509,6 +511,35 @@ torch_versions_join() {
 
 # ------------------------------------------------------------------ run ----
 
+# Data-parallel training over N ranks, one per GPU (NCCL) or on the CPU in
+# a dry run: the same fit (fp32, small gradient buckets so that several sums
+# overlap backward) in one process and over N ranks gives the same test loss
+# within 1e-3 relative (the sums add the shares in another order), then
+# bench under mpirun prints per-rank and global throughput at N times the
+# given per-rank batches. Needs mpirun and a gtrain built with MPI.
+multi_rank() { # multi_rank GTRAIN DEVICE N DATA_DIR CSV BENCH_MODEL BATCH...
+    local gt=$1 device=$2 n=$3 data=$4 csv=$5 bench_model=$6 work flags=(--oversubscribe) a b
+    shift 6
+    local batches=() x
+    for x in "$@"; do batches+=("$((x * n))"); done
+    [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
+    work=$(mktemp -d) || return 1
+    local fit=(fit --model cnn-fmnist --device "$device" --precision fp32 --data-dir "$data"
+        --epochs 1 --steps-per-epoch 20 --batch-size 64 --validation none --seed 5)
+    local ev=(evaluate --device "$device" --precision fp32 --data-dir "$data" --batch-size 500)
+    "$gt" "${fit[@]}" --save "$work/one.h5" || return 1
+    mpirun "${flags[@]}" -np "$n" "$gt" "${fit[@]}" --bucket-size 64K --save "$work/ranks.h5" || return 1
+    a=$("$gt" "${ev[@]}" --weights "$work/one.h5" | grep -o "loss: [0-9.]*" | tail -1 | cut -d' ' -f2)
+    b=$("$gt" "${ev[@]}" --weights "$work/ranks.h5" | grep -o "loss: [0-9.]*" | tail -1 | cut -d' ' -f2)
+    echo "test loss: one process $a, $n ranks $b"
+    awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a;
+        exit !(a != "" && b != "" && d <= 1e-3 * (m > 1 ? m : 1)) }' ||
+        { echo "FAIL: $n ranks trained other weights than one process"; return 1; }
+    mpirun "${flags[@]}" -np "$n" "$gt" bench --model "$bench_model" --device "$device" \
+        --batch-sizes "$(IFS=,; echo "${batches[*]}")" --steps 5 --warmup 1 --csv "$csv" || return 1
+    rm -rf "$work"
+}
+
 run() {
     MODE=run
     parse_run_options "$@"
@@ -531,6 +562,24 @@ run() {
     [ $DRY = 1 ] && require_gpu=0
     part "ctest -L gpu" 150 -- env GTRAIN_REQUIRE_GPU=$require_gpu \
         ctest --test-dir "$BUILD" -L gpu --output-on-failure --timeout 100
+
+    # every GPU of the machine over mpirun (one rank per GPU, NCCL); one GPU:
+    # its one-rank NCCL path is gpu_nccl in ctest -L gpu above
+    local gpus=1 mpi=1
+    [ $DRY = 1 ] || gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+    [ $DRY = 1 ] && gpus=2 # the same commands over 2 CPU ranks prove the part
+    command -v mpirun >/dev/null || mpi=0
+    "$gt" --version 2>/dev/null | grep -q "data-parallel over MPI: yes" || mpi=0
+    if [ "$gpus" -lt 2 ]; then
+        skip "mpirun over the GPUs" "one GPU on this machine"
+    elif [ $mpi = 0 ]; then
+        skip "mpirun over the GPUs" "no mpirun, or gtrain built without MPI"
+    else
+        local secs=120 bench=(vgg16 32 100)
+        [ $DRY = 1 ] && secs=600 bench=(cnn-fmnist 2)
+        part "mpirun $gpus ranks ($device)" $secs -- multi_rank "$gt" "$device" "$gpus" \
+            "$STAGE/fashion-mnist" "$OUT/bench_${gpus}ranks.csv" "${bench[@]}"
+    fi
 
     # VGG-16, the notebook's recipe (batch 100, validation on the test set)
     if [ $DRY = 1 ]; then

@@ -54,6 +54,30 @@ GT_API void gt_dist_share(int n, int rank, int size, int *first, int *count);
  * stream of a CUDA backend (after gt_dist_attach), MPI_Allreduce on host
  * memory otherwise. One rank: nothing to do. */
 GT_API gt_status gt_dist_allreduce_backend(gt_dist *d, gt_backend *be, float *buf, size_t count);
+/* Overlap of the gradient sums with backward: gt_dist_reduce_start begins
+ * the in-place sum of count floats of backend memory (a bucket of gradients
+ * whose backward is done) and returns while it runs; the caller must not
+ * touch buf until gt_dist_reduce_wait. CPU: MPI_Iallreduce, which Open MPI
+ * advances only inside MPI calls, so gt_dist_reduce_progress (MPI_Testall)
+ * goes between the layers' backward passes. CUDA: NCCL on a stream of its
+ * own that waits for an event of the compute stream. gt_dist_reduce_wait
+ * ends every started sum: on the CPU it waits (MPI_Waitall); on the GPU it
+ * queues the compute stream's wait for the NCCL stream and returns at once.
+ * One rank: nothing to do. */
+GT_API gt_status gt_dist_reduce_start(gt_dist *d, gt_backend *be, float *buf, size_t count);
+GT_API gt_status gt_dist_reduce_progress(gt_dist *d);
+GT_API gt_status gt_dist_reduce_wait(gt_dist *d, gt_backend *be);
+
+/* be->synchronize, bounded: with NCCL in the backend's work, a rank whose
+ * peer died would wait in its all-reduce forever, so the wait polls the
+ * stream and NCCL's asynchronous error, and after gt_dist_timeout seconds
+ * aborts the communicator and fails naming this rank. Otherwise (CPU,
+ * one rank) be->synchronize itself. */
+GT_API gt_status gt_dist_synchronize(gt_dist *d, gt_backend *be);
+/* Seconds a rank waits for its GPU work with NCCL before it gives up:
+ * GTRAIN_DIST_TIMEOUT when set (a positive number), else 300. */
+GT_API double gt_dist_timeout(void);
+
 /* Sums count doubles of host memory in place over every rank. */
 GT_API gt_status gt_dist_allreduce_host(gt_dist *d, double *buf, int count);
 /* 1 on every rank when `flag` is non-zero on any (a stop request must end
@@ -84,6 +108,17 @@ GT_API gt_status gt_dist_choose_gpu(const gt_dist *d);
  * captured CUDA graph). Binds the backend (gt_dist_attach). d must outlive
  * tr; one rank: as without it. */
 GT_API gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d);
+/* Gradient buckets of bucket_floats floats summed over the ranks while the
+ * rest of backward runs (gt_dist_reduce_start), launched after the backward
+ * of the layer that completes each; 0: one sum of every gradient after
+ * backward. The sums are the same per element either way (two ranks give
+ * the same bits; more may add in another order). Set by
+ * gt_trainer_set_dist to GT_DIST_BUCKET_FLOATS_DEFAULT. */
+#define GT_DIST_BUCKET_FLOATS_DEFAULT ((size_t)25 * 1024 * 1024 / sizeof(float))
+GT_API gt_status gt_trainer_set_reduce_buckets(gt_trainer *tr, size_t bucket_floats);
+/* The buckets each step's gradient sum takes with a whole batch (0: one sum
+ * after backward, or one rank). */
+GT_API int gt_trainer_reduce_buckets(const gt_trainer *tr);
 /* --deterministic training: each batch cut into chunks of `chunk` examples
  * (the last one shorter), each chunk's gradient computed alone, the ranks
  * taking consecutive chunks, and the chunk gradients summed in chunk order

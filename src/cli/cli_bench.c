@@ -177,7 +177,7 @@ int gt_cli_bench(int argc, char **argv)
     int n_sizes = 7;
     long steps = 20, warmup = 3;
     uint64_t seed = 1;
-    gt_cli_device_opts dev = {"auto", "auto", 0, 0, 0};
+    gt_cli_device_opts dev = {.device = "auto", .precision = "auto"};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         int r = gt_cli_device_option(argc, argv, &i, &dev);

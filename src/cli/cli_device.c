@@ -21,6 +21,9 @@ const char gt_cli_device_help[] =
 gt_status gt_cli_data_parallel(const gt_cli_device_opts *opts, const gt_backend *be, gt_trainer *tr)
 {
     GT_TRY(gt_trainer_set_dist(tr, gt_cli_dist()));
+    if (opts->bucket_set)
+        GT_TRY(gt_trainer_set_reduce_buckets(tr, (opts->bucket_bytes + sizeof(float) - 1) /
+                                                     sizeof(float)));
     if (!opts->deterministic || (strcmp(be->name, "cuda") == 0 && gt_dist_size(gt_cli_dist()) == 1))
         return GT_OK; /* one GPU: its deterministic algorithms are the whole meaning */
     int batch = gt_trainer_config(tr)->batch_size;
@@ -36,6 +39,17 @@ int gt_cli_device_option(int argc, char **argv, int *i, gt_cli_device_opts *opts
     }
     if (strcmp(arg, "--deterministic") == 0) {
         opts->deterministic = 1;
+        return 1;
+    }
+    if (strcmp(arg, "--bucket-size") == 0) {
+        if (*i + 1 >= argc) {
+            gt_cli_error(GT_EXIT_USAGE, "%s needs a value", arg);
+            return -1;
+        }
+        const char *v = argv[++*i];
+        opts->bucket_bytes = 0;
+        if (strcmp(v, "0") != 0 && !gt_cli_parse_bytes(arg, v, &opts->bucket_bytes)) return -1;
+        opts->bucket_set = 1;
         return 1;
     }
     int is_device = strcmp(arg, "--device") == 0;

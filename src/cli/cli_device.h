@@ -10,6 +10,8 @@ typedef struct gt_cli_device_opts {
     int threads;           /* 0: all cores */
     int cuda_graph;        /* --cuda-graph: run training steps as captured CUDA graphs */
     int deterministic;     /* --deterministic: deterministic algorithms only */
+    int bucket_set;        /* --bucket-size given */
+    size_t bucket_bytes;   /* its value: gradient bytes per all-reduce bucket (0: one sum) */
 } gt_cli_device_opts;
 
 /* Consumes argv[*i] (and its value) when it is one of the device options;

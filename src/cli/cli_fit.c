@@ -506,9 +506,13 @@ int gt_cli_fit(int argc, char **argv)
         snprintf(order, sizeof order, "shuffled");
     char reshaped[160];
     gt_cli_describe_reshape(model, data.train, reshaped, sizeof reshaped);
-    char ranks[64] = "";
-    int size = gt_dist_size(gt_cli_dist());
-    if (size > 1) snprintf(ranks, sizeof ranks, " over %d ranks", size);
+    char ranks[96] = "";
+    int size = gt_dist_size(gt_cli_dist()), buckets = gt_trainer_reduce_buckets(tr);
+    if (size > 1 && buckets > 0)
+        snprintf(ranks, sizeof ranks, " over %d ranks (gradients summed in %d bucket%s)", size,
+                 buckets, buckets == 1 ? "" : "s");
+    else if (size > 1)
+        snprintf(ranks, sizeof ranks, " over %d ranks", size);
     if (leader)
         fprintf(stderr,
                 "gtrain: %s on %s (%zu training, %zu validation examples), batch %d%s, %s, %s, "

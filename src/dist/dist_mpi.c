@@ -116,6 +116,65 @@ gt_status gt_dist_allreduce_backend(gt_dist *d, gt_backend *be, float *buf, size
     return allreduce(d, buf, count, MPI_FLOAT, sizeof(float), MPI_SUM);
 }
 
+static gt_status wait_oldest(gt_dist *d)
+{
+    GT_MPI_TRY(d, MPI_Wait(&d->pending[0], MPI_STATUS_IGNORE));
+    d->n_pending -= 1;
+    memmove(d->pending, d->pending + 1, (size_t)d->n_pending * sizeof *d->pending);
+    return GT_OK;
+}
+
+gt_status gt_dist_reduce_start(gt_dist *d, gt_backend *be, float *buf, size_t count)
+{
+    if (!d || d->size <= 1 || count == 0) return GT_OK;
+#ifdef GTRAIN_HAVE_CUDA
+    if (d->nccl && be == d->nccl_be) return gt_nccl_reduce_start(d, buf, count);
+#endif
+    if (strcmp(be->name, "cuda") == 0)
+        return gt_fail(GT_ERR_INTERNAL, "rank %d: all-reduce on a CUDA backend without NCCL",
+                       d->rank);
+    for (size_t done = 0; done < count;) {
+        size_t piece = count - done < (size_t)INT_MAX ? count - done : (size_t)INT_MAX;
+        if (d->n_pending == GT_DIST_MAX_PENDING) GT_TRY(wait_oldest(d));
+        GT_MPI_TRY(d, MPI_Iallreduce(MPI_IN_PLACE, buf + done, (int)piece, MPI_FLOAT, MPI_SUM,
+                                     d->comm, &d->pending[d->n_pending]));
+        d->n_pending += 1;
+        done += piece;
+    }
+    return GT_OK;
+}
+
+gt_status gt_dist_reduce_progress(gt_dist *d)
+{
+    if (!d || d->n_pending == 0) return GT_OK;
+    int all_done = 0;
+    GT_MPI_TRY(d, MPI_Testall(d->n_pending, d->pending, &all_done, MPI_STATUSES_IGNORE));
+    if (all_done) d->n_pending = 0;
+    return GT_OK;
+}
+
+gt_status gt_dist_reduce_wait(gt_dist *d, gt_backend *be)
+{
+    if (!d || d->size <= 1) return GT_OK;
+#ifdef GTRAIN_HAVE_CUDA
+    if (d->nccl && be == d->nccl_be) return gt_nccl_reduce_wait(d);
+#endif
+    (void)be;
+    int n = d->n_pending;
+    d->n_pending = 0;
+    if (n) GT_MPI_TRY(d, MPI_Waitall(n, d->pending, MPI_STATUSES_IGNORE));
+    return GT_OK;
+}
+
+gt_status gt_dist_synchronize(gt_dist *d, gt_backend *be)
+{
+#ifdef GTRAIN_HAVE_CUDA
+    if (d && d->nccl && be == d->nccl_be) return gt_nccl_synchronize(d);
+#endif
+    (void)d;
+    return be->synchronize(be);
+}
+
 gt_status gt_dist_allreduce_host(gt_dist *d, double *buf, int count)
 {
     if (!d || d->size <= 1 || count <= 0) return GT_OK;

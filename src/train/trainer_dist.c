@@ -6,6 +6,7 @@
  * scaled by the whole batch (mean: 1 / n of the global n), and the ranks
  * sum: the sum of the shares' gradients is the whole batch's gradient, up to
  * the order of the float additions. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gtrain/dist.h"
@@ -56,7 +57,7 @@ gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d)
     }
     tr->dist = size > 1 ? d : NULL;
     tr->silent = gt_dist_rank(d) != 0;
-    return GT_OK;
+    return gt_trainer_set_reduce_buckets(tr, GT_DIST_BUCKET_FLOATS_DEFAULT);
 }
 
 gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot)
@@ -66,11 +67,90 @@ gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot)
     return be->zero(be, stats_slot, 2 * sizeof(float));
 }
 
+gt_status gt_trainer_grads_ready(gt_trainer *tr, int i)
+{
+    if (!tr->overlap_step) return GT_OK;
+    size_t lo = tr->bucket_launch[i];
+    if (lo == GT_NO_BUCKET) return gt_dist_reduce_progress(tr->dist);
+    GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads + lo, tr->bucket_hi - lo));
+    tr->bucket_hi = lo;
+    return GT_OK;
+}
+
 gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot)
 {
     if (!tr->dist) return GT_OK;
-    GT_TRY(gt_dist_allreduce_backend(tr->dist, tr->be, tr->grads, tr->model->n_trainable));
-    return gt_dist_allreduce_backend(tr->dist, tr->be, stats_slot, 2);
+    if (!tr->bucket_launch) {
+        GT_TRY(gt_dist_allreduce_backend(tr->dist, tr->be, tr->grads, tr->model->n_trainable));
+        return gt_dist_allreduce_backend(tr->dist, tr->be, stats_slot, 2);
+    }
+    /* what no layer's bucket took (all of it on a rank without examples),
+     * the statistics, then the wait before the update reads them */
+    size_t hi = tr->bucket_hi;
+    if (hi > 0) GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads, hi));
+    GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, stats_slot, 2));
+    tr->bucket_hi = tr->model->n_trainable;
+    return gt_dist_reduce_wait(tr->dist, tr->be);
+}
+
+/* The layer after whose backward each bucket starts. Valid when the
+ * trainable offsets grow with the layer index (model_build assigns them
+ * so): then, backward running from the last layer down, every gradient at
+ * or above the lowest offset of the layers done so far is final. */
+static gt_status plan_buckets(const gt_model *m, size_t bucket_floats, size_t *launch)
+{
+    size_t end = 0; /* of the trainable weights of the layers before */
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_weights; ++k) {
+            const gt_layer_weight *w = &l->weights[k];
+            if (!w->trainable) continue;
+            if (w->offset < end)
+                return gt_fail(GT_ERR_INTERNAL,
+                               "layer '%s': trainable offsets do not follow the layer order; "
+                               "gradient buckets cannot be planned",
+                               l->name);
+            end = w->offset + w->count;
+        }
+    }
+    size_t hi = m->n_trainable, frontier = m->n_trainable;
+    for (int i = m->n_layers - 1; i >= m->first_compute; --i) {
+        const gt_layer *l = &m->layers[i];
+        for (int k = 0; k < l->n_weights; ++k)
+            if (l->weights[k].trainable && l->weights[k].offset < frontier)
+                frontier = l->weights[k].offset;
+        launch[i] = GT_NO_BUCKET;
+        if (frontier < hi && hi - frontier >= bucket_floats) {
+            launch[i] = frontier;
+            hi = frontier;
+        }
+    }
+    return GT_OK;
+}
+
+gt_status gt_trainer_set_reduce_buckets(gt_trainer *tr, size_t bucket_floats)
+{
+    free(tr->bucket_launch);
+    tr->bucket_launch = NULL;
+    tr->bucket_hi = tr->model->n_trainable;
+    /* --deterministic's chunk sums replace the buckets */
+    if (bucket_floats == 0 || !tr->dist || tr->sum_chunk > 0) return GT_OK;
+    size_t *launch = calloc((size_t)tr->model->n_layers, sizeof *launch);
+    if (!launch) return gt_fail(GT_ERR_OUT_OF_MEMORY, "out of host memory");
+    for (int i = 0; i < tr->model->n_layers; ++i)
+        launch[i] = GT_NO_BUCKET;
+    gt_status st = plan_buckets(tr->model, bucket_floats, launch);
+    if (st != GT_OK) {
+        free(launch);
+        return st;
+    }
+    tr->bucket_launch = launch;
+    return GT_OK;
+}
+
+gt_status gt_trainer_synchronize(gt_trainer *tr)
+{
+    return gt_dist_synchronize(tr->dist, tr->be);
 }
 
 gt_status gt_trainer_reduce_sums(gt_trainer *tr, double *sums, int count)
@@ -109,6 +189,7 @@ gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk)
     tr->chunk_rows = NULL;
     tr->sum_chunk = 0;
     if (chunk == 0) return GT_OK;
+    GT_TRY(gt_trainer_set_reduce_buckets(tr, 0));
     if (!backend_is_host(be))
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "gradient sums independent of the rank count (--deterministic) run on the "
@@ -151,4 +232,18 @@ gt_status gt_trainer_sum_chunks(gt_trainer *tr, int n_chunks, float *stats_slot)
     stats_slot[0] = stats[0];
     stats_slot[1] = stats[1];
     return GT_OK;
+}
+
+int gt_trainer_reduce_buckets(const gt_trainer *tr)
+{
+    if (!tr->bucket_launch) return 0;
+    const gt_model *m = tr->model;
+    int count = 0;
+    size_t lowest = m->n_trainable;
+    for (int i = m->first_compute; i < m->n_layers; ++i)
+        if (tr->bucket_launch[i] != GT_NO_BUCKET) {
+            count += 1;
+            if (tr->bucket_launch[i] < lowest) lowest = tr->bucket_launch[i];
+        }
+    return count + (lowest > 0); /* the rest, after backward */
 }

@@ -87,6 +87,7 @@ gt_status gt_trainer_backward(gt_trainer *tr, int n)
         io.need_dx = i > m->first_compute;
         gt_status st = gt_layer_class_of(l->kind)->backward(l, &io);
         if (st != GT_OK) return gt_fail_context(st, "layer '%s' backward", l->name);
+        GT_TRY(gt_trainer_grads_ready(tr, i));
         if (io.dx_out == spare) { /* the next layer down reads it; dy becomes the spare */
             spare = dy;
             dy = io.dx_out;

@@ -210,7 +210,7 @@ gt_status gt_feed_begin_range(gt_feed *f, size_t first, size_t end)
 static gt_status release_landed(gt_feed *f, int wait_all)
 {
     gt_backend *be = f->tr->be;
-    if (wait_all && f->n_held) GT_TRY(be->synchronize(be));
+    if (wait_all && f->n_held) GT_TRY(gt_trainer_synchronize(f->tr));
     while (f->n_held > 0) {
         int slot = f->held[0], done = 0;
         GT_TRY(be->upload_query(be, slot, &done));

@@ -71,7 +71,7 @@ static gt_status ring_consume_one(stats_ring *r)
 static gt_status ring_drain(stats_ring *r, int wait_all)
 {
     gt_backend *be = r->tr->be;
-    if (wait_all && r->consumed < r->issued) GT_TRY(be->synchronize(be));
+    if (wait_all && r->consumed < r->issued) GT_TRY(gt_trainer_synchronize(r->tr));
     while (r->consumed < r->issued) {
         int done = 0;
         GT_TRY(be->fence_query(be, (int)(r->consumed % GT_BACKEND_FENCES), &done));
@@ -99,7 +99,7 @@ static gt_status ring_issue(stats_ring *r, int step, int n)
 static gt_status ring_reserve(stats_ring *r)
 {
     if (r->issued - r->consumed >= GT_BACKEND_FENCES - 1) {
-        GT_TRY(r->tr->be->synchronize(r->tr->be));
+        GT_TRY(gt_trainer_synchronize(r->tr));
         GT_TRY(ring_drain(r, 0));
     }
     return GT_OK;
@@ -127,10 +127,15 @@ static gt_status shared_step(gt_trainer *tr, gt_feed *feed, size_t position, int
 {
     int first = 0, count = 0;
     gt_trainer_share(tr, n, &first, &count);
-    if (count > 0)
-        GT_TRY(part_step(tr, feed, position, n, first, count, stats_slot, counter));
-    else
+    if (count > 0) {
+        tr->overlap_step = tr->bucket_launch != NULL;
+        tr->bucket_hi = tr->model->n_trainable;
+        gt_status st = part_step(tr, feed, position, n, first, count, stats_slot, counter);
+        tr->overlap_step = 0;
+        GT_TRY(st);
+    } else {
         GT_TRY(gt_trainer_zero_step(tr, stats_slot));
+    }
     return gt_trainer_reduce_step(tr, stats_slot);
 }
 
@@ -213,6 +218,7 @@ gt_status gt_trainer_step(gt_trainer *tr, const gt_dataset *ds, const int32_t *i
     GT_TRY(train_step(tr, &feed, 0, n, tr->stats));
     if (loss_sum || correct) {
         float host[2];
+        GT_TRY(gt_trainer_synchronize(tr)); /* bounded, before a copy that may block */
         GT_TRY(be->download(be, host, tr->stats, sizeof host));
         GT_TRY(be->synchronize(be));
         if (loss_sum) *loss_sum = host[0];

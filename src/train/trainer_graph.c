@@ -263,6 +263,7 @@ gt_status gt_trainer_backward_graph(gt_trainer *tr, int n)
                 st = be->copy(be, dest[k], result, floats * sizeof(float));
             if (st != GT_OK) return gt_fail_context(st, "layer '%s' backward", l->name);
         }
+        GT_TRY(gt_trainer_grads_ready(tr, i));
     }
     return GT_OK;
 }

@@ -107,7 +107,17 @@ struct gt_trainer {
      * off) and the rows every chunk's gradient + statistics go to */
     int sum_chunk;
     float *chunk_rows;
+    /* gradient buckets (gt_trainer_set_reduce_buckets): per compute layer,
+     * where the bucket launched after its backward begins (GT_NO_BUCKET:
+     * none), NULL when the sums wait for the whole backward; bucket_hi the
+     * end of the next bucket during a step, overlap_step 1 inside a step
+     * whose backward launches them */
+    size_t *bucket_launch;
+    size_t bucket_hi;
+    int overlap_step;
 };
+
+#define GT_NO_BUCKET ((size_t)-1)
 
 /* What layer i's passes see: its inputs, buffers and weights. */
 gt_layer_io gt_trainer_layer_io(gt_trainer *tr, int i, int n, int training);
@@ -147,6 +157,12 @@ gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot);
 /* After backward, before the update: the gradients and the step's loss sum
  * and correct count summed over the ranks. */
 gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot);
+/* After the backward of layer i: launches the bucket of gradients it
+ * completes, or lets the launched ones progress. */
+gt_status gt_trainer_grads_ready(gt_trainer *tr, int i);
+/* be->synchronize, bounded when NCCL sums are in the backend's work
+ * (gt_dist_synchronize): the trainer's host waits inside training. */
+gt_status gt_trainer_synchronize(gt_trainer *tr);
 /* Mask elements a step draws per example (dropout counter advance / n). */
 uint64_t gt_trainer_dropout_draws(const gt_trainer *tr);
 /* The row of chunk k: its gradient (n_trainable floats), then its loss

@@ -353,6 +353,7 @@ void gt_trainer_destroy(gt_trainer *tr)
     free(tr->saved);
     free(tr->cur);
     free(tr->dropout_offsets);
+    free(tr->bucket_launch);
     free(tr->host_step_index);
     gt_callbacks_free(tr->callbacks);
     gt_graph_plan_free(tr->graph);
@@ -395,6 +396,8 @@ static gt_status copy_params(gt_trainer *tr, float *host_out, const float *host_
     if (count != total)
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "parameter count is %zu, caller passed %zu", total,
                        count);
+    /* the step's NCCL sums done (a bounded wait) before copies that may block */
+    GT_TRY(gt_trainer_synchronize(tr));
     for (int i = 0; i < m->n_layers; ++i) {
         const gt_layer *l = &m->layers[i];
         for (int k = 0; k < l->n_weights; ++k) {

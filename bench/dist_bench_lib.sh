@@ -1,0 +1,20 @@
+# Sourced by the data-parallel benches (bench/dist_*.sh) after setting
+# $gtrain and $batches: `gtrain bench` runs under mpirun whose CSVs go to a
+# temporary folder, and the median over rounds of their images/s.
+flags=(--oversubscribe)
+[ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# dist_bench TAG RANKS THREADS MODEL ROUND [more gtrain bench options]
+dist_bench() {
+  local tag=$1 np=$2 threads=$3 model=$4 round=$5
+  shift 5
+  mpirun "${flags[@]}" -x OMP_NUM_THREADS="$threads" -np "$np" "$gtrain" bench --model "$model" \
+    --batch-sizes "$batches" --steps 20 --warmup 3 --device cpu --threads "$threads" "$@" \
+    --csv "$tmp/$tag-$model-$round.csv" >/dev/null
+}
+# dist_median TAG MODEL BATCH: the median over the rounds of each run's images/s
+dist_median() {
+  for f in "$tmp/$1-$2"-*.csv; do awk -F, -v b="$3" 'NR > 1 && $3 == b {print $7}' "$f"; done |
+    sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
