@@ -197,3 +197,63 @@ extern "C" cudaError_t gt_launch_batchnorm_update_moving(float *moving_mean, flo
         moving_mean, moving_var, batch_mean, batch_var, cols, momentum);
     return cudaGetLastError();
 }
+
+/* The batch-shared ops: column sums as floats (for the all-reduce over the
+ * ranks), and dx from the whole batch's float sums. */
+extern "C" cudaError_t gt_launch_batchnorm_sums(float *sums, const float *x, const float *center,
+                                                size_t rows, int cols, double *scratch,
+                                                size_t scratch_doubles, cudaStream_t stream)
+{
+    if (scratch_doubles < gt_batchnorm_scratch_min_doubles(cols)) return cudaErrorInvalidValue;
+    if (rows == 0) return cudaMemsetAsync(sums, 0, (size_t)cols * sizeof(float), stream);
+    double *sum = scratch, *partial = scratch + 2 * (size_t)cols;
+    bn_args a = {x, NULL, center, NULL, 1.0f, rows, cols};
+    return column_sum(a, center ? BN_SQ : BN_X, sum, NULL, sums, partial,
+                      scratch_doubles - 2 * (size_t)cols, stream);
+}
+
+extern "C" cudaError_t gt_launch_batchnorm_backward_sums(float *sums, const float *dy,
+                                                         const float *x, const float *mean,
+                                                         const float *var, size_t rows, int cols,
+                                                         float epsilon, double *scratch,
+                                                         size_t scratch_doubles,
+                                                         cudaStream_t stream)
+{
+    if (scratch_doubles < gt_batchnorm_scratch_min_doubles(cols)) return cudaErrorInvalidValue;
+    if (rows == 0) return cudaMemsetAsync(sums, 0, 2 * (size_t)cols * sizeof(float), stream);
+    double *sum = scratch, *partial = scratch + 2 * (size_t)cols;
+    size_t partial_doubles = scratch_doubles - 2 * (size_t)cols;
+    bn_args a = {x, dy, mean, var, epsilon, rows, cols};
+    cudaError_t e = column_sum(a, BN_DY, sum, NULL, sums, partial, partial_doubles, stream);
+    if (e != cudaSuccess) return e;
+    return column_sum(a, BN_DY_XHAT, sum + cols, NULL, sums + cols, partial, partial_doubles,
+                      stream);
+}
+
+static __global__ void bn_backward_apply_kernel(float *dx, const float *dy, const float *x,
+                                                const float *gamma, const float *mean,
+                                                const float *var, float epsilon,
+                                                const float *sums, size_t count, int cols,
+                                                double total_rows)
+{
+    GT_GRID_STRIDE_LOOP(i, count)
+    {
+        int c = (int)(i % (size_t)cols);
+        dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
+                                    (double)sums[c], (double)sums[cols + c], total_rows);
+    }
+}
+
+extern "C" cudaError_t gt_launch_batchnorm_backward_apply(float *dx, const float *dy,
+                                                          const float *x, const float *gamma,
+                                                          const float *mean, const float *var,
+                                                          const float *sums, size_t rows, int cols,
+                                                          size_t total_rows, float epsilon,
+                                                          cudaStream_t stream)
+{
+    size_t count = rows * (size_t)cols;
+    if (count == 0) return cudaSuccess;
+    bn_backward_apply_kernel<<<gt_grid_for(count), GT_THREADS, 0, stream>>>(
+        dx, dy, x, gamma, mean, var, epsilon, sums, count, cols, (double)total_rows);
+    return cudaGetLastError();
+}

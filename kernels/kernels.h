@@ -69,6 +69,20 @@ cudaError_t gt_launch_batchnorm_backward(float *dx, float *dgamma, float *dbeta,
 cudaError_t gt_launch_batchnorm_update_moving(float *moving_mean, float *moving_var,
                                               const float *batch_mean, const float *batch_var,
                                               int cols, float momentum, cudaStream_t stream);
+/* The batch-shared ops (backend.h: batchnorm_sums, _backward_sums,
+ * _backward_apply), the same sums as above as floats; rows may be 0. */
+cudaError_t gt_launch_batchnorm_sums(float *sums, const float *x, const float *center, size_t rows,
+                                     int cols, double *scratch, size_t scratch_doubles,
+                                     cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_backward_sums(float *sums, const float *dy, const float *x,
+                                              const float *mean, const float *var, size_t rows,
+                                              int cols, float epsilon, double *scratch,
+                                              size_t scratch_doubles, cudaStream_t stream);
+cudaError_t gt_launch_batchnorm_backward_apply(float *dx, const float *dy, const float *x,
+                                               const float *gamma, const float *mean,
+                                               const float *var, const float *sums, size_t rows,
+                                               int cols, size_t total_rows, float epsilon,
+                                               cudaStream_t stream);
 
 /* ---- softmax_xent.cu ---- */
 /* Fused softmax + sparse cross-entropy; stats[0] = loss sum, stats[1] =

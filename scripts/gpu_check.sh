@@ -512,8 +512,9 @@ torch_versions_join() {
 # ------------------------------------------------------------------ run ----
 
 # Data-parallel training over N ranks, one per GPU (NCCL) or on the CPU in
-# a dry run: the same fit (fp32, small gradient buckets so that several sums
-# overlap backward) in one process and over N ranks gives the same test loss
+# a dry run: the same fit of cnn-fmnist-bn (fp32, small gradient buckets so
+# that several sums overlap backward, BatchNormalization's statistics summed
+# over the ranks) in one process and over N ranks gives the same test loss
 # within 1e-3 relative (the sums add the shares in another order), then
 # bench under mpirun prints per-rank and global throughput at N times the
 # given per-rank batches. Needs mpirun and a gtrain built with MPI.
@@ -524,7 +525,7 @@ multi_rank() { # multi_rank GTRAIN DEVICE N DATA_DIR CSV BENCH_MODEL BATCH...
     for x in "$@"; do batches+=("$((x * n))"); done
     [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
     work=$(mktemp -d) || return 1
-    local fit=(fit --model cnn-fmnist --device "$device" --precision fp32 --data-dir "$data"
+    local fit=(fit --model cnn-fmnist-bn --device "$device" --precision fp32 --data-dir "$data"
         --epochs 1 --steps-per-epoch 20 --batch-size 64 --validation none --seed 5)
     local ev=(evaluate --device "$device" --precision fp32 --data-dir "$data" --batch-size 500)
     "$gt" "${fit[@]}" --save "$work/one.h5" || return 1

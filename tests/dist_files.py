@@ -2,10 +2,11 @@
 """Files for the data-parallel tests (tests/dist_*.sh), beside keras_files.py.
 
 Commands:
-  model mlp|cnn-dropout|bn PATH   Keras model JSON for 8x8x1 images, 5 classes:
+  model mlp|cnn-dropout|bn|cnn-bn PATH   Keras model JSON for 8x8x1 images, 5 classes:
       mlp: Rescaling, Flatten, Dense 16 relu, Dense 5 softmax;
       cnn-dropout: keras_files' small CNN with Dropout(0.3) after each conv;
-      bn: the mlp with a BatchNormalization after its hidden layer
+      bn: the mlp with a BatchNormalization after its hidden layer (no bias);
+      cnn-bn: the small CNN with a BatchNormalization after each conv (no bias)
   close A B TOL   exit 0 when every weight of A and B differs by at most TOL
       (absolute); prints the largest difference either way
   same A B        exit 0 when the weights are bit-identical
@@ -25,6 +26,23 @@ def dense(name, units, activation):
     return d
 
 
+def no_bias(layer):
+    """A layer followed by BatchNormalization without its bias, as Keras
+    models write it: BN subtracts the mean, so the bias's gradient is zero
+    and what float arithmetic leaves of it is rounding noise, which Adam
+    scales to steps of up to its learning rate; two summation orders would
+    then move the bias apart by up to that much per step."""
+    layer = copy.deepcopy(layer)
+    layer["config"]["use_bias"] = False
+    return layer
+
+
+def batchnorm(name):
+    return {"class_name": "BatchNormalization", "config": {
+        "name": name, "trainable": True, "dtype": "float32", "axis": -1, "momentum": 0.99,
+        "epsilon": 0.001, "center": True, "scale": True}}
+
+
 def model(kind):
     m = copy.deepcopy(kf.MODEL)
     layers = m["config"]["layers"]
@@ -38,11 +56,13 @@ def model(kind):
         m["config"]["layers"] = [layers[0], layers[1], layers[2], dropout("dropout"), layers[3],
                                  layers[4], dropout("dropout_1"), layers[5], layers[6]]
     elif kind == "bn":
-        bn = {"class_name": "BatchNormalization", "config": {
-            "name": "batch_normalization", "trainable": True, "dtype": "float32", "axis": -1,
-            "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}}
-        m["config"]["layers"] = [layers[0], layers[1], layers[5], dense("dense", 16, "relu"), bn,
-                                 dense("dense_1", 5, "softmax")]
+        m["config"]["layers"] = [layers[0], layers[1], layers[5],
+                                 no_bias(dense("dense", 16, "relu")),
+                                 batchnorm("batch_normalization"), dense("dense_1", 5, "softmax")]
+    elif kind == "cnn-bn":
+        m["config"]["layers"] = [layers[0], layers[1], no_bias(layers[2]),
+                                 batchnorm("batch_normalization"), layers[3], no_bias(layers[4]),
+                                 batchnorm("batch_normalization_1"), layers[5], layers[6]]
     else:
         raise SystemExit("unknown model " + kind)
     m["config"]["name"] = kind

@@ -435,8 +435,10 @@ static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsign
     gt_test_fill(beta, c, &seed, -1.0f, 1.0f);
     gt_test_fill(mm, c, &seed, -1.0f, 1.0f);
     gt_test_fill(mv, c, &seed, 0.5f, 2.0f);
-    enum { Y, MEAN, VAR, DX, DGAMMA, DBETA, YINF, MMEAN, MVAR, OUTS };
-    size_t counts[OUTS] = {n, c, c, n, c, c, n, c, c};
+    enum { Y, MEAN, VAR, DX, DGAMMA, DBETA, YINF, MMEAN, MVAR, SUMS, CSUMS, BSUMS, DXS, OUTS };
+    size_t counts[OUTS] = {n, c, c, n, c, c, n, c, c, c, c, 2 * c, n};
+    /* per-channel statistics (relative tolerance) rather than tensors */
+    const int stat[OUTS] = {0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0};
     float *out[2][OUTS];
     gt_backend *bes[2] = {t->gpu, t->ref};
     for (int e = 0; e < 2; ++e) {
@@ -457,6 +459,13 @@ static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsign
         CHECK_OK(be->batchnorm_update_moving(be, d[MMEAN], d[MVAR], d[MEAN], d[VAR], ch, 0.99f));
         CHECK_OK(be->batchnorm_forward_infer(be, d[YINF], d_x, d_g, d_b, d[MMEAN], d[MVAR], rows,
                                              ch, 1e-3f));
+        /* the batch-shared ops: this rank's sums, then dx of a batch 3 times larger */
+        CHECK_OK(be->batchnorm_sums(be, d[SUMS], d_x, NULL, rows, ch));
+        CHECK_OK(be->batchnorm_sums(be, d[CSUMS], d_x, d[MEAN], rows, ch));
+        CHECK_OK(be->batchnorm_backward_sums(be, d[BSUMS], d_dy, d_x, d[MEAN], d[VAR], rows, ch,
+                                             1e-3f));
+        CHECK_OK(be->batchnorm_backward_apply(be, d[DXS], d_dy, d_x, d_g, d[MEAN], d[VAR],
+                                              d[BSUMS], rows, ch, 3 * (size_t)rows, 1e-3f));
         for (int k = 0; k < OUTS; ++k) {
             out[e][k] = host_floats(counts[k]);
             if (affine || (k != DGAMMA && k != DBETA)) dev_to(be, out[e][k], d[k], counts[k] * 4);
@@ -469,14 +478,15 @@ static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsign
     }
     static const char *const names[OUTS] = {"y",       "batch mean",  "batch var",
                                             "dx",      "dgamma",      "dbeta",
-                                            "y infer", "moving mean", "moving var"};
+                                            "y infer", "moving mean", "moving var",
+                                            "sums",    "centered sums", "backward sums",
+                                            "shared dx"};
     for (int k = 0; k < OUTS; ++k) {
         char what[128];
         snprintf(what, sizeof what, "batchnorm %s (%d rows x %d channels%s)", names[k], rows, ch,
                  affine ? "" : ", no gamma/beta");
-        int per_channel = counts[k] == c;
-        compare(t, what, out[0][k], out[1][k], counts[k], per_channel ? 1e-7 : 1e-6,
-                per_channel ? 1e-6 : 0.0);
+        compare(t, what, out[0][k], out[1][k], counts[k], stat[k] ? 1e-7 : 1e-6,
+                stat[k] ? 1e-6 : 0.0);
         free(out[0][k]);
         free(out[1][k]);
     }
@@ -492,6 +502,22 @@ static void test_batchnorm(const parity *t)
     batchnorm_case(t, 129, 600, 1, 1102); /* many column blocks */
     batchnorm_case(t, 1, 4, 1, 1103);     /* one row: variance 0 */
     batchnorm_case(t, 500, 16, 0, 1104);  /* scale=False, center=False */
+    /* a rank without examples: zero sums, no dx to write */
+    gt_backend *be = t->gpu;
+    float *d_s = dev_alloc(be, 2 * 8 * 4), back[16];
+    for (int k = 0; k < 16; ++k)
+        back[k] = 1.0f;
+    CHECK_OK(be->upload(be, d_s, back, sizeof back));
+    CHECK_OK(be->batchnorm_sums(be, d_s, NULL, NULL, 0, 8));
+    CHECK_OK(be->batchnorm_backward_sums(be, d_s + 8, NULL, NULL, NULL, NULL, 0, 4, 1e-3f));
+    CHECK_OK(be->batchnorm_backward_apply(be, NULL, NULL, NULL, NULL, NULL, NULL, d_s, 0, 8, 5,
+                                          1e-3f));
+    dev_to(be, back, d_s, sizeof back);
+    int zeros = 1;
+    for (int k = 0; k < 16; ++k)
+        zeros &= back[k] == 0.0f;
+    CHECK_MSG(zeros, "batchnorm sums of 0 rows on the GPU are not zeros");
+    be->free(be, d_s);
 }
 
 /* ---- optimizers ---- */

@@ -17,6 +17,11 @@ gt_status gt_check_act(const char *op, gt_activation act);
 gt_status gt_check_pad(const char *op, const gt_pad_geom *g);
 /* rows >= 1, channels >= 1, 0 < epsilon < inf. */
 gt_status gt_check_batchnorm(const char *op, int rows, int channels, float epsilon);
+/* The batch-shared ops (batchnorm_sums, _backward_sums, _backward_apply):
+ * rows from 0 (a rank without examples) to total_rows, the whole batch's
+ * (INT_MAX for the sums, which do not need it). */
+gt_status gt_check_bn_shared(const char *op, int rows, int channels, size_t total_rows,
+                             float epsilon);
 /* channels >= 1, 0 <= momentum <= 1. */
 gt_status gt_check_bn_moving(int channels, float momentum);
 /* An elementwise activation (not softmax) for act_forward/act_backward; for

@@ -25,11 +25,24 @@ static gt_status mpi_fail(const gt_dist *d, int code, const char *call)
         if (gt_mpi_rc_ != MPI_SUCCESS) return mpi_fail((d), gt_mpi_rc_, #call);                    \
     } while (0)
 
+/* Open MPI's nonblocking all-reduce (libnbc) picks recursive doubling for
+ * two ranks by default, which took 49 ms where MPI_Allreduce took 36 for
+ * mlp-fmnist's 31 MB of gradients on this machine; Rabenseifner's
+ * reduce-scatter + all-gather took 35 (bench/results/dist_overlap_*.md).
+ * Read at MPI_Init; a value the user set wins. Other MPIs ignore it. */
+static void prefer_nonblocking_algorithms(void)
+{
+#ifdef OPEN_MPI
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0);
+#endif
+}
+
 static gt_status open_world(gt_dist *d)
 {
     int initialized = 0;
     GT_MPI_TRY(d, MPI_Initialized(&initialized));
     if (!initialized) {
+        prefer_nonblocking_algorithms();
         int rc = MPI_Init(NULL, NULL);
         if (rc != MPI_SUCCESS) return gt_fail(GT_ERR_IO, "MPI_Init failed (error %d)", rc);
         d->mpi_initialized = 1;

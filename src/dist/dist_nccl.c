@@ -2,12 +2,13 @@
  * (the CUDA backend opens GTRAIN_CUDA_DEVICE, which gt_dist_choose_gpu set
  * from the local rank).
  *
- * Two ways in. gt_nccl_allreduce queues the sum on the backend's compute
- * stream: it follows the work before it and precedes the work after it.
- * The gradient buckets go on a stream of their own: the NCCL stream waits
- * for an event recorded on the compute stream after the bucket's backward,
- * so the sum runs beside the rest of backward, and the compute stream waits
- * for the NCCL stream before the update. Neither blocks the host.
+ * Every sum runs on one NCCL stream, so that the communicator's operations
+ * keep the program's order on every rank. The gradient buckets' wait for an
+ * event recorded on the compute stream after the bucket's backward and run
+ * beside the rest of backward; the compute stream waits for the NCCL stream
+ * before the update (gt_nccl_reduce_wait). gt_nccl_allreduce is fenced both
+ * ways: it follows the work before it and precedes the work after it, as if
+ * on the compute stream. Neither blocks the host.
  *
  * The communicator is nonblocking (config.blocking 0): its creation and any
  * call that answers ncclInProgress are polled, and so is every host wait
@@ -164,8 +165,18 @@ gt_status gt_nccl_allreduce(gt_dist *d, float *buf, size_t count)
 {
     gt_nccl *n = d->nccl;
     GT_TRY(check_open(d));
-    return settle(d, ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, n->comm, n->compute),
-                  "ncclAllReduce");
+    /* on the NCCL stream too, between fences both ways: the work before it
+     * (the compute stream's) comes first, the work after it waits for it,
+     * and the communicator's operations keep one order on one stream, the
+     * same on every rank (NCCL operations on two streams may wait for each
+     * other in different orders on different ranks, and hang) */
+    GT_NCCL_CUDA_TRY(d, cudaEventRecord(n->ready, n->compute));
+    GT_NCCL_CUDA_TRY(d, cudaStreamWaitEvent(n->sums, n->ready, 0));
+    GT_TRY(settle(d, ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, n->comm, n->sums),
+                  "ncclAllReduce"));
+    GT_NCCL_CUDA_TRY(d, cudaEventRecord(n->summed, n->sums));
+    GT_NCCL_CUDA_TRY(d, cudaStreamWaitEvent(n->compute, n->summed, 0));
+    return GT_OK;
 }
 
 gt_status gt_nccl_reduce_start(gt_dist *d, float *buf, size_t count)

@@ -52,6 +52,13 @@ typedef struct gt_layer_io {
      * ranks each take a share): the first one's position and the batch's
      * size, so that masks are drawn by global position, as in one process. */
     int batch_first, batch_total;
+    /* Training over several ranks: sums count floats of backend memory in
+     * place over the ranks (in the backend's order of work); NULL in one
+     * process. Layers whose math needs the whole batch (BatchNormalization's
+     * statistics) add their per-rank sums with it; every rank calls it the
+     * same number of times, a rank without examples (n 0) too. */
+    gt_status (*sum_over_ranks)(void *ctx, float *buf, size_t count);
+    void *sum_ctx;
     /* forward result */
     const float *out; /* y, or x when the layer passes its input through */
     /* backward */
@@ -137,6 +144,10 @@ typedef struct gt_layer_class {
     size_t (*workspace_bytes)(const gt_layer *l, gt_backend *be, int n);
     /* The backend ops the passes call (the trainer checks them before training). */
     int (*ops)(const gt_layer *l, gt_op out[8]);
+    /* 1: its training forward and backward need the whole batch (they add
+     * per-rank sums with gt_layer_io.sum_over_ranks), so a rank without
+     * examples in a step still runs them, with n 0 */
+    int batch_wide;
     gt_status (*forward)(const gt_layer *l, gt_layer_io *io);
     gt_status (*backward)(const gt_layer *l, gt_layer_io *io);
     /* Floating-point operations of one pass at batch n, for GFLOP/s (NULL: memory-bound). */

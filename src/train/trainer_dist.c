@@ -28,17 +28,6 @@ gt_status gt_trainer_reserve_share(gt_trainer *tr, int n)
 /* What N ranks cannot yet compute as one process does. */
 static gt_status check_parallel(const gt_trainer *tr, int size)
 {
-    const gt_model *m = tr->model;
-    for (int i = m->first_compute; i < m->n_layers; ++i) {
-        const gt_layer *l = &m->layers[i];
-        if (gt_layer_class_of(l->kind)->category == GT_CATEGORY_NORM)
-            return gt_fail(GT_ERR_UNSUPPORTED,
-                           "layer '%s' (BatchNormalization) with %d ranks: each rank's batch "
-                           "statistics would be those of its share, not of the whole batch "
-                           "(synchronized batch statistics are not implemented); train this "
-                           "model in one process",
-                           l->name, size);
-    }
     if (tr->cfg.cuda_graph)
         return gt_fail(GT_ERR_UNSUPPORTED,
                        "--cuda-graph with %d ranks: the NCCL all-reduce is not captured in "
@@ -58,6 +47,32 @@ gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d)
     tr->dist = size > 1 ? d : NULL;
     tr->silent = gt_dist_rank(d) != 0;
     return gt_trainer_set_reduce_buckets(tr, GT_DIST_BUCKET_FLOATS_DEFAULT);
+}
+
+gt_status gt_trainer_sum_over_ranks(void *ctx, float *buf, size_t count)
+{
+    gt_trainer *tr = ctx;
+    return gt_dist_allreduce_backend(tr->dist, tr->be, buf, count);
+}
+
+gt_status gt_trainer_idle_batch_wide(gt_trainer *tr)
+{
+    const gt_model *m = tr->model;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        if (!gt_layer_class_of(l->kind)->batch_wide) continue;
+        gt_layer_io io = gt_trainer_layer_io(tr, i, 0, 1);
+        gt_status st = gt_layer_class_of(l->kind)->forward(l, &io);
+        if (st != GT_OK) return gt_fail_context(st, "layer '%s' forward", l->name);
+    }
+    for (int i = m->n_layers - 1; i >= m->first_compute; --i) {
+        const gt_layer *l = &m->layers[i];
+        if (!gt_layer_class_of(l->kind)->batch_wide) continue;
+        gt_layer_io io = gt_trainer_layer_io(tr, i, 0, 1);
+        gt_status st = gt_layer_class_of(l->kind)->backward(l, &io);
+        if (st != GT_OK) return gt_fail_context(st, "layer '%s' backward", l->name);
+    }
+    return GT_OK;
 }
 
 gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot)
@@ -189,6 +204,19 @@ gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk)
     tr->chunk_rows = NULL;
     tr->sum_chunk = 0;
     if (chunk == 0) return GT_OK;
+    const gt_model *m = tr->model;
+    for (int i = m->first_compute; i < m->n_layers; ++i) {
+        const gt_layer *l = &m->layers[i];
+        if (!gt_layer_class_of(l->kind)->batch_wide) continue;
+        /* its statistics span the whole batch, which chunks would cut; one
+         * process keeps the plain step (the CPU repeats its bits anyway) */
+        if (!tr->dist) return GT_OK;
+        return gt_fail(GT_ERR_UNSUPPORTED,
+                       "layer '%s' (%s) with --deterministic over %d ranks: its statistics span "
+                       "the whole batch, which the fixed chunks would cut; leave --deterministic "
+                       "off (the ranks still train as one process, within float32 rounding)",
+                       l->name, gt_layer_class_of(l->kind)->keras_name, gt_dist_size(tr->dist));
+    }
     GT_TRY(gt_trainer_set_reduce_buckets(tr, 0));
     if (!backend_is_host(be))
         return gt_fail(GT_ERR_UNSUPPORTED,

@@ -41,6 +41,10 @@ gt_layer_io gt_trainer_layer_io(gt_trainer *tr, int i, int n, int training)
     io.dropout_counter = &tr->dropout_counter;
     io.batch_first = tr->share_total > 0 ? tr->share_first : 0;
     io.batch_total = tr->share_total > 0 ? tr->share_total : n;
+    if (tr->dist && training) {
+        io.sum_over_ranks = gt_trainer_sum_over_ranks;
+        io.sum_ctx = tr;
+    }
     return io;
 }
 

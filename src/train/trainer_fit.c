@@ -134,7 +134,10 @@ static gt_status shared_step(gt_trainer *tr, gt_feed *feed, size_t position, int
         tr->overlap_step = 0;
         GT_TRY(st);
     } else {
+        tr->share_first = first; /* the batch-wide layers scale by the whole batch */
+        tr->share_total = n;
         GT_TRY(gt_trainer_zero_step(tr, stats_slot));
+        GT_TRY(gt_trainer_idle_batch_wide(tr));
     }
     return gt_trainer_reduce_step(tr, stats_slot);
 }

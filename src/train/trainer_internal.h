@@ -157,6 +157,11 @@ gt_status gt_trainer_zero_step(gt_trainer *tr, float *stats_slot);
 /* After backward, before the update: the gradients and the step's loss sum
  * and correct count summed over the ranks. */
 gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot);
+/* gt_layer_io.sum_over_ranks over the trainer's ranks (ctx: the trainer). */
+gt_status gt_trainer_sum_over_ranks(void *ctx, float *buf, size_t count);
+/* A rank without examples in a step: the batch-wide layers' forward and
+ * backward with none, so that it adds its (zero) sums to the others'. */
+gt_status gt_trainer_idle_batch_wide(gt_trainer *tr);
 /* After the backward of layer i: launches the bucket of gradients it
  * completes, or lets the launched ones progress. */
 gt_status gt_trainer_grads_ready(gt_trainer *tr, int i);

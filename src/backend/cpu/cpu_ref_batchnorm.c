@@ -1,5 +1,6 @@
 /* Reference batch normalization: per channel, sums in double in row order,
  * over elem_math.h's terms (the fast ops sum in the same order: bit for bit). */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "cpu/cpu_internal.h"
@@ -87,5 +88,58 @@ gt_status gt_cpu_ref_batchnorm_update_moving(gt_backend *be, float *moving_mean,
         moving_mean[c] = gt_bn_moving_elem(moving_mean[c], batch_mean[c], momentum);
         moving_var[c] = gt_bn_moving_elem(moving_var[c], batch_var[c], momentum);
     }
+    return GT_OK;
+}
+
+gt_status gt_cpu_ref_batchnorm_sums(gt_backend *be, float *sums, const float *x,
+                                    const float *center, int rows, int channels)
+{
+    (void)be;
+    GT_TRY(gt_check_bn_shared("batchnorm_sums", rows, channels, INT_MAX, 1.0f));
+    for (int c = 0; c < channels; ++c) {
+        double sum = 0.0;
+        for (int r = 0; r < rows; ++r)
+            sum += center ? gt_bn_sq_term(x[at(r, c, channels)], center[c])
+                          : (double)x[at(r, c, channels)];
+        sums[c] = (float)sum;
+    }
+    return GT_OK;
+}
+
+gt_status gt_cpu_ref_batchnorm_backward_sums(gt_backend *be, float *sums, const float *dy,
+                                             const float *x, const float *mean, const float *var,
+                                             int rows, int channels, float epsilon)
+{
+    (void)be;
+    GT_TRY(gt_check_bn_shared("batchnorm_backward_sums", rows, channels, INT_MAX, epsilon));
+    for (int c = 0; c < channels; ++c) {
+        double inv_std = gt_bn_inv_std(var[c], epsilon);
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (int r = 0; r < rows; ++r) {
+            size_t i = at(r, c, channels);
+            sum_dy += (double)dy[i];
+            sum_dy_xhat += gt_bn_dy_xhat_term(dy[i], x[i], mean[c], inv_std);
+        }
+        sums[c] = (float)sum_dy;
+        sums[channels + c] = (float)sum_dy_xhat;
+    }
+    return GT_OK;
+}
+
+gt_status gt_cpu_ref_batchnorm_backward_apply(gt_backend *be, float *dx, const float *dy,
+                                              const float *x, const float *gamma,
+                                              const float *mean, const float *var,
+                                              const float *sums, int rows, int channels,
+                                              size_t total_rows, float epsilon)
+{
+    (void)be;
+    GT_TRY(gt_check_bn_shared("batchnorm_backward_apply", rows, channels, total_rows, epsilon));
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < channels; ++c) {
+            size_t i = at(r, c, channels);
+            dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon),
+                                        gamma, c, (double)sums[c], (double)sums[channels + c],
+                                        (double)total_rows);
+        }
     return GT_OK;
 }

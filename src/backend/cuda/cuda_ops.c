@@ -1,5 +1,7 @@
 /* The CUDA backend's table entries for gtrain's own kernels (kernels/):
  * argument checks on the host, then one queued launch on the compute stream. */
+#include <limits.h>
+
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_internal.h"
 #include "elem_math.h"
@@ -168,6 +170,46 @@ static gt_status cuda_batchnorm_backward(gt_backend *be, float *dx, float *dgamm
     return GT_OK;
 }
 
+static gt_status cuda_batchnorm_sums(gt_backend *be, float *sums, const float *x,
+                                    const float *center, int rows, int channels)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_bn_shared("batchnorm_sums", rows, channels, INT_MAX, 1.0f));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_sums(sums, x, center, (size_t)rows, channels, scratch,
+                                           doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_backward_sums(gt_backend *be, float *sums, const float *dy,
+                                             const float *x, const float *mean, const float *var,
+                                             int rows, int channels, float epsilon)
+{
+    gt_cuda *cu = gt_cuda_of(be);
+    GT_TRY(gt_check_bn_shared("batchnorm_backward_sums", rows, channels, INT_MAX, epsilon));
+    double *scratch;
+    size_t doubles;
+    GT_TRY(bn_scratch(cu, channels, &scratch, &doubles));
+    GT_CUDA_CHECK(gt_launch_batchnorm_backward_sums(sums, dy, x, mean, var, (size_t)rows, channels,
+                                                    epsilon, scratch, doubles, cu->stream));
+    return GT_OK;
+}
+
+static gt_status cuda_batchnorm_backward_apply(gt_backend *be, float *dx, const float *dy,
+                                              const float *x, const float *gamma,
+                                              const float *mean, const float *var,
+                                              const float *sums, int rows, int channels,
+                                              size_t total_rows, float epsilon)
+{
+    GT_TRY(gt_check_bn_shared("batchnorm_backward_apply", rows, channels, total_rows, epsilon));
+    GT_CUDA_CHECK(gt_launch_batchnorm_backward_apply(dx, dy, x, gamma, mean, var, sums,
+                                                     (size_t)rows, channels, total_rows, epsilon,
+                                                     gt_cuda_of(be)->stream));
+    return GT_OK;
+}
+
 static gt_status cuda_batchnorm_update_moving(gt_backend *be, float *moving_mean, float *moving_var,
                                               const float *batch_mean, const float *batch_var,
                                               int channels, float momentum)
@@ -310,6 +352,9 @@ void gt_cuda_install_ops(gt_backend *be)
     be->batchnorm_forward_train = cuda_batchnorm_forward_train;
     be->batchnorm_forward_infer = cuda_batchnorm_forward_infer;
     be->batchnorm_backward = cuda_batchnorm_backward;
+    be->batchnorm_sums = cuda_batchnorm_sums;
+    be->batchnorm_backward_sums = cuda_batchnorm_backward_sums;
+    be->batchnorm_backward_apply = cuda_batchnorm_backward_apply;
     be->batchnorm_update_moving = cuda_batchnorm_update_moving;
     be->maxpool_forward = cuda_maxpool_forward;
     be->maxpool_backward = cuda_maxpool_backward;

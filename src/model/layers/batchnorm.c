@@ -114,11 +114,12 @@ static int weights(const gt_layer *l, gt_weight_spec out[GT_LAYER_MAX_WEIGHTS])
     return s.var + 1;
 }
 
-/* the batch's mean and variance, from the forward to the backward */
+/* the batch's mean and variance, from the forward to the backward; over
+ * several ranks, then the backward's sums of dy and dy * xhat */
 static size_t saved_floats(const gt_layer *l, int n)
 {
     (void)n;
-    return 2 * (size_t)l->in.c;
+    return 4 * (size_t)l->in.c;
 }
 
 static int ops(const gt_layer *l, gt_op out[8])
@@ -128,7 +129,60 @@ static int ops(const gt_layer *l, gt_op out[8])
     out[1] = GT_OP_batchnorm_forward_infer;
     out[2] = GT_OP_batchnorm_backward;
     out[3] = GT_OP_batchnorm_update_moving;
-    return 4;
+    out[4] = GT_OP_batchnorm_sums;
+    out[5] = GT_OP_batchnorm_backward_sums;
+    out[6] = GT_OP_batchnorm_backward_apply;
+    out[7] = GT_OP_axpby;
+    return 8;
+}
+
+/* The statistics of the whole batch that the ranks share (synchronized
+ * batch normalization): each rank's sums of x, added over the ranks, give
+ * the mean; then its sums of (x - mean)^2 the biased variance, the two
+ * passes one process makes over the whole batch. A rank without examples
+ * adds zeros and still updates the moving statistics, which stay the same
+ * on every rank. */
+static gt_status forward_shared(const gt_layer *l, gt_layer_io *io, const float *gamma,
+                                const float *beta)
+{
+    gt_backend *be = io->be;
+    bn_slots s = slots_of(l);
+    int c = l->in.c, rows = io->n * l->in.h * l->in.w;
+    float total = (float)((size_t)io->batch_total * l->in.h * l->in.w);
+    float *mean = io->saved, *var = io->saved + c;
+    GT_TRY(be->batchnorm_sums(be, mean, io->x, NULL, rows, c));
+    GT_TRY(io->sum_over_ranks(io->sum_ctx, mean, (size_t)c));
+    GT_TRY(be->axpby(be, mean, mean, (size_t)c, 1.0f / total, 0.0f));
+    GT_TRY(be->batchnorm_sums(be, var, io->x, mean, rows, c));
+    GT_TRY(io->sum_over_ranks(io->sum_ctx, var, (size_t)c));
+    GT_TRY(be->axpby(be, var, var, (size_t)c, 1.0f / total, 0.0f));
+    if (rows > 0)
+        GT_TRY(be->batchnorm_forward_infer(be, io->y, io->x, gamma, beta, mean, var, rows, c,
+                                           l->epsilon));
+    return be->batchnorm_update_moving(be, io->w[s.mean], io->w[s.var], mean, var, c, l->momentum);
+}
+
+/* dgamma and dbeta are this rank's sums (the gradient all-reduce adds the
+ * ranks'); dx needs the whole batch's. */
+static gt_status backward_shared(const gt_layer *l, gt_layer_io *io)
+{
+    gt_backend *be = io->be;
+    bn_slots s = slots_of(l);
+    int c = l->in.c, rows = io->n * l->in.h * l->in.w;
+    size_t total = (size_t)io->batch_total * l->in.h * l->in.w;
+    float *mean = io->saved, *var = io->saved + c, *sums = io->saved + 2 * c;
+    GT_TRY(be->batchnorm_backward_sums(be, sums, io->dy, io->x, mean, var, rows, c, l->epsilon));
+    float *dbeta = s.beta >= 0 ? io->dw[s.beta] : NULL;
+    float *dgamma = s.gamma >= 0 ? io->dw[s.gamma] : NULL;
+    if (dbeta) GT_TRY(be->copy(be, dbeta, sums, (size_t)c * sizeof(float)));
+    if (dgamma) GT_TRY(be->copy(be, dgamma, sums + c, (size_t)c * sizeof(float)));
+    GT_TRY(io->sum_over_ranks(io->sum_ctx, sums, 2 * (size_t)c));
+    if (rows > 0)
+        GT_TRY(be->batchnorm_backward_apply(be, io->dx, io->dy, io->x,
+                                            s.gamma >= 0 ? io->w[s.gamma] : NULL, mean, var, sums,
+                                            rows, c, total, l->epsilon));
+    io->dx_out = io->dx;
+    return GT_OK;
 }
 
 static gt_status forward(const gt_layer *l, gt_layer_io *io)
@@ -142,6 +196,7 @@ static gt_status forward(const gt_layer *l, gt_layer_io *io)
     if (!io->training)
         return be->batchnorm_forward_infer(be, io->y, io->x, gamma, beta, io->w[s.mean],
                                            io->w[s.var], rows, c, l->epsilon);
+    if (io->sum_over_ranks) return forward_shared(l, io, gamma, beta);
     float *mean = io->saved, *var = io->saved + c;
     GT_TRY(
         be->batchnorm_forward_train(be, io->y, mean, var, io->x, gamma, beta, rows, c, l->epsilon));
@@ -152,6 +207,7 @@ static gt_status backward(const gt_layer *l, gt_layer_io *io)
 {
     bn_slots s = slots_of(l);
     int c = l->in.c, rows = io->n * l->in.h * l->in.w;
+    if (io->sum_over_ranks) return backward_shared(l, io);
     /* dx is computed even for a first layer: the op writes dgamma and dbeta with it */
     GT_TRY(io->be->batchnorm_backward(io->be, io->dx, s.gamma >= 0 ? io->dw[s.gamma] : NULL,
                                       s.beta >= 0 ? io->dw[s.beta] : NULL, io->dy, io->x,
@@ -164,6 +220,7 @@ static gt_status backward(const gt_layer *l, gt_layer_io *io)
 const gt_layer_class gt_batchnorm_class = {
     .keras_name = "BatchNormalization",
     .category = GT_CATEGORY_NORM,
+    .batch_wide = 1,
     .output_rank = GT_RANK_AS_INPUT,
     .drawable = 1,
     .init_defaults = defaults,
