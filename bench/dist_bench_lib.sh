@@ -15,6 +15,6 @@ dist_bench() {
 }
 # dist_median TAG MODEL BATCH: the median over the rounds of each run's images/s
 dist_median() {
-  for f in "$tmp/$1-$2"-*.csv; do awk -F, -v b="$3" 'NR > 1 && $3 == b {print $7}' "$f"; done |
+  for f in "$tmp/$1-$2"-[0-9]*.csv; do awk -F, -v b="$3" 'NR > 1 && $3 == b {print $7}' "$f"; done |
     sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
