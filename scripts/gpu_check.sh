@@ -529,7 +529,7 @@ multi_rank() { # multi_rank GTRAIN DEVICE N DATA_DIR CSV BENCH_MODEL BATCH...
         --epochs 1 --steps-per-epoch 20 --batch-size 64 --validation none --seed 5)
     local ev=(evaluate --device "$device" --precision fp32 --data-dir "$data" --batch-size 500)
     "$gt" "${fit[@]}" --save "$work/one.h5" || return 1
-    mpirun "${flags[@]}" -np "$n" "$gt" "${fit[@]}" --bucket-size 64K --save "$work/ranks.h5" || return 1
+    mpirun "${flags[@]}" -np "$n" "$gt" "${fit[@]}" --bucket-size 4K --save "$work/ranks.h5" || return 1
     a=$("$gt" "${ev[@]}" --weights "$work/one.h5" | grep -o "loss: [0-9.]*" | tail -1 | cut -d' ' -f2)
     b=$("$gt" "${ev[@]}" --weights "$work/ranks.h5" | grep -o "loss: [0-9.]*" | tail -1 | cut -d' ' -f2)
     echo "test loss: one process $a, $n ranks $b"
