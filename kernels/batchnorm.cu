@@ -212,12 +212,10 @@ extern "C" cudaError_t gt_launch_batchnorm_sums(float *sums, const float *x, con
                       scratch_doubles - 2 * (size_t)cols, stream);
 }
 
-extern "C" cudaError_t gt_launch_batchnorm_backward_sums(float *sums, const float *dy,
-                                                         const float *x, const float *mean,
-                                                         const float *var, size_t rows, int cols,
-                                                         float epsilon, double *scratch,
-                                                         size_t scratch_doubles,
-                                                         cudaStream_t stream)
+extern "C" cudaError_t
+gt_launch_batchnorm_backward_sums(float *sums, const float *dy, const float *x, const float *mean,
+                                  const float *var, size_t rows, int cols, float epsilon,
+                                  double *scratch, size_t scratch_doubles, cudaStream_t stream)
 {
     if (scratch_doubles < gt_batchnorm_scratch_min_doubles(cols)) return cudaErrorInvalidValue;
     if (rows == 0) return cudaMemsetAsync(sums, 0, 2 * (size_t)cols * sizeof(float), stream);
@@ -232,9 +230,8 @@ extern "C" cudaError_t gt_launch_batchnorm_backward_sums(float *sums, const floa
 
 static __global__ void bn_backward_apply_kernel(float *dx, const float *dy, const float *x,
                                                 const float *gamma, const float *mean,
-                                                const float *var, float epsilon,
-                                                const float *sums, size_t count, int cols,
-                                                double total_rows)
+                                                const float *var, float epsilon, const float *sums,
+                                                size_t count, int cols, double total_rows)
 {
     GT_GRID_STRIDE_LOOP(i, count)
     {

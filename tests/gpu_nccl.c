@@ -94,7 +94,8 @@ int main(void)
     if (!fail) fail |= check_buckets(d, be, 1000, 3) | check_buckets(d, be, (size_t)33 << 20, 7);
     gt_dist_finalize(d); /* destroys the communicator */
     gt_backend_destroy(be);
-    if (!fail) printf("PASS: one-rank NCCL all-reduce on the CUDA backend's stream and in buckets\n");
+    if (!fail)
+        printf("PASS: one-rank NCCL all-reduce on the CUDA backend's stream and in buckets\n");
     return fail;
 }
 #else

@@ -462,10 +462,10 @@ static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsign
         /* the batch-shared ops: this rank's sums, then dx of a batch 3 times larger */
         CHECK_OK(be->batchnorm_sums(be, d[SUMS], d_x, NULL, rows, ch));
         CHECK_OK(be->batchnorm_sums(be, d[CSUMS], d_x, d[MEAN], rows, ch));
-        CHECK_OK(be->batchnorm_backward_sums(be, d[BSUMS], d_dy, d_x, d[MEAN], d[VAR], rows, ch,
-                                             1e-3f));
-        CHECK_OK(be->batchnorm_backward_apply(be, d[DXS], d_dy, d_x, d_g, d[MEAN], d[VAR],
-                                              d[BSUMS], rows, ch, 3 * (size_t)rows, 1e-3f));
+        CHECK_OK(
+            be->batchnorm_backward_sums(be, d[BSUMS], d_dy, d_x, d[MEAN], d[VAR], rows, ch, 1e-3f));
+        CHECK_OK(be->batchnorm_backward_apply(be, d[DXS], d_dy, d_x, d_g, d[MEAN], d[VAR], d[BSUMS],
+                                              rows, ch, 3 * (size_t)rows, 1e-3f));
         for (int k = 0; k < OUTS; ++k) {
             out[e][k] = host_floats(counts[k]);
             if (affine || (k != DGAMMA && k != DBETA)) dev_to(be, out[e][k], d[k], counts[k] * 4);
@@ -476,11 +476,10 @@ static void batchnorm_case(const parity *t, int rows, int ch, int affine, unsign
         if (d_g) be->free(be, d_g);
         if (d_b) be->free(be, d_b);
     }
-    static const char *const names[OUTS] = {"y",       "batch mean",  "batch var",
-                                            "dx",      "dgamma",      "dbeta",
-                                            "y infer", "moving mean", "moving var",
-                                            "sums",    "centered sums", "backward sums",
-                                            "shared dx"};
+    static const char *const names[OUTS] = {
+        "y",        "batch mean",  "batch var",  "dx",   "dgamma",        "dbeta",
+        "y infer",  "moving mean", "moving var", "sums", "centered sums", "backward sums",
+        "shared dx"};
     for (int k = 0; k < OUTS; ++k) {
         char what[128];
         snprintf(what, sizeof what, "batchnorm %s (%d rows x %d channels%s)", names[k], rows, ch,
@@ -510,8 +509,8 @@ static void test_batchnorm(const parity *t)
     CHECK_OK(be->upload(be, d_s, back, sizeof back));
     CHECK_OK(be->batchnorm_sums(be, d_s, NULL, NULL, 0, 8));
     CHECK_OK(be->batchnorm_backward_sums(be, d_s + 8, NULL, NULL, NULL, NULL, 0, 4, 1e-3f));
-    CHECK_OK(be->batchnorm_backward_apply(be, NULL, NULL, NULL, NULL, NULL, NULL, d_s, 0, 8, 5,
-                                          1e-3f));
+    CHECK_OK(
+        be->batchnorm_backward_apply(be, NULL, NULL, NULL, NULL, NULL, NULL, d_s, 0, 8, 5, 1e-3f));
     dev_to(be, back, d_s, sizeof back);
     int zeros = 1;
     for (int k = 0; k < 16; ++k)

@@ -146,13 +146,13 @@ static void check_shared_equals_fused(gt_backend *be, int rows, int ch, int cut)
     /* an empty part's sums are zeros, and the whole batch bounds a part */
     CHECK_OK(be->batchnorm_sums(be, part, x, NULL, 0, ch));
     CHECK(part[0] == 0.0f && part[c - 1] == 0.0f);
-    CHECK_FAILS_WITH(be->batchnorm_backward_apply(be, s_dx, dy, x, gamma, s_mean, s_var, sums,
-                                                  rows, ch, (size_t)rows - 1, 1e-3f),
+    CHECK_FAILS_WITH(be->batchnorm_backward_apply(be, s_dx, dy, x, gamma, s_mean, s_var, sums, rows,
+                                                  ch, (size_t)rows - 1, 1e-3f),
                      GT_ERR_INVALID_ARGUMENT, "rows=");
     CHECK_FAILS_WITH(be->batchnorm_sums(be, part, x, NULL, -1, ch), GT_ERR_INVALID_ARGUMENT,
                      "rows=-1");
-    float *bufs[] = {x, dy, gamma, beta, y, mean, var, dx, dg, db, s_mean, s_var, part, s_y, s_dx,
-                     sums};
+    float *bufs[] = {x,  dy, gamma,  beta,  y,    mean, var,  dx,
+                     dg, db, s_mean, s_var, part, s_y,  s_dx, sums};
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; ++k)
         free(bufs[k]);
 }
@@ -173,7 +173,8 @@ static void check_shared_fast_equals_reference(gt_backend *ref, gt_backend *fast
         o[0] = zero_buf(c), o[1] = zero_buf(c), o[2] = zero_buf(2 * c), o[3] = zero_buf(n);
         CHECK_OK(bes[e]->batchnorm_sums(bes[e], o[0], x, NULL, rows, ch));
         CHECK_OK(bes[e]->batchnorm_sums(bes[e], o[1], x, center, rows, ch));
-        CHECK_OK(bes[e]->batchnorm_backward_sums(bes[e], o[2], dy, x, center, var, rows, ch, 1e-3f));
+        CHECK_OK(
+            bes[e]->batchnorm_backward_sums(bes[e], o[2], dy, x, center, var, rows, ch, 1e-3f));
         CHECK_OK(bes[e]->batchnorm_backward_apply(bes[e], o[3], dy, x, gamma, center, var, sums,
                                                   rows, ch, (size_t)rows * 4, 1e-3f));
     }

@@ -253,23 +253,22 @@ typedef struct gt_backend gt_backend;
     X(batchnorm_update_moving, gt_status,                                                          \
       (gt_backend * be, float *moving_mean, float *moving_var, const float *batch_mean,            \
        const float *batch_var, int channels, float momentum))                                      \
-    /* ---- batch normalization over several ranks (a batch shared by mpirun ranks): each */    \
-    /* rank's sums, which the ranks add up, then the steps that use the whole batch's ones.   */    \
-    /* rows may be 0 (a rank without examples in this batch): the sums are then 0.            */    \
-    /* sums[c] = the sum over the rows of x[r, c] (center NULL), else of (x[r, c] -           */    \
-    /* center[c])^2, in double, in row order.                                                 */    \
+    /* ---- batch normalization over several ranks (a batch shared by mpirun ranks): each */       \
+    /* rank's sums, which the ranks add up, then the steps that use the whole batch's ones. */     \
+    /* rows may be 0 (a rank without examples in this batch): the sums are then 0. */              \
+    /* sums[c] = the sum over the rows of x[r, c] (center NULL), else of (x[r, c] - */             \
+    /* center[c])^2, in double, in row order. */                                                   \
     X(batchnorm_sums, gt_status,                                                                   \
-      (gt_backend * be, float *sums, const float *x, const float *center, int rows,               \
-       int channels))                                                                              \
+      (gt_backend * be, float *sums, const float *x, const float *center, int rows, int channels)) \
     /* sums[c] = the sum of dy[r, c], sums[channels + c] = the sum of dy * xhat[r, c]. */          \
     X(batchnorm_backward_sums, gt_status,                                                          \
-      (gt_backend * be, float *sums, const float *dy, const float *x, const float *mean,          \
+      (gt_backend * be, float *sums, const float *dy, const float *x, const float *mean,           \
        const float *var, int rows, int channels, float epsilon))                                   \
-    /* batchnorm_backward's dx for these rows, from the whole batch's sums (those of          */    \
-    /* batchnorm_backward_sums added over the ranks) over its total_rows rows.                */    \
+    /* batchnorm_backward's dx for these rows, from the whole batch's sums (those of */            \
+    /* batchnorm_backward_sums added over the ranks) over its total_rows rows. */                  \
     X(batchnorm_backward_apply, gt_status,                                                         \
-      (gt_backend * be, float *dx, const float *dy, const float *x, const float *gamma,           \
-       const float *mean, const float *var, const float *sums, int rows, int channels,            \
+      (gt_backend * be, float *dx, const float *dy, const float *x, const float *gamma,            \
+       const float *mean, const float *var, const float *sums, int rows, int channels,             \
        size_t total_rows, float epsilon))                                                          \
     /* ---- merging tensors of the graph (Add, Subtract, Average, Multiply, Concatenate) ---- */   \
     /* y = alpha x + beta y elementwise; beta 0: y = alpha x (y is not read). y may alias x.  */   \

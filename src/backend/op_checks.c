@@ -98,10 +98,11 @@ gt_status gt_check_bn_shared(const char *op, int rows, int channels, size_t tota
                              float epsilon)
 {
     if (rows < 0 || channels < 1 || (size_t)rows > total_rows)
-        return gt_fail(GT_ERR_INVALID_ARGUMENT,
-                       "%s: rows=%d channels=%d of a batch of %zu rows (rows at least 0 and at most "
-                       "the batch's, channels at least 1)",
-                       op, rows, channels, total_rows);
+        return gt_fail(
+            GT_ERR_INVALID_ARGUMENT,
+            "%s: rows=%d channels=%d of a batch of %zu rows (rows at least 0 and at most "
+            "the batch's, channels at least 1)",
+            op, rows, channels, total_rows);
     if (!(epsilon > 0.0f && epsilon < INFINITY))
         return gt_fail(GT_ERR_INVALID_ARGUMENT, "%s: epsilon %g (must be positive)", op,
                        (double)epsilon);

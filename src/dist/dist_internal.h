@@ -26,8 +26,8 @@ struct gt_dist {
     MPI_Request pending[GT_DIST_MAX_PENDING];
 #endif
     int n_pending;
-    gt_nccl *nccl;        /* the GPU communicator (dist_nccl.c), NULL when none */
-    gt_backend *nccl_be;  /* the backend whose stream it runs on */
+    gt_nccl *nccl;       /* the GPU communicator (dist_nccl.c), NULL when none */
+    gt_backend *nccl_be; /* the backend whose stream it runs on */
 };
 
 #ifdef GTRAIN_HAVE_CUDA

@@ -29,13 +29,13 @@
 
 struct gt_nccl {
     ncclComm_t comm;
-    int aborted;              /* ncclCommAbort ran: the communicator is gone */
-    cudaStream_t compute;     /* the backend's stream */
-    cudaStream_t sums;        /* the buckets' stream */
-    cudaEvent_t ready;        /* on compute: the bucket's backward is done */
-    cudaEvent_t summed;       /* on sums: every queued bucket is summed */
-    cudaEvent_t idle;         /* on compute: the host's wait point */
-    int buckets_queued;       /* on sums since the last gt_nccl_reduce_wait */
+    int aborted;          /* ncclCommAbort ran: the communicator is gone */
+    cudaStream_t compute; /* the backend's stream */
+    cudaStream_t sums;    /* the buckets' stream */
+    cudaEvent_t ready;    /* on compute: the bucket's backward is done */
+    cudaEvent_t summed;   /* on sums: every queued bucket is summed */
+    cudaEvent_t idle;     /* on compute: the host's wait point */
+    int buckets_queued;   /* on sums since the last gt_nccl_reduce_wait */
 };
 
 static gt_status nccl_fail(const gt_dist *d, ncclResult_t r, const char *call)
@@ -163,20 +163,13 @@ gt_status gt_nccl_open(gt_dist *d, gt_backend *be)
 
 gt_status gt_nccl_allreduce(gt_dist *d, float *buf, size_t count)
 {
-    gt_nccl *n = d->nccl;
-    GT_TRY(check_open(d));
     /* on the NCCL stream too, between fences both ways: the work before it
      * (the compute stream's) comes first, the work after it waits for it,
      * and the communicator's operations keep one order on one stream, the
      * same on every rank (NCCL operations on two streams may wait for each
      * other in different orders on different ranks, and hang) */
-    GT_NCCL_CUDA_TRY(d, cudaEventRecord(n->ready, n->compute));
-    GT_NCCL_CUDA_TRY(d, cudaStreamWaitEvent(n->sums, n->ready, 0));
-    GT_TRY(settle(d, ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, n->comm, n->sums),
-                  "ncclAllReduce"));
-    GT_NCCL_CUDA_TRY(d, cudaEventRecord(n->summed, n->sums));
-    GT_NCCL_CUDA_TRY(d, cudaStreamWaitEvent(n->compute, n->summed, 0));
-    return GT_OK;
+    GT_TRY(gt_nccl_reduce_start(d, buf, count));
+    return gt_nccl_reduce_wait(d);
 }
 
 gt_status gt_nccl_reduce_start(gt_dist *d, float *buf, size_t count)

@@ -86,12 +86,12 @@ gt_status gt_cpu_fast_batchnorm_forward_infer(gt_backend *be, float *y, const fl
     return GT_OK;
 }
 
-static void backward_block(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
-                           const float *gamma, const float *mean, const float *var, int rows,
-                           int channels, int c0, int c1, float epsilon)
+/* The block's sums of dy and dy * xhat over the rows, in row order. */
+static void block_backward_sums(double *sum_dy, double *sum_dy_xhat, double *inv_std,
+                                const float *dy, const float *x, const float *mean,
+                                const float *var, int rows, int channels, int c0, int w,
+                                float epsilon)
 {
-    double sum_dy[BN_BLOCK], sum_dy_xhat[BN_BLOCK], inv_std[BN_BLOCK];
-    int w = c1 - c0;
     for (int k = 0; k < w; ++k) {
         sum_dy[k] = sum_dy_xhat[k] = 0.0;
         inv_std[k] = gt_bn_inv_std(var[c0 + k], epsilon);
@@ -104,6 +104,16 @@ static void backward_block(float *dx, float *dgamma, float *dbeta, const float *
                 gt_bn_dy_xhat_term(dy[base + k], x[base + k], mean[c0 + k], inv_std[k]);
         }
     }
+}
+
+static void backward_block(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                           const float *gamma, const float *mean, const float *var, int rows,
+                           int channels, int c0, int c1, float epsilon)
+{
+    double sum_dy[BN_BLOCK], sum_dy_xhat[BN_BLOCK], inv_std[BN_BLOCK];
+    int w = c1 - c0;
+    block_backward_sums(sum_dy, sum_dy_xhat, inv_std, dy, x, mean, var, rows, channels, c0, w,
+                        epsilon);
     for (int k = 0; k < w; ++k) {
         if (dgamma) dgamma[c0 + k] = (float)sum_dy_xhat[k];
         if (dbeta) dbeta[c0 + k] = (float)sum_dy[k];
@@ -185,18 +195,8 @@ static void backward_sums_block(float *sums, const float *dy, const float *x, co
 {
     double sum_dy[BN_BLOCK], sum_dy_xhat[BN_BLOCK], inv_std[BN_BLOCK];
     int w = c1 - c0;
-    for (int k = 0; k < w; ++k) {
-        sum_dy[k] = sum_dy_xhat[k] = 0.0;
-        inv_std[k] = gt_bn_inv_std(var[c0 + k], epsilon);
-    }
-    for (int r = 0; r < rows; ++r) {
-        size_t base = (size_t)r * channels + c0;
-        for (int k = 0; k < w; ++k) {
-            sum_dy[k] += (double)dy[base + k];
-            sum_dy_xhat[k] +=
-                gt_bn_dy_xhat_term(dy[base + k], x[base + k], mean[c0 + k], inv_std[k]);
-        }
-    }
+    block_backward_sums(sum_dy, sum_dy_xhat, inv_std, dy, x, mean, var, rows, channels, c0, w,
+                        epsilon);
     for (int k = 0; k < w; ++k) {
         sums[c0 + k] = (float)sum_dy[k];
         sums[channels + c0 + k] = (float)sum_dy_xhat[k];
@@ -229,10 +229,9 @@ gt_status gt_cpu_fast_batchnorm_backward_apply(gt_backend *be, float *dx, const 
     for (int r = 0; r < rows; ++r) {
         size_t base = (size_t)r * channels;
         for (int c = 0; c < channels; ++c)
-            dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c],
-                                               gt_bn_inv_std(var[c], epsilon), gamma, c,
-                                               (double)sums[c], (double)sums[channels + c],
-                                               (double)total_rows);
+            dx[base + c] = gt_bn_backward_elem(
+                dy[base + c], x[base + c], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
+                (double)sums[c], (double)sums[channels + c], (double)total_rows);
     }
     return GT_OK;
 }

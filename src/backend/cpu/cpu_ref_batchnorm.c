@@ -52,6 +52,19 @@ gt_status gt_cpu_ref_batchnorm_forward_infer(gt_backend *be, float *y, const flo
     return GT_OK;
 }
 
+/* Channel c's sums of dy and dy * xhat over the rows, in row order. */
+static void channel_backward_sums(const float *dy, const float *x, float mean, double inv_std,
+                                  int rows, int channels, int c, double *sum_dy,
+                                  double *sum_dy_xhat)
+{
+    *sum_dy = *sum_dy_xhat = 0.0;
+    for (int r = 0; r < rows; ++r) {
+        size_t i = at(r, c, channels);
+        *sum_dy += (double)dy[i];
+        *sum_dy_xhat += gt_bn_dy_xhat_term(dy[i], x[i], mean, inv_std);
+    }
+}
+
 gt_status gt_cpu_ref_batchnorm_backward(gt_backend *be, float *dx, float *dgamma, float *dbeta,
                                         const float *dy, const float *x, const float *gamma,
                                         const float *batch_mean, const float *batch_var, int rows,
@@ -60,13 +73,9 @@ gt_status gt_cpu_ref_batchnorm_backward(gt_backend *be, float *dx, float *dgamma
     (void)be;
     GT_TRY(gt_check_batchnorm("batchnorm_backward", rows, channels, epsilon));
     for (int c = 0; c < channels; ++c) {
-        double inv_std = gt_bn_inv_std(batch_var[c], epsilon);
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int r = 0; r < rows; ++r) {
-            size_t i = at(r, c, channels);
-            sum_dy += (double)dy[i];
-            sum_dy_xhat += gt_bn_dy_xhat_term(dy[i], x[i], batch_mean[c], inv_std);
-        }
+        double inv_std = gt_bn_inv_std(batch_var[c], epsilon), sum_dy, sum_dy_xhat;
+        channel_backward_sums(dy, x, batch_mean[c], inv_std, rows, channels, c, &sum_dy,
+                              &sum_dy_xhat);
         if (dgamma) dgamma[c] = (float)sum_dy_xhat;
         if (dbeta) dbeta[c] = (float)sum_dy;
         for (int r = 0; r < rows; ++r) {
@@ -113,13 +122,9 @@ gt_status gt_cpu_ref_batchnorm_backward_sums(gt_backend *be, float *sums, const 
     (void)be;
     GT_TRY(gt_check_bn_shared("batchnorm_backward_sums", rows, channels, INT_MAX, epsilon));
     for (int c = 0; c < channels; ++c) {
-        double inv_std = gt_bn_inv_std(var[c], epsilon);
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
-        for (int r = 0; r < rows; ++r) {
-            size_t i = at(r, c, channels);
-            sum_dy += (double)dy[i];
-            sum_dy_xhat += gt_bn_dy_xhat_term(dy[i], x[i], mean[c], inv_std);
-        }
+        double sum_dy, sum_dy_xhat;
+        channel_backward_sums(dy, x, mean[c], gt_bn_inv_std(var[c], epsilon), rows, channels, c,
+                              &sum_dy, &sum_dy_xhat);
         sums[c] = (float)sum_dy;
         sums[channels + c] = (float)sum_dy_xhat;
     }
@@ -127,18 +132,17 @@ gt_status gt_cpu_ref_batchnorm_backward_sums(gt_backend *be, float *sums, const 
 }
 
 gt_status gt_cpu_ref_batchnorm_backward_apply(gt_backend *be, float *dx, const float *dy,
-                                              const float *x, const float *gamma,
-                                              const float *mean, const float *var,
-                                              const float *sums, int rows, int channels,
-                                              size_t total_rows, float epsilon)
+                                              const float *x, const float *gamma, const float *mean,
+                                              const float *var, const float *sums, int rows,
+                                              int channels, size_t total_rows, float epsilon)
 {
     (void)be;
     GT_TRY(gt_check_bn_shared("batchnorm_backward_apply", rows, channels, total_rows, epsilon));
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < channels; ++c) {
             size_t i = at(r, c, channels);
-            dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon),
-                                        gamma, c, (double)sums[c], (double)sums[channels + c],
+            dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma,
+                                        c, (double)sums[c], (double)sums[channels + c],
                                         (double)total_rows);
         }
     return GT_OK;

@@ -171,7 +171,7 @@ static gt_status cuda_batchnorm_backward(gt_backend *be, float *dx, float *dgamm
 }
 
 static gt_status cuda_batchnorm_sums(gt_backend *be, float *sums, const float *x,
-                                    const float *center, int rows, int channels)
+                                     const float *center, int rows, int channels)
 {
     gt_cuda *cu = gt_cuda_of(be);
     GT_TRY(gt_check_bn_shared("batchnorm_sums", rows, channels, INT_MAX, 1.0f));
@@ -184,8 +184,8 @@ static gt_status cuda_batchnorm_sums(gt_backend *be, float *sums, const float *x
 }
 
 static gt_status cuda_batchnorm_backward_sums(gt_backend *be, float *sums, const float *dy,
-                                             const float *x, const float *mean, const float *var,
-                                             int rows, int channels, float epsilon)
+                                              const float *x, const float *mean, const float *var,
+                                              int rows, int channels, float epsilon)
 {
     gt_cuda *cu = gt_cuda_of(be);
     GT_TRY(gt_check_bn_shared("batchnorm_backward_sums", rows, channels, INT_MAX, epsilon));
@@ -198,10 +198,10 @@ static gt_status cuda_batchnorm_backward_sums(gt_backend *be, float *sums, const
 }
 
 static gt_status cuda_batchnorm_backward_apply(gt_backend *be, float *dx, const float *dy,
-                                              const float *x, const float *gamma,
-                                              const float *mean, const float *var,
-                                              const float *sums, int rows, int channels,
-                                              size_t total_rows, float epsilon)
+                                               const float *x, const float *gamma,
+                                               const float *mean, const float *var,
+                                               const float *sums, int rows, int channels,
+                                               size_t total_rows, float epsilon)
 {
     GT_TRY(gt_check_bn_shared("batchnorm_backward_apply", rows, channels, total_rows, epsilon));
     GT_CUDA_CHECK(gt_launch_batchnorm_backward_apply(dx, dy, x, gamma, mean, var, sums,
