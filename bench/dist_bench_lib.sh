@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the data-parallel benches (bench/dist_*.sh) after setting
 # $gtrain and $batches: `gtrain bench` runs under mpirun whose CSVs go to a
 # temporary folder, and the median over rounds of their images/s.
@@ -9,7 +10,10 @@ trap 'rm -rf "$tmp"' EXIT
 dist_bench() {
   local tag=$1 np=$2 threads=$3 model=$4 round=$5
   shift 5
-  mpirun "${flags[@]}" -x OMP_NUM_THREADS="$threads" -np "$np" "$gtrain" bench --model "$model" \
+  # each rank bound to its own `threads` cores: Open MPI binds a rank to one
+  # core by default for 1 or 2 ranks, where 2 threads would share it
+  mpirun "${flags[@]}" --map-by "slot:PE=$threads" -x OMP_NUM_THREADS="$threads" -np "$np" \
+    "$gtrain" bench --model "$model" \
     --batch-sizes "$batches" --steps 20 --warmup 3 --device cpu --threads "$threads" "$@" \
     --csv "$tmp/$tag-$model-$round.csv" >/dev/null
 }

@@ -521,8 +521,8 @@ torch_versions_join() {
 multi_rank() { # multi_rank GTRAIN DEVICE N DATA_DIR CSV BENCH_MODEL BATCH...
     local gt=$1 device=$2 n=$3 data=$4 csv=$5 bench_model=$6 work flags=(--oversubscribe) a b
     shift 6
-    local batches=() x
-    for x in "$@"; do batches+=("$((x * n))"); done
+    local rank_batches=() x
+    for x in "$@"; do rank_batches+=("$((x * n))"); done
     [ "$(id -u)" -eq 0 ] && flags+=(--allow-run-as-root)
     work=$(mktemp -d) || return 1
     local fit=(fit --model cnn-fmnist-bn --device "$device" --precision fp32 --data-dir "$data"
@@ -537,7 +537,7 @@ multi_rank() { # multi_rank GTRAIN DEVICE N DATA_DIR CSV BENCH_MODEL BATCH...
         exit !(a != "" && b != "" && d <= 1e-3 * (m > 1 ? m : 1)) }' ||
         { echo "FAIL: $n ranks trained other weights than one process"; return 1; }
     mpirun "${flags[@]}" -np "$n" "$gt" bench --model "$bench_model" --device "$device" \
-        --batch-sizes "$(IFS=,; echo "${batches[*]}")" --steps 5 --warmup 1 --csv "$csv" || return 1
+        --batch-sizes "$(IFS=,; echo "${rank_batches[*]}")" --steps 5 --warmup 1 --csv "$csv" || return 1
     rm -rf "$work"
 }
 

@@ -72,6 +72,22 @@ expect_out "Total params:"
 expect 0 "bench on the CPU" -- "$gtrain" bench --model mlp-128 --batch-sizes 1,8 --steps 2 --warmup 1 --device cpu
 expect_out "median ms"
 
+# --threads beyond the cores this process may run on (as under mpirun's
+# default binding) is said, with the way out; within them it is not
+if command -v taskset >/dev/null; then
+  expect 0 "bench with 2 threads on 1 core" -- taskset -c 0 "$gtrain" bench --model mlp-128 \
+    --batch-sizes 2 --steps 1 --warmup 0 --device cpu --threads 2
+  expect_err "--threads 2, but this process may run on 1 core"
+  expect_err "--map-by slot:PE=2"
+  expect 0 "bench with 1 thread on 1 core" -- taskset -c 0 "$gtrain" bench --model mlp-128 \
+    --batch-sizes 2 --steps 1 --warmup 0 --device cpu --threads 1
+  if grep -q "may run on" /tmp/gtrain_cli_err.$$; then
+    echo "FAIL: 1 thread on 1 core was warned about"; fail=1
+  fi
+else
+  echo "note: no taskset; the --threads binding check is not run"
+fi
+
 rm -f /tmp/gtrain_cli_out.$$ /tmp/gtrain_cli_err.$$
 [ $fail -eq 0 ] && echo "all CLI checks passed"
 exit $fail

@@ -1,4 +1,5 @@
 /* Backend selection for the CLI: --device auto|cpu|cuda, --precision, --threads. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,6 +91,20 @@ static gt_precision precision_for(const char *name, int gpu)
     return gpu ? GT_PRECISION_TF32 : GT_PRECISION_FP32; /* auto, as TensorFlow */
 }
 
+/* Fewer cores than --threads asks for (an mpirun binding: Open MPI binds 1
+ * or 2 ranks to one core each; a taskset): the threads would share them,
+ * slower than one thread. Said once, by the leader. */
+static void warn_threads_over_cores(int threads)
+{
+    int cores = omp_get_num_procs();
+    if (threads <= cores || !gt_cli_is_leader()) return;
+    fprintf(stderr,
+            "gtrain: --threads %d, but this process may run on %d core%s (an mpirun binding or a "
+            "taskset), so the threads share them; under mpirun give each rank its cores with "
+            "--map-by slot:PE=%d (or --bind-to none)\n",
+            threads, cores, cores == 1 ? "" : "s", threads);
+}
+
 /* Options that apply to the backend once it exists. */
 static int finish(const gt_cli_device_opts *opts, gt_backend **out)
 {
@@ -120,6 +135,7 @@ int gt_cli_open_backend(const gt_cli_device_opts *opts, gt_backend **out)
     }
     if (opts->cuda_graph)
         return gt_cli_error(GT_EXIT_USAGE, "--cuda-graph needs --device cuda or auto on a GPU");
+    warn_threads_over_cores(opts->threads);
     st = gt_backend_create(device, opts->threads, precision_for(precision, 0), out);
     return st == GT_OK ? finish(opts, out) : gt_cli_status_error(st);
 }
