@@ -13,6 +13,16 @@ gt_status gt_cpu_fast_act_forward(gt_backend *be, float *y, const float *x, size
 {
     GT_TRY(gt_check_elementwise_act("act_forward", act));
     long long n = (long long)count;
+    if (act == GT_ACT_RELU) {
+        /* ReLU layers (ResNets have one after every block) get a loop of their
+         * own: the generic one switches on the activation per element and
+         * stays scalar, ~3 GB/s against the memory's 20 */
+#pragma omp parallel for simd num_threads(gt_cpu_threads(be))                                      \
+    schedule(static) if (count > ACT_PARALLEL_MIN)
+        for (long long i = 0; i < n; ++i)
+            y[i] = gt_relu(x[i]);
+        return GT_OK;
+    }
 #pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
     schedule(static) if (count > ACT_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
@@ -25,6 +35,13 @@ gt_status gt_cpu_fast_act_backward(gt_backend *be, float *dx, const float *dy, c
 {
     GT_TRY(gt_check_act_backward(act, x));
     long long n = (long long)count;
+    if (act == GT_ACT_RELU) { /* as in the forward: a loop without the switch */
+#pragma omp parallel for simd num_threads(gt_cpu_threads(be))                                      \
+    schedule(static) if (count > ACT_PARALLEL_MIN)
+        for (long long i = 0; i < n; ++i)
+            dx[i] = gt_relu_grad(dy[i], y[i]);
+        return GT_OK;
+    }
 #pragma omp parallel for num_threads(gt_cpu_threads(be))                                           \
     schedule(static) if (count > ACT_PARALLEL_MIN)
     for (long long i = 0; i < n; ++i)
