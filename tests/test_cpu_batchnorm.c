@@ -49,9 +49,10 @@ static void check_values(gt_backend *be)
  * fewer channels than threads */
 static void check_fast_equals_reference(gt_backend *ref, gt_backend *fast)
 {
-    const int shapes[3][2] = {{300, 7}, {50, 600}, {1000, 1}};
+    /* ... and more channels than the row-wise passes take (1024) */
+    const int shapes[4][2] = {{300, 7}, {50, 600}, {1000, 1}, {20, 1100}};
     unsigned long long rng = 77;
-    for (int s = 0; s < 3; ++s) {
+    for (int s = 0; s < 4; ++s) {
         int rows = shapes[s][0], ch = shapes[s][1];
         size_t n = (size_t)rows * ch;
         float *x = rand_buf(n, &rng, -3, 5), *dy = rand_buf(n, &rng, -1, 1);
