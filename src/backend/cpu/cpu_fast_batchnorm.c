@@ -30,30 +30,35 @@ static int block_width(int channels, int threads)
     return w < 1 ? 1 : w;
 }
 
-/* The block's batch mean and biased variance, and inv_std[k] = 1/sqrt(var +
- * eps) of its channel c0 + k. */
-GT_BN_CLONES static void stats_block(float *batch_mean, float *batch_var, double *inv_std,
-                                     const float *x, int rows, int channels, int c0, int c1,
-                                     float epsilon)
+/* acc[k] = the sum over the rows of channel c0 + k's x (center NULL) or of
+ * (x - center)^2, in double, in row order (the reference's order). */
+GT_BN_CLONES static void block_sums(double *acc, const float *x, const float *center, int rows,
+                                    int channels, int c0, int w)
 {
-    double acc[BN_BLOCK];
-    int w = c1 - c0;
     for (int k = 0; k < w; ++k)
         acc[k] = 0.0;
     for (int r = 0; r < rows; ++r) {
         const float *row = x + (size_t)r * channels + c0;
-        for (int k = 0; k < w; ++k)
-            acc[k] += (double)row[k];
+        if (center)
+            for (int k = 0; k < w; ++k)
+                acc[k] += gt_bn_sq_term(row[k], center[c0 + k]);
+        else
+            for (int k = 0; k < w; ++k)
+                acc[k] += (double)row[k];
     }
-    for (int k = 0; k < w; ++k) {
+}
+
+/* The block's batch mean and biased variance, and inv_std[k] = 1/sqrt(var +
+ * eps) of its channel c0 + k. */
+static void stats_block(float *batch_mean, float *batch_var, double *inv_std, const float *x,
+                        int rows, int channels, int c0, int c1, float epsilon)
+{
+    double acc[BN_BLOCK];
+    int w = c1 - c0;
+    block_sums(acc, x, NULL, rows, channels, c0, w);
+    for (int k = 0; k < w; ++k)
         batch_mean[c0 + k] = (float)(acc[k] / rows);
-        acc[k] = 0.0;
-    }
-    for (int r = 0; r < rows; ++r) {
-        const float *row = x + (size_t)r * channels + c0;
-        for (int k = 0; k < w; ++k)
-            acc[k] += gt_bn_sq_term(row[k], batch_mean[c0 + k]);
-    }
+    block_sums(acc, x, batch_mean, rows, channels, c0, w);
     for (int k = 0; k < w; ++k) {
         batch_var[c0 + k] = (float)(acc[k] / rows);
         inv_std[k] = gt_bn_inv_std(batch_var[c0 + k], epsilon);
@@ -136,9 +141,9 @@ gt_status gt_cpu_fast_batchnorm_forward_infer(gt_backend *be, float *y, const fl
 
 /* The block's sums of dy and dy * xhat over the rows, in row order. */
 GT_BN_CLONES static void block_backward_sums(double *sum_dy, double *sum_dy_xhat, double *inv_std,
-                                const float *dy, const float *x, const float *mean,
-                                const float *var, int rows, int channels, int c0, int w,
-                                float epsilon)
+                                             const float *dy, const float *x, const float *mean,
+                                             const float *var, int rows, int channels, int c0,
+                                             int w, float epsilon)
 {
     /* accumulated on this thread's stack: the outputs may share cache lines
      * with another thread's block */
@@ -172,8 +177,8 @@ GT_BN_CLONES static void dx_rows(float *dx, const float *dy, const float *x, con
         size_t base = (size_t)r * channels;
         for (int c = c0; c < c1; ++c) {
             int k = c - c0;
-            dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c], inv_std[k], gamma,
-                                               c, sum_dy[k], sum_dy_xhat[k], (double)rows);
+            dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c], inv_std[k],
+                                               gamma, c, sum_dy[k], sum_dy_xhat[k], (double)rows);
         }
     }
 }
@@ -239,22 +244,12 @@ gt_status gt_cpu_fast_batchnorm_update_moving(gt_backend *be, float *moving_mean
 
 /* The batch-shared ops: the same blocks of channels, the same row order as
  * the reference (bit for bit). */
-GT_BN_CLONES static void sums_block(float *sums, const float *x, const float *center, int rows, int channels,
+static void sums_block(float *sums, const float *x, const float *center, int rows, int channels,
                        int c0, int c1)
 {
     double acc[BN_BLOCK];
     int w = c1 - c0;
-    for (int k = 0; k < w; ++k)
-        acc[k] = 0.0;
-    for (int r = 0; r < rows; ++r) {
-        const float *row = x + (size_t)r * channels + c0;
-        if (center)
-            for (int k = 0; k < w; ++k)
-                acc[k] += gt_bn_sq_term(row[k], center[c0 + k]);
-        else
-            for (int k = 0; k < w; ++k)
-                acc[k] += (double)row[k];
-    }
+    block_sums(acc, x, center, rows, channels, c0, w);
     for (int k = 0; k < w; ++k)
         sums[c0 + k] = (float)acc[k];
 }
@@ -273,7 +268,7 @@ gt_status gt_cpu_fast_batchnorm_sums(gt_backend *be, float *sums, const float *x
     return GT_OK;
 }
 
-GT_BN_CLONES static void backward_sums_block(float *sums, const float *dy, const float *x, const float *mean,
+static void backward_sums_block(float *sums, const float *dy, const float *x, const float *mean,
                                 const float *var, int rows, int channels, int c0, int c1,
                                 float epsilon)
 {
