@@ -113,7 +113,7 @@ static __global__ void bn_backward_kernel(float *dx, const float *dy, const floa
     {
         int c = (int)(i % (size_t)cols);
         dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
-                                    sum_dy[c], sum_dy_xhat[c], rows);
+                                    sum_dy[c] / rows, sum_dy_xhat[c] / rows);
     }
 }
 
@@ -236,8 +236,9 @@ static __global__ void bn_backward_apply_kernel(float *dx, const float *dy, cons
     GT_GRID_STRIDE_LOOP(i, count)
     {
         int c = (int)(i % (size_t)cols);
-        dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
-                                    (double)sums[c], (double)sums[cols + c], total_rows);
+        dx[i] =
+            gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
+                                (double)sums[c] / total_rows, (double)sums[cols + c] / total_rows);
     }
 }
 

@@ -166,29 +166,34 @@ GT_BN_CLONES static void block_backward_sums(double *sum_dy, double *sum_dy_xhat
     }
 }
 
-/* dx of rows [r0, r1) and channels [c0, c1) from the block's sums;
- * inv_std[k], sum_dy[k] and sum_dy_xhat[k] are channel c0 + k's. */
+/* dx of rows [r0, r1) and channels [c0, c1); inv_std[k], mean_dy[k] and
+ * mean_dy_xhat[k] are channel c0 + k's. */
 GT_BN_CLONES static void dx_rows(float *dx, const float *dy, const float *x, const float *gamma,
-                                 const float *mean, const double *inv_std, const double *sum_dy,
-                                 const double *sum_dy_xhat, int rows, int r0, int r1, int channels,
-                                 int c0, int c1)
+                                 const float *mean, const double *inv_std, const double *mean_dy,
+                                 const double *mean_dy_xhat, int r0, int r1, int channels, int c0,
+                                 int c1)
 {
     for (int r = r0; r < r1; ++r) {
         size_t base = (size_t)r * channels;
         for (int c = c0; c < c1; ++c) {
             int k = c - c0;
             dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c], inv_std[k],
-                                               gamma, c, sum_dy[k], sum_dy_xhat[k], (double)rows);
+                                               gamma, c, mean_dy[k], mean_dy_xhat[k]);
         }
     }
 }
 
-static void store_param_grads(float *dgamma, float *dbeta, const double *sum_dy,
-                              const double *sum_dy_xhat, int c0, int c1)
+/* dgamma and dbeta from the block's sums, then the sums divided by the
+ * rows in place (the means dx takes). */
+static void grads_then_means(float *dgamma, float *dbeta, double *sum_dy, double *sum_dy_xhat,
+                             int c0, int c1, int rows)
 {
     for (int c = c0; c < c1; ++c) {
-        if (dgamma) dgamma[c] = (float)sum_dy_xhat[c - c0];
-        if (dbeta) dbeta[c] = (float)sum_dy[c - c0];
+        int k = c - c0;
+        if (dgamma) dgamma[c] = (float)sum_dy_xhat[k];
+        if (dbeta) dbeta[c] = (float)sum_dy[k];
+        sum_dy[k] /= (double)rows;
+        sum_dy_xhat[k] /= (double)rows;
     }
 }
 
@@ -207,9 +212,9 @@ gt_status gt_cpu_fast_batchnorm_backward(gt_backend *be, float *dx, float *dgamm
             int c0 = b * w, c1 = c0 + w < channels ? c0 + w : channels;
             block_backward_sums(sum_dy, sum_dy_xhat, inv_std, dy, x, batch_mean, batch_var, rows,
                                 channels, c0, c1 - c0, epsilon);
-            store_param_grads(dgamma, dbeta, sum_dy, sum_dy_xhat, c0, c1);
-            dx_rows(dx, dy, x, gamma, batch_mean, inv_std, sum_dy, sum_dy_xhat, rows, 0, rows,
-                    channels, c0, c1);
+            grads_then_means(dgamma, dbeta, sum_dy, sum_dy_xhat, c0, c1, rows);
+            dx_rows(dx, dy, x, gamma, batch_mean, inv_std, sum_dy, sum_dy_xhat, 0, rows, channels,
+                    c0, c1);
         }
         return GT_OK;
     }
@@ -221,13 +226,13 @@ gt_status gt_cpu_fast_batchnorm_backward(gt_backend *be, float *dx, float *dgamm
             int c0 = b * w, c1 = c0 + w < channels ? c0 + w : channels;
             block_backward_sums(sum_dy + c0, sum_dy_xhat + c0, inv_std + c0, dy, x, batch_mean,
                                 batch_var, rows, channels, c0, c1 - c0, epsilon);
-            store_param_grads(dgamma, dbeta, sum_dy + c0, sum_dy_xhat + c0, c0, c1);
+            grads_then_means(dgamma, dbeta, sum_dy + c0, sum_dy_xhat + c0, c0, c1, rows);
         }
 #pragma omp for schedule(static)
         for (int k = 0; k < chunks; ++k) {
             int r0 = k * BN_ROW_CHUNK, r1 = r0 + BN_ROW_CHUNK < rows ? r0 + BN_ROW_CHUNK : rows;
-            dx_rows(dx, dy, x, gamma, batch_mean, inv_std, sum_dy, sum_dy_xhat, rows, r0, r1,
-                    channels, 0, channels);
+            dx_rows(dx, dy, x, gamma, batch_mean, inv_std, sum_dy, sum_dy_xhat, r0, r1, channels, 0,
+                    channels);
         }
     }
     return GT_OK;
@@ -308,9 +313,10 @@ gt_status gt_cpu_fast_batchnorm_backward_apply(gt_backend *be, float *dx, const 
     for (int r = 0; r < rows; ++r) {
         size_t base = (size_t)r * channels;
         for (int c = 0; c < channels; ++c)
-            dx[base + c] = gt_bn_backward_elem(
-                dy[base + c], x[base + c], mean[c], gt_bn_inv_std(var[c], epsilon), gamma, c,
-                (double)sums[c], (double)sums[channels + c], (double)total_rows);
+            dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c],
+                                               gt_bn_inv_std(var[c], epsilon), gamma, c,
+                                               (double)sums[c] / (double)total_rows,
+                                               (double)sums[channels + c] / (double)total_rows);
     }
     return GT_OK;
 }

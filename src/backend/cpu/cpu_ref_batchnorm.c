@@ -78,10 +78,11 @@ gt_status gt_cpu_ref_batchnorm_backward(gt_backend *be, float *dx, float *dgamma
                               &sum_dy_xhat);
         if (dgamma) dgamma[c] = (float)sum_dy_xhat;
         if (dbeta) dbeta[c] = (float)sum_dy;
+        double mean_dy = sum_dy / (double)rows, mean_dy_xhat = sum_dy_xhat / (double)rows;
         for (int r = 0; r < rows; ++r) {
             size_t i = at(r, c, channels);
-            dx[i] = gt_bn_backward_elem(dy[i], x[i], batch_mean[c], inv_std, gamma, c, sum_dy,
-                                        sum_dy_xhat, (double)rows);
+            dx[i] = gt_bn_backward_elem(dy[i], x[i], batch_mean[c], inv_std, gamma, c, mean_dy,
+                                        mean_dy_xhat);
         }
     }
     return GT_OK;
@@ -142,8 +143,8 @@ gt_status gt_cpu_ref_batchnorm_backward_apply(gt_backend *be, float *dx, const f
         for (int c = 0; c < channels; ++c) {
             size_t i = at(r, c, channels);
             dx[i] = gt_bn_backward_elem(dy[i], x[i], mean[c], gt_bn_inv_std(var[c], epsilon), gamma,
-                                        c, (double)sums[c], (double)sums[channels + c],
-                                        (double)total_rows);
+                                        c, (double)sums[c] / (double)total_rows,
+                                        (double)sums[channels + c] / (double)total_rows);
         }
     return GT_OK;
 }
