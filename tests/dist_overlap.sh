@@ -9,7 +9,9 @@
 #     summed before its gradient was final, summed twice or not at all;
 #   - 3 ranks: within the one-process bound of dist_parity.sh (1e-5: MPI
 #     may add three shares in another order per message size);
-#   - the same for a graph model (merge layers, fan-outs);
+#   - the same for a graph model (merge layers, fan-outs) and for a CNN with
+#     BatchNormalization, whose blocking sums of the batch statistics run
+#     while earlier buckets are still in flight;
 #   - the startup line names the bucket count, so the cases above really
 #     cut the gradients (and the default, 25M, takes these small models'
 #     gradients in one bucket).
@@ -18,13 +20,14 @@ gtrain="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 source "$GTRAIN_SOURCE_DIR/tests/mpi_env.sh"
 cd "$tmp"
 "$py" "$kf" data d.h5 203 8 8 1 5 7 && df model mlp mlp.json && df model cnn-dropout cnn.json \
+  && df model cnn-bn cnn-bn.json \
   && "$py" "$kf" data g.h5 203 8 8 2 4 7 \
   && cp "$GTRAIN_SOURCE_DIR/tests/data/keras3_functional_merge.json" graph.json \
   || { echo "FAIL: building the files"; exit 1; }
 
 # graph: a Functional model with every merge layer (its backward is the
 # graph plan's, trainer_graph.c, with the fan-outs' gradients summed)
-for model in mlp cnn graph; do
+for model in mlp cnn cnn-bn graph; do
   data=d.h5
   [ "$model" = graph ] && data=g.h5
   opts=(fit --model "$model.json" --data "hdf5:$data" --validation last:30 --batch-size 16
