@@ -103,10 +103,12 @@ GT_API gt_status gt_dist_choose_gpu(const gt_dist *d);
 /* Trains tr data-parallel over d's ranks (trainer_dist.c): each step takes
  * this rank's share of the batch and sums the gradients over the ranks;
  * evaluate shards and sums too; a rank other than 0 writes no files (the
- * library's ModelCheckpoint, TensorBoard). Refuses what N ranks would not
- * compute as one process does (BatchNormalization's batch statistics, a
- * captured CUDA graph). Binds the backend (gt_dist_attach). d must outlive
- * tr; one rank: as without it. */
+ * library's ModelCheckpoint, TensorBoard). Batch-wide layers
+ * (BatchNormalization) add their statistics over the ranks, so they are the
+ * whole batch's; a rank without examples in a batch adds zeros. Refuses a
+ * captured CUDA graph (--cuda-graph) with several ranks. Sets the gradient
+ * buckets to GT_DIST_BUCKET_FLOATS_DEFAULT. Binds the backend
+ * (gt_dist_attach). d must outlive tr; one rank: as without it. */
 GT_API gt_status gt_trainer_set_dist(gt_trainer *tr, gt_dist *d);
 /* Gradient buckets of bucket_floats floats summed over the ranks while the
  * rest of backward runs (gt_dist_reduce_start), launched after the backward
@@ -127,7 +129,9 @@ GT_API int gt_trainer_reduce_buckets(const gt_trainer *tr);
  * sums may follow its thread count). Costs per step: the chunks' smaller
  * GEMMs, and every chunk's gradient gathered to every rank (chunks x
  * params floats of memory, allocated here). CPU backend only; chunk 0
- * turns it off. Call after gt_trainer_set_dist. */
+ * turns it off. A model with batch-wide layers (BatchNormalization, whose
+ * statistics the chunks would cut) is refused over several ranks and keeps
+ * the plain step in one process. Call after gt_trainer_set_dist. */
 GT_API gt_status gt_trainer_set_sum_chunks(gt_trainer *tr, int chunk);
 
 #ifdef __cplusplus

@@ -12,12 +12,15 @@ const char gt_cli_device_help[] =
     "  --device D       auto (CUDA when a GPU is usable, else CPU), cpu or cuda [auto]\n"
     "  --precision P    fp32, tf32 (tensor cores; GPU only) or bf16 (bf16 GEMM inputs,\n"
     "                   fp32 accumulation; CPUs with AVX512_BF16) [tf32 on GPUs, fp32 on CPU]\n"
-    "  --threads N      CPU threads [all cores]\n"
+    "  --threads N      CPU threads [the cores this process may run on]\n"
     "  --cuda-graph     run each training step as one captured CUDA graph (cuda only)\n"
     "  --deterministic  deterministic GPU algorithms only (the CPU always is); on the CPU\n"
     "                   also gradients summed in fixed chunks of 8 examples in chunk\n"
     "                   order, so that any number of mpirun ranks trains to the same\n"
-    "                   bits as one process (same --threads per rank)\n";
+    "                   bits as one process (same --threads per rank)\n"
+    "  --bucket-size B  mpirun: gradients summed over the ranks in buckets of B bytes\n"
+    "                   (e.g. 4M), each as soon as its layers' backward is done, while\n"
+    "                   the rest of backward runs; 0: one sum after backward [25M]\n";
 
 gt_status gt_cli_data_parallel(const gt_cli_device_opts *opts, const gt_backend *be, gt_trainer *tr)
 {
