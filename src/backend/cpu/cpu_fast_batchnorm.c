@@ -309,14 +309,23 @@ gt_status gt_cpu_fast_batchnorm_backward_apply(gt_backend *be, float *dx, const 
                                                size_t total_rows, float epsilon)
 {
     GT_TRY(gt_check_bn_shared("batchnorm_backward_apply", rows, channels, total_rows, epsilon));
-#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (rows > 64)
-    for (int r = 0; r < rows; ++r) {
-        size_t base = (size_t)r * channels;
-        for (int c = 0; c < channels; ++c)
-            dx[base + c] = gt_bn_backward_elem(dy[base + c], x[base + c], mean[c],
-                                               gt_bn_inv_std(var[c], epsilon), gamma, c,
-                                               (double)sums[c] / (double)total_rows,
-                                               (double)sums[channels + c] / (double)total_rows);
+    int chunks = (rows + BN_ROW_CHUNK - 1) / BN_ROW_CHUNK;
+    /* the per-channel constants once (the reference's values: the same
+     * inv_std and the same divisions), then the fused backward's dx pass */
+    for (int c0 = 0; c0 < channels; c0 += BN_BLOCK) {
+        int c1 = c0 + BN_BLOCK < channels ? c0 + BN_BLOCK : channels;
+        double inv_std[BN_BLOCK], mean_dy[BN_BLOCK], mean_dy_xhat[BN_BLOCK];
+        for (int c = c0; c < c1; ++c) {
+            inv_std[c - c0] = gt_bn_inv_std(var[c], epsilon);
+            mean_dy[c - c0] = (double)sums[c] / (double)total_rows;
+            mean_dy_xhat[c - c0] = (double)sums[channels + c] / (double)total_rows;
+        }
+#pragma omp parallel for num_threads(gt_cpu_threads(be)) schedule(static) if (chunks > 1)
+        for (int k = 0; k < chunks; ++k) {
+            int r0 = k * BN_ROW_CHUNK, r1 = r0 + BN_ROW_CHUNK < rows ? r0 + BN_ROW_CHUNK : rows;
+            dx_rows(dx, dy, x, gamma, mean, inv_std, mean_dy, mean_dy_xhat, r0, r1, channels, c0,
+                    c1);
+        }
     }
     return GT_OK;
 }
