@@ -101,10 +101,9 @@ gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot)
     }
     /* what no layer's bucket took (all of it on a rank without examples),
      * the statistics, then the wait before the update reads them */
-    size_t hi = tr->bucket_hi;
-    if (hi > 0) GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads, hi));
+    if (tr->bucket_hi > 0)
+        GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads, tr->bucket_hi));
     GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, stats_slot, 2));
-    tr->bucket_hi = tr->model->n_trainable;
     return gt_dist_reduce_wait(tr->dist, tr->be);
 }
 
@@ -147,7 +146,6 @@ gt_status gt_trainer_set_reduce_buckets(gt_trainer *tr, size_t bucket_floats)
 {
     free(tr->bucket_launch);
     tr->bucket_launch = NULL;
-    tr->bucket_hi = tr->model->n_trainable;
     /* --deterministic's chunk sums replace the buckets */
     if (bucket_floats == 0 || !tr->dist || tr->sum_chunk > 0) return GT_OK;
     size_t *launch = calloc((size_t)tr->model->n_layers, sizeof *launch);

@@ -127,9 +127,9 @@ static gt_status shared_step(gt_trainer *tr, gt_feed *feed, size_t position, int
 {
     int first = 0, count = 0;
     gt_trainer_share(tr, n, &first, &count);
+    tr->bucket_hi = tr->model->n_trainable; /* no bucket started yet */
     if (count > 0) {
         tr->overlap_step = tr->bucket_launch != NULL;
-        tr->bucket_hi = tr->model->n_trainable;
         gt_status st = part_step(tr, feed, position, n, first, count, stats_slot, counter);
         tr->overlap_step = 0;
         GT_TRY(st);
