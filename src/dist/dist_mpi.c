@@ -117,15 +117,22 @@ static gt_status allreduce(gt_dist *d, void *buf, size_t count, MPI_Datatype typ
     return GT_OK;
 }
 
+/* The MPI sums read and write host memory: a CUDA backend's goes to NCCL. */
+static gt_status check_host_memory(const gt_dist *d, const gt_backend *be)
+{
+    if (strcmp(be->name, "cuda") == 0)
+        return gt_fail(GT_ERR_INTERNAL, "rank %d: all-reduce on a CUDA backend without NCCL",
+                       d->rank);
+    return GT_OK;
+}
+
 gt_status gt_dist_allreduce_backend(gt_dist *d, gt_backend *be, float *buf, size_t count)
 {
     if (!d || d->size <= 1 || count == 0) return GT_OK;
 #ifdef GTRAIN_HAVE_CUDA
     if (d->nccl && be == d->nccl_be) return gt_nccl_allreduce(d, buf, count);
 #endif
-    if (strcmp(be->name, "cuda") == 0)
-        return gt_fail(GT_ERR_INTERNAL, "rank %d: all-reduce on a CUDA backend without NCCL",
-                       d->rank);
+    GT_TRY(check_host_memory(d, be));
     return allreduce(d, buf, count, MPI_FLOAT, sizeof(float), MPI_SUM);
 }
 
@@ -143,9 +150,7 @@ gt_status gt_dist_reduce_start(gt_dist *d, gt_backend *be, float *buf, size_t co
 #ifdef GTRAIN_HAVE_CUDA
     if (d->nccl && be == d->nccl_be) return gt_nccl_reduce_start(d, buf, count);
 #endif
-    if (strcmp(be->name, "cuda") == 0)
-        return gt_fail(GT_ERR_INTERNAL, "rank %d: all-reduce on a CUDA backend without NCCL",
-                       d->rank);
+    GT_TRY(check_host_memory(d, be));
     for (size_t done = 0; done < count;) {
         size_t piece = count - done < (size_t)INT_MAX ? count - done : (size_t)INT_MAX;
         if (d->n_pending == GT_DIST_MAX_PENDING) GT_TRY(wait_oldest(d));
