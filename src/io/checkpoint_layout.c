@@ -11,35 +11,37 @@ int gt_layer_weight_specs(const gt_layer *l, gt_weight_spec out[GT_LAYER_MAX_WEI
     return c->weights ? c->weights(l, out) : 0;
 }
 
-/* A conv kernel spec's Keras dims are (kh, kw, cin, filters). */
-void gt_weight_to_keras(const gt_weight_spec *w, const float *ours, float *keras, size_t count)
+/* A conv kernel spec's Keras dims are (kh, kw, cin, filters); ours are
+ * OHWI. Copies src to dst in the other layout (to_keras: ours -> Keras). */
+static void convert_weight(const gt_weight_spec *w, const float *src, float *dst, size_t count,
+                           int to_keras)
 {
     if (!w->conv_kernel) {
-        memcpy(keras, ours, count * sizeof(float));
+        memcpy(dst, src, count * sizeof(float));
         return;
     }
     const size_t h_n = w->dims[0], w_n = w->dims[1], i_n = w->dims[2], o_n = w->dims[3];
     for (size_t o = 0; o < o_n; ++o)
         for (size_t h = 0; h < h_n; ++h)
             for (size_t x = 0; x < w_n; ++x)
-                for (size_t i = 0; i < i_n; ++i)
-                    keras[((h * w_n + x) * i_n + i) * o_n + o] =
-                        ours[((o * h_n + h) * w_n + x) * i_n + i];
+                for (size_t i = 0; i < i_n; ++i) {
+                    size_t keras = ((h * w_n + x) * i_n + i) * o_n + o;
+                    size_t ours = ((o * h_n + h) * w_n + x) * i_n + i;
+                    if (to_keras)
+                        dst[keras] = src[ours];
+                    else
+                        dst[ours] = src[keras];
+                }
+}
+
+void gt_weight_to_keras(const gt_weight_spec *w, const float *ours, float *keras, size_t count)
+{
+    convert_weight(w, ours, keras, count, 1);
 }
 
 void gt_weight_from_keras(const gt_weight_spec *w, const float *keras, float *ours, size_t count)
 {
-    if (!w->conv_kernel) {
-        memcpy(ours, keras, count * sizeof(float));
-        return;
-    }
-    const size_t h_n = w->dims[0], w_n = w->dims[1], i_n = w->dims[2], o_n = w->dims[3];
-    for (size_t o = 0; o < o_n; ++o)
-        for (size_t h = 0; h < h_n; ++h)
-            for (size_t x = 0; x < w_n; ++x)
-                for (size_t i = 0; i < i_n; ++i)
-                    ours[((o * h_n + h) * w_n + x) * i_n + i] =
-                        keras[((h * w_n + x) * i_n + i) * o_n + o];
+    convert_weight(w, keras, ours, count, 0);
 }
 
 int gt_weight_name_matches(const char *saved, const char *name)
