@@ -101,8 +101,7 @@ gt_status gt_trainer_reduce_step(gt_trainer *tr, float *stats_slot)
     }
     /* what no layer's bucket took (all of it on a rank without examples),
      * the statistics, then the wait before the update reads them */
-    if (tr->bucket_hi > 0)
-        GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads, tr->bucket_hi));
+    if (tr->bucket_hi > 0) GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, tr->grads, tr->bucket_hi));
     GT_TRY(gt_dist_reduce_start(tr->dist, tr->be, stats_slot, 2));
     return gt_dist_reduce_wait(tr->dist, tr->be);
 }
